@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from hotspot.accounts.roles import Capability
+
+# Top navigation (UX.md). An entry shows when the active role has its capability; later issues add
+# Data, Tryghedsindeks, Programmer and Evaluering here as their pages arrive.
+NAVIGATION = [
+    ("home", _("Overview"), Capability.VIEW_AGGREGATES, ("home",)),
+    ("areas:list", _("Areas"), Capability.VIEW_AGGREGATES, ("areas:",)),
+    ("administration", _("Administration"), None, ("administration", "audit:")),
+]
+ADMINISTRATION_CAPABILITIES = (Capability.VIEW_AUDIT, Capability.MANAGE_MEMBERS)
+
+
+def navigation(request):
+    membership = getattr(request, "membership", None)
+    match = getattr(request, "resolver_match", None)
+    current = f"{match.namespace}:{match.url_name}" if match and match.namespace else (match.url_name if match else "")
+    items = []
+    if membership is not None:
+        for url_name, label, capability, prefixes in NAVIGATION:
+            if capability is None:
+                allowed = any(membership.can(c) for c in ADMINISTRATION_CAPABILITIES)
+            else:
+                allowed = membership.can(capability)
+            if allowed:
+                active = any(current == p or (p.endswith(":") and current.startswith(p)) for p in prefixes)
+                items.append({"url": reverse(url_name), "label": label, "active": active})
+    memberships = []
+    if request.user.is_authenticated:
+        memberships = sorted(request.user.memberships_by_municipality().values(), key=lambda m: m.municipality.name)
+    return {
+        "nav_items": items,
+        "membership": membership,
+        "all_memberships": memberships,
+        "demo_mode": settings.DEMO_MODE,
+        "site_name": settings.SITE_NAME,
+    }

@@ -1,0 +1,73 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hotspot.accounts.access import require_capability
+from hotspot.accounts.middleware import SESSION_KEY
+from hotspot.accounts.models import Membership
+from hotspot.accounts.roles import Capability
+from hotspot.areas.inputs import municipality_overview
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def home(request):
+    """Overblik: what a coordinator opens on Monday. Later issues add programmes, tasks and meetings."""
+    return render(request, "accounts/home.html", {"overview": municipality_overview(request.municipality)})
+
+
+def tour(request):
+    return render(request, "accounts/tour.html")
+
+
+@login_required
+def administration(request):
+    membership = request.membership
+    if membership is None or not (membership.can(Capability.VIEW_AUDIT) or membership.can(Capability.MANAGE_MEMBERS)):
+        raise PermissionDenied
+    members = None
+    if membership.can(Capability.MANAGE_MEMBERS):
+        members = Membership.objects.filter(municipality=request.municipality).select_related("user")
+    return render(request, "accounts/administration.html", {"members": members})
+
+
+@require_POST
+@login_required
+def switch_municipality(request):
+    try:
+        wanted = int(request.POST.get("municipality", ""))
+    except ValueError:
+        wanted = None
+    if wanted not in request.user.memberships_by_municipality():
+        messages.error(request, _("You are not a member of that municipality."))
+    else:
+        request.session[SESSION_KEY] = wanted
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    # Rendered without context processors that touch the database: the database may be the problem.
+    from django.template import loader
+
+    from django.http import HttpResponseServerError
+
+    return HttpResponseServerError(loader.get_template("errors/500.html").render({}))

@@ -1,0 +1,115 @@
+"""Areas (with polygons in EPSG:25832) and their population by year x age band x sex."""
+
+from functools import cached_property
+
+import shapely
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from hotspot.accounts.models import TenantModel
+
+STORAGE_SRID = 25832  # ETRS89 / UTM zone 32N: metres, the Danish standard for area statistics
+
+AGE_BANDS = ("0-9", "10-14", "15-17", "18-24", "25-29", "30-59", "60+")
+YOUTH_BANDS = ("10-14", "15-17")
+
+
+class AreaKind(models.TextChoices):
+    MUNICIPALITY = "municipality", _("Municipality")
+    DISTRICT = "district", _("District")
+    RODE = "rode", _("Police area (rode)")
+    HOUSING = "housing", _("Housing area")
+    HOTSPOT = "hotspot", _("Hotspot area")
+    CONTROL = "control", _("Control area")
+
+
+# Kinds that tile the municipality: every report and resident lies in exactly one of them.
+TILING_KINDS = (AreaKind.RODE, AreaKind.HOUSING)
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Women")
+    MALE = "M", _("Men")
+
+
+class Area(TenantModel):
+    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=AreaKind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
+    # Well-known binary in EPSG:25832. We keep geometry in plain columns (no GeoDjango/SpatiaLite) so the
+    # embedded SQLite set-up needs nothing installed; shapely does the geometry, the bbox speeds look-ups.
+    geometry = models.BinaryField(_("geometry (WKB, EPSG:25832)"), null=True, blank=True)
+    area_m2 = models.FloatField(_("area (m²)"), null=True, blank=True)
+    min_x = models.FloatField(null=True, blank=True)
+    min_y = models.FloatField(null=True, blank=True)
+    max_x = models.FloatField(null=True, blank=True)
+    max_y = models.FloatField(null=True, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="area_code_unique")]
+        indexes = [models.Index(fields=["municipality", "kind"])]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("areas:detail", args=[self.pk])
+
+    @cached_property
+    def polygon(self):
+        return shapely.from_wkb(bytes(self.geometry)) if self.geometry else None
+
+    def set_polygon(self, geom) -> None:
+        """Store a shapely geometry given in EPSG:25832; repairs invalid input with make_valid."""
+        if not geom.is_valid:
+            geom = shapely.make_valid(geom)
+        self.geometry = shapely.to_wkb(geom)
+        self.area_m2 = float(geom.area)
+        self.min_x, self.min_y, self.max_x, self.max_y = (float(v) for v in geom.bounds)
+        self.__dict__.pop("polygon", None)
+
+    def tiling_descendant_ids(self) -> list[int]:
+        """Ids of the tiling areas (rode/housing) whose data make up this area's figures."""
+        if self.kind in TILING_KINDS:
+            return [self.pk]
+        if self.kind in (AreaKind.HOTSPOT, AreaKind.CONTROL) and self.parent_id:
+            return self.parent.tiling_descendant_ids()
+        by_parent: dict[int | None, list[tuple[int, str]]] = {}
+        for pk, parent_id, kind in Area.objects.filter(municipality_id=self.municipality_id).values_list(
+            "pk", "parent_id", "kind"
+        ):
+            by_parent.setdefault(parent_id, []).append((pk, kind))
+        result, stack = [], [self.pk]
+        while stack:
+            for pk, kind in by_parent.get(stack.pop(), []):
+                if kind in TILING_KINDS:
+                    result.append(pk)
+                elif kind not in (AreaKind.HOTSPOT, AreaKind.CONTROL):
+                    stack.append(pk)
+        return result
+
+
+class Population(TenantModel):
+    tenant_field = "area__municipality"
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="population")
+    year = models.PositiveSmallIntegerField(_("year"), help_text=_("Residents on 1 January"))
+    age_band = models.CharField(_("age band"), max_length=8, choices=[(b, b) for b in AGE_BANDS])
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    count = models.PositiveIntegerField(_("residents"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "year", "age_band", "sex"], name="population_cell_unique")
+        ]
+        verbose_name = _("population")
+        verbose_name_plural = _("population")

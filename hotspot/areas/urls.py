@@ -1,0 +1,12 @@
+from django.urls import path
+
+from hotspot.areas import api, views
+
+app_name = "areas"
+urlpatterns = [
+    path("", views.area_list, name="list"),
+    path("map/", views.area_map, name="map"),
+    path("geojson/", api.geojson, name="geojson"),
+    path("<int:pk>/", views.area_detail, name="detail"),
+    path("<int:pk>/reports.csv", views.area_reports_csv, name="reports_csv"),
+]

@@ -1,0 +1,129 @@
+import csv
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from hotspot.accounts.access import get_for_user, require_capability
+from hotspot.accounts.roles import Capability
+from hotspot.areas.inputs import area_table, latest_year, population_by_year, rate_per_1000, reports_by_year
+from hotspot.areas.models import AGE_BANDS, Area, AreaKind
+from hotspot.audit.actions import record
+from hotspot.audit.models import Action, Purpose
+from hotspot.incidents.models import CrimeReport, OffenceGroup
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def area_list(request):
+    kind = request.GET.get("kind", "")
+    rows = area_table(request.municipality)
+    if kind in AreaKind.values:
+        rows = [r for r in rows if r["area"].kind == kind]
+    return render(
+        request,
+        "areas/area_list.html",
+        {"rows": rows, "kinds": AreaKind.choices, "kind": kind, "year": latest_year(request.municipality)},
+    )
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def area_map(request):
+    return render(request, "areas/area_map.html", {"year": latest_year(request.municipality)})
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def area_detail(request, pk):
+    area = get_for_user(Area, request.user, Capability.VIEW_AGGREGATES, pk=pk)
+    ids = area.tiling_descendant_ids()
+    population = population_by_year(ids)
+    reports = reports_by_year(ids)
+    groups = OffenceGroup.choices
+    years = sorted(set(population) | set(reports))
+    trend = []
+    for year in years:
+        residents = sum(population.get(year, {}).values()) or None
+        r = reports.get(year, {})
+        trend.append(
+            {
+                "year": year,
+                "residents": residents,
+                "total": r.get("total", 0),
+                "rate": rate_per_1000(r.get("total"), residents),
+                "citizen_directed_rate": rate_per_1000(r.get("citizen_directed"), residents),
+                "groups": [r.get(g, 0) for g, _label in groups],
+            }
+        )
+    chart = {
+        "years": years,
+        "population": {
+            "labels": list(AGE_BANDS),
+            "series": [[population.get(y, {}).get(b, 0) for y in years] for b in AGE_BANDS],
+        },
+        "reports": {
+            "labels": [str(label) for _g, label in groups],
+            "series": [[reports.get(y, {}).get(g, 0) for y in years] for g, _label in groups],
+        },
+        "rate": [row["rate"] for row in trend],
+    }
+    can_raw = request.user.membership_for(area.municipality_id).can(Capability.VIEW_RAW_DATA)
+    return render(
+        request,
+        "areas/area_detail.html",
+        {
+            "area": area,
+            "children": area.children.order_by("kind", "code"),
+            "trend": trend,
+            "population": [(y, [population[y].get(b, 0) for b in AGE_BANDS], sum(population[y].values())) for y in population],
+            "age_bands": AGE_BANDS,
+            "groups": groups,
+            "chart": chart,
+            "can_raw": can_raw,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def area_reports_csv(request, pk):
+    """Incident-level export (raw data): roles with view_raw_data only, and audited."""
+    area = get_for_user(Area, request.user, Capability.VIEW_RAW_DATA, pk=pk)
+    reports = (
+        CrimeReport.objects.visible_to(request.user, Capability.VIEW_RAW_DATA)
+        .filter(area_id__in=area.tiling_descendant_ids())
+        .select_related("offence")
+        .order_by("occurred_at", "external_id")
+    )
+    record(
+        Action.EXPORT,
+        actor=request.user,
+        municipality=area.municipality,
+        obj=area,
+        purpose=Purpose.ANALYSIS,
+        count=reports.count(),
+        request=request,
+    )
+    writer = csv.writer(_Echo(), delimiter=";")
+    header = [_("report id"), _("time"), _("offence code"), _("offence"), "x", "y", "crs"]
+
+    def rows():
+        yield "\ufeff" + writer.writerow(header)
+        for r in reports.iterator(chunk_size=5000):
+            yield writer.writerow(
+                [
+                    r.external_id,
+                    r.occurred_at.isoformat(),
+                    r.offence.code,
+                    r.offence.name,
+                    f"{r.x:.1f}".replace(".", ",") if r.x is not None else "",
+                    f"{r.y:.1f}".replace(".", ",") if r.y is not None else "",
+                    "EPSG:25832",
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reports-{area.code}.csv"'
+    return response

@@ -1,0 +1,76 @@
+"""Write audit rows. Every state change and every read of person data calls ``record``."""
+
+import re
+
+from hotspot.audit.models import Action, AuditEvent, Purpose
+
+# Object ids are database keys or codes; anything that could be a CPR number (ddmmyy-xxxx) or free text is
+# refused so that the log itself never becomes a register of persons.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_.:\-]{0,64}$")
+_CPR = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+_FIELD = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
+
+
+def _check(object_type: str, object_id: str, fields) -> None:
+    if not _SAFE_ID.match(object_id) or _CPR.search(object_id):
+        raise ValueError(
+            f"audit object_id must be a key of at most 64 letters, digits or _.:- and no CPR number; got {object_id!r}"
+        )
+    if not re.match(r"^[a-z_]*\.?[a-z_]*$", object_type):
+        raise ValueError(f"audit object_type must look like 'app.model'; got {object_type!r}")
+    for name in fields:
+        if not _FIELD.match(name):
+            raise ValueError(f"audit fields must be field names, not values; got {name!r}")
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    municipality=None,
+    obj=None,
+    object_type: str = "",
+    object_id: str | int = "",
+    purpose: str = Purpose.NONE,
+    fields=(),
+    count: int | None = None,
+    request=None,
+    username: str = "",
+) -> AuditEvent:
+    """Append one audit row.
+
+    ``obj`` (a model instance) gives ``object_type`` and ``object_id``; ``fields`` are the names of changed
+    fields (never their values); ``count`` is the number of rows read or exported.
+    """
+    if action not in Action.values:
+        raise ValueError(f"audit action must be one of {Action.values}; got {action!r}")
+    if purpose not in Purpose.values:
+        raise ValueError(f"audit purpose must be one of {Purpose.values}; got {purpose!r}")
+    if obj is not None:
+        object_type = obj._meta.label_lower
+        object_id = obj.pk
+    object_id = "" if object_id is None else str(object_id)
+    fields = list(fields)
+    _check(object_type, object_id, fields)
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    if municipality is None and request is not None:
+        municipality = getattr(request, "municipality", None)
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_username=(actor.get_username() if actor is not None else username)[:150],
+        municipality=municipality,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        purpose=purpose,
+        fields=fields,
+        count=count,
+        ip=client_ip(request),
+    )

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from hotspot.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("tour/", account_views.tour, name="tour"),
+    path("administration/", account_views.administration, name="administration"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/municipality/", account_views.switch_municipality, name="switch_municipality"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("areas/", include("hotspot.areas.urls")),
+    path("audit/", include("hotspot.audit.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = "hotspot.accounts.views.permission_denied"
+handler404 = "hotspot.accounts.views.page_not_found"
+handler500 = "hotspot.accounts.views.server_error"
