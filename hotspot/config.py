@@ -27,7 +27,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value.strip().lower() in FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}"
+    )
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -60,12 +62,16 @@ def secret_key(*, debug: bool) -> str:
         try:
             key = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"SECRET_KEY_FILE {path!r} cannot be read: {exc.strerror}") from None
+            raise ImproperlyConfigured(
+                f"SECRET_KEY_FILE {path!r} cannot be read: {exc.strerror}"
+            ) from None
         if not key:
             raise ImproperlyConfigured(f"SECRET_KEY_FILE {path!r} is empty")
     if key:
         if not debug and len(key) < 50:
-            raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters when DEBUG is off")
+            raise ImproperlyConfigured(
+                "SECRET_KEY must be at least 50 characters when DEBUG is off"
+            )
         return key
     if debug:
         # Development only: a fixed, clearly marked key so sessions survive restarts of `make demo`.

@@ -17,7 +17,11 @@ ADMINISTRATION_CAPABILITIES = (Capability.VIEW_AUDIT, Capability.MANAGE_MEMBERS)
 def navigation(request):
     membership = getattr(request, "membership", None)
     match = getattr(request, "resolver_match", None)
-    current = f"{match.namespace}:{match.url_name}" if match and match.namespace else (match.url_name if match else "")
+    current = (
+        f"{match.namespace}:{match.url_name}"
+        if match and match.namespace
+        else (match.url_name if match else "")
+    )
     items = []
     if membership is not None:
         for url_name, label, capability, prefixes in NAVIGATION:
@@ -26,11 +30,15 @@ def navigation(request):
             else:
                 allowed = membership.can(capability)
             if allowed:
-                active = any(current == p or (p.endswith(":") and current.startswith(p)) for p in prefixes)
+                active = any(
+                    current == p or (p.endswith(":") and current.startswith(p)) for p in prefixes
+                )
                 items.append({"url": reverse(url_name), "label": label, "active": active})
     memberships = []
     if request.user.is_authenticated:
-        memberships = sorted(request.user.memberships_by_municipality().values(), key=lambda m: m.municipality.name)
+        memberships = sorted(
+            request.user.memberships_by_municipality().values(), key=lambda m: m.municipality.name
+        )
     return {
         "nav_items": items,
         "membership": membership,

@@ -19,6 +19,31 @@ class MunicipalityMiddleware:
             if wanted in memberships:
                 request.membership = memberships[wanted]
             elif memberships:
-                request.membership = sorted(memberships.values(), key=lambda m: m.municipality.name)[0]
+                request.membership = sorted(
+                    memberships.values(), key=lambda m: m.municipality.name
+                )[0]
         request.municipality = request.membership.municipality if request.membership else None
         return self.get_response(request)
+
+
+class DanishFirstLocaleMiddleware:
+    """Danish unless the user chose English with the language switch (a cookie set by set_language).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; a Danish municipality's staff
+    often run English-language browsers, and the platform's default is Danish (UX.md).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -45,21 +45,34 @@ class User(AbstractUser):
         return cache
 
     def municipality_ids_with(self, capability: str) -> list[int]:
-        return [mid for mid, m in self.memberships_by_municipality().items() if role_can(m.role, capability)]
+        return [
+            mid
+            for mid, m in self.memberships_by_municipality().items()
+            if role_can(m.role, capability)
+        ]
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     organisation = models.CharField(
-        _("organisation"), max_length=100, blank=True, help_text=_("E.g. the housing association or police district.")
+        _("organisation"),
+        max_length=100,
+        blank=True,
+        help_text=_("E.g. the housing association or police district."),
     )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "municipality"], name="one_membership_per_municipality")
+            models.UniqueConstraint(
+                fields=["user", "municipality"], name="one_membership_per_municipality"
+            )
         ]
         ordering = ["municipality__name", "user__username"]
         verbose_name = _("membership")

@@ -32,7 +32,13 @@ class Capability(models.TextChoices):
 _C = Capability
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset(
-        {_C.VIEW_AGGREGATES, _C.VIEW_RAW_DATA, _C.IMPORT_DATA, _C.VIEW_PERSON_DATA, _C.MANAGE_PROGRAMMES}
+        {
+            _C.VIEW_AGGREGATES,
+            _C.VIEW_RAW_DATA,
+            _C.IMPORT_DATA,
+            _C.VIEW_PERSON_DATA,
+            _C.MANAGE_PROGRAMMES,
+        }
     ),
     Role.ANALYST: frozenset({_C.VIEW_AGGREGATES, _C.VIEW_RAW_DATA, _C.IMPORT_DATA}),
     Role.CASEWORKER: frozenset({_C.VIEW_AGGREGATES, _C.VIEW_PERSON_DATA}),
@@ -41,7 +47,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PARTNER: frozenset({_C.VIEW_AGGREGATES}),
     Role.BOARD: frozenset({_C.VIEW_AGGREGATES}),
     Role.DPO: frozenset({_C.VIEW_AGGREGATES, _C.VIEW_AUDIT}),
-    Role.ADMIN: frozenset({_C.VIEW_AGGREGATES, _C.VIEW_RAW_DATA, _C.IMPORT_DATA, _C.MANAGE_MEMBERS}),
+    Role.ADMIN: frozenset(
+        {_C.VIEW_AGGREGATES, _C.VIEW_RAW_DATA, _C.IMPORT_DATA, _C.MANAGE_MEMBERS}
+    ),
 }
 
 

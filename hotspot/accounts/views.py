@@ -21,7 +21,9 @@ class LoginView(auth_views.LoginView):
 @require_capability(Capability.VIEW_AGGREGATES)
 def home(request):
     """Overblik: what a coordinator opens on Monday. Later issues add programmes, tasks and meetings."""
-    return render(request, "accounts/home.html", {"overview": municipality_overview(request.municipality)})
+    return render(
+        request, "accounts/home.html", {"overview": municipality_overview(request.municipality)}
+    )
 
 
 def tour(request):
@@ -31,11 +33,15 @@ def tour(request):
 @login_required
 def administration(request):
     membership = request.membership
-    if membership is None or not (membership.can(Capability.VIEW_AUDIT) or membership.can(Capability.MANAGE_MEMBERS)):
+    if membership is None or not (
+        membership.can(Capability.VIEW_AUDIT) or membership.can(Capability.MANAGE_MEMBERS)
+    ):
         raise PermissionDenied
     members = None
     if membership.can(Capability.MANAGE_MEMBERS):
-        members = Membership.objects.filter(municipality=request.municipality).select_related("user")
+        members = Membership.objects.filter(municipality=request.municipality).select_related(
+            "user"
+        )
     return render(request, "accounts/administration.html", {"members": members})
 
 
@@ -66,8 +72,7 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # Rendered without context processors that touch the database: the database may be the problem.
-    from django.template import loader
-
     from django.http import HttpResponseServerError
+    from django.template import loader
 
     return HttpResponseServerError(loader.get_template("errors/500.html").render({}))

@@ -27,11 +27,10 @@ def to_wgs84(geom, source: int = STORAGE_SRID):
 
     def fn(coords):
         x, y = t.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
+        # 1e-6 degrees is about 10 cm: more digits only make the file bigger (RFC 7946 §11.2).
+        return np.round(np.column_stack([x, y]), 6)
 
-    out = shapely.transform(geom, fn)
-    # 1e-6 degrees is about 10 cm: more digits only make the file bigger (RFC 7946 §11.2).
-    return shapely.set_precision(out, 1e-6)
+    return shapely.transform(geom, fn)
 
 
 def feature_collection(municipality, *, kinds=None, year=None) -> dict:

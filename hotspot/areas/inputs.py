@@ -33,7 +33,9 @@ def reports_by_year(area_ids) -> dict[int, dict[str, int]]:
         .order_by()
     )
     for r in rows:
-        row = result.setdefault(r["year"], {**dict.fromkeys(groups, 0), "citizen_directed": 0, "serious": 0, "total": 0})
+        row = result.setdefault(
+            r["year"], {**dict.fromkeys(groups, 0), "citizen_directed": 0, "serious": 0, "total": 0}
+        )
         row[r["group"]] += r["n"]
         row["citizen_directed"] += r["cd"]
         row["serious"] += r["s"]
@@ -85,7 +87,11 @@ def area_table(municipality, year: int | None = None) -> list[dict]:
         elif area.kind in (AreaKind.HOTSPOT, AreaKind.CONTROL) and area.parent_id:
             t = totals(area.parent)
         else:
-            parts = [totals(ch) for ch in children[area.pk] if ch.kind not in (AreaKind.HOTSPOT, AreaKind.CONTROL)]
+            parts = [
+                totals(ch)
+                for ch in children[area.pk]
+                if ch.kind not in (AreaKind.HOTSPOT, AreaKind.CONTROL)
+            ]
             t = tuple(sum(p[i] for p in parts) for i in range(4)) if parts else (0, 0, 0, 0)
         memo[area.pk] = t
         return t
@@ -116,7 +122,11 @@ def municipality_overview(municipality) -> dict:
     table = area_table(municipality, year) if year else []
     whole = next((r for r in table if top and r["area"].pk == top.pk), None)
     worst = sorted(
-        (r for r in table if r["area"].kind in (AreaKind.RODE, AreaKind.HOUSING) and r["rate"] is not None),
+        (
+            r
+            for r in table
+            if r["area"].kind in (AreaKind.RODE, AreaKind.HOUSING) and r["rate"] is not None
+        ),
         key=lambda r: -r["rate"],
     )[:5]
     return {

@@ -34,12 +34,19 @@ class Sex(models.TextChoices):
 
 
 class Area(TenantModel):
-    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.CASCADE, related_name="areas")
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.CASCADE, related_name="areas"
+    )
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=AreaKind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     # Well-known binary in EPSG:25832. We keep geometry in plain columns (no GeoDjango/SpatiaLite) so the
     # embedded SQLite set-up needs nothing installed; shapely does the geometry, the bbox speeds look-ups.
@@ -54,7 +61,9 @@ class Area(TenantModel):
 
     class Meta:
         ordering = ["code"]
-        constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="area_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="area_code_unique")
+        ]
         indexes = [models.Index(fields=["municipality", "kind"])]
         verbose_name = _("area")
         verbose_name_plural = _("areas")
@@ -85,9 +94,9 @@ class Area(TenantModel):
         if self.kind in (AreaKind.HOTSPOT, AreaKind.CONTROL) and self.parent_id:
             return self.parent.tiling_descendant_ids()
         by_parent: dict[int | None, list[tuple[int, str]]] = {}
-        for pk, parent_id, kind in Area.objects.filter(municipality_id=self.municipality_id).values_list(
-            "pk", "parent_id", "kind"
-        ):
+        for pk, parent_id, kind in Area.objects.filter(
+            municipality_id=self.municipality_id
+        ).values_list("pk", "parent_id", "kind"):
             by_parent.setdefault(parent_id, []).append((pk, kind))
         result, stack = [], [self.pk]
         while stack:
@@ -109,7 +118,9 @@ class Population(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["area", "year", "age_band", "sex"], name="population_cell_unique")
+            models.UniqueConstraint(
+                fields=["area", "year", "age_band", "sex"], name="population_cell_unique"
+            )
         ]
         verbose_name = _("population")
         verbose_name_plural = _("population")

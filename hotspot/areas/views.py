@@ -6,7 +6,13 @@ from django.utils.translation import gettext as _
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.areas.inputs import area_table, latest_year, population_by_year, rate_per_1000, reports_by_year
+from hotspot.areas.inputs import (
+    area_table,
+    latest_year,
+    population_by_year,
+    rate_per_1000,
+    reports_by_year,
+)
 from hotspot.areas.models import AGE_BANDS, Area, AreaKind
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
@@ -22,7 +28,12 @@ def area_list(request):
     return render(
         request,
         "areas/area_list.html",
-        {"rows": rows, "kinds": AreaKind.choices, "kind": kind, "year": latest_year(request.municipality)},
+        {
+            "rows": rows,
+            "kinds": AreaKind.choices,
+            "kind": kind,
+            "year": latest_year(request.municipality),
+        },
     )
 
 
@@ -73,7 +84,10 @@ def area_detail(request, pk):
             "area": area,
             "children": area.children.order_by("kind", "code"),
             "trend": trend,
-            "population": [(y, [population[y].get(b, 0) for b in AGE_BANDS], sum(population[y].values())) for y in population],
+            "population": [
+                (y, [population[y].get(b, 0) for b in AGE_BANDS], sum(population[y].values()))
+                for y in population
+            ],
             "age_bands": AGE_BANDS,
             "groups": groups,
             "chart": chart,

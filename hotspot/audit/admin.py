@@ -7,7 +7,15 @@ from hotspot.audit.models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: nobody adds, changes or deletes audit rows through the admin."""
 
-    list_display = ["at", "actor_username", "action", "object_type", "object_id", "purpose", "count"]
+    list_display = [
+        "at",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+        "purpose",
+        "count",
+    ]
     list_filter = ["action", "purpose"]
 
     def has_add_permission(self, request):

@@ -56,7 +56,8 @@ class AuditQuerySet(models.QuerySet):
         # Logins and lock-outs belong to no municipality; a DPO sees those of the municipality's members.
         members = Membership.objects.filter(municipality_id__in=ids).values("user_id")
         return self.filter(
-            models.Q(municipality_id__in=ids) | models.Q(municipality__isnull=True, actor_id__in=members)
+            models.Q(municipality_id__in=ids)
+            | models.Q(municipality__isnull=True, actor_id__in=members)
         )
 
 
@@ -92,7 +93,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["municipality", "-at"]), models.Index(fields=["actor", "-at"])]
+        indexes = [
+            models.Index(fields=["municipality", "-at"]),
+            models.Index(fields=["actor", "-at"]),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 

@@ -50,9 +50,31 @@ def event_export(request):
     response["Content-Disposition"] = f'attachment; filename="audit-{timezone.now():%Y%m%d}.csv"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("time (UTC)"), _("user name"), _("action"), _("object type"), _("object id"), _("purpose"), _("fields"), _("rows"), _("address")])
+    writer.writerow(
+        [
+            _("time (UTC)"),
+            _("user name"),
+            _("action"),
+            _("object type"),
+            _("object id"),
+            _("purpose"),
+            _("fields"),
+            _("rows"),
+            _("address"),
+        ]
+    )
     for e in rows:
         writer.writerow(
-            [e.at.isoformat(), e.actor_username, e.action, e.object_type, e.object_id, e.purpose, ",".join(e.fields), e.count or "", e.ip or ""]
+            [
+                e.at.isoformat(),
+                e.actor_username,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.purpose,
+                ",".join(e.fields),
+                e.count or "",
+                e.ip or "",
+            ]
         )
     return response

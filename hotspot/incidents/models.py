@@ -43,14 +43,21 @@ class Offence(models.Model):
 
 
 class CrimeReport(TenantModel):
-    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
     external_id = models.CharField(_("report id"), max_length=64)
     occurred_at = models.DateTimeField(_("time of the offence"))
     offence = models.ForeignKey(Offence, on_delete=models.PROTECT, related_name="+")
     x = models.FloatField(_("x (EPSG:25832)"), null=True, blank=True)
     y = models.FloatField(_("y (EPSG:25832)"), null=True, blank=True)
     area = models.ForeignKey(
-        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+        "areas.Area",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="+",
+        verbose_name=_("area"),
     )
 
     class Meta:
@@ -63,7 +70,9 @@ class CrimeReport(TenantModel):
 
 
 class Charge(TenantModel):
-    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
     external_id = models.CharField(_("charge id"), max_length=64)
     person_key = models.CharField(_("person (pseudonym)"), max_length=64, db_index=True)
     charged_on = models.DateField(_("date of charge"))
@@ -73,7 +82,7 @@ class Charge(TenantModel):
         "areas.Area",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="+",
         verbose_name=_("residence area"),
     )
@@ -102,4 +111,6 @@ class ReportCount(TenantModel):
     serious = models.PositiveIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["area", "year", "group"], name="report_count_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "year", "group"], name="report_count_unique")
+        ]

@@ -8,8 +8,10 @@ from hotspot.accounts.models import TenantModel
 
 
 class Direction(models.IntegerChoices):
-    HIGHER_IS_SAFER = 1, _("Higher is better")
+    HIGHER_IS_BETTER = 1, _("Higher is better")
     HIGHER_IS_WORSE = -1, _("Higher is worse")
+    # Context only (e.g. the non-Western share): enters statutory rules, never an index direction.
+    NEUTRAL = 0, _("Neither (context only)")
 
 
 class Indicator(models.Model):
@@ -37,7 +39,9 @@ class Indicator(models.Model):
 class IndicatorValue(TenantModel):
     tenant_field = "area__municipality"
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
-    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="indicator_values")
+    area = models.ForeignKey(
+        "areas.Area", on_delete=models.CASCADE, related_name="indicator_values"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.FloatField(_("value"), null=True, blank=True)
     numerator = models.FloatField(_("numerator"), null=True, blank=True)
@@ -45,17 +49,26 @@ class IndicatorValue(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "area", "year"], name="indicator_value_unique")
+            models.UniqueConstraint(
+                fields=["indicator", "area", "year"], name="indicator_value_unique"
+            )
         ]
 
 
 class NationalValue(models.Model):
     """A national reference value (e.g. the share of convicted adults that the statutory criteria use)."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="national_values")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="national_values"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.FloatField(_("value"))
     source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["indicator", "year"], name="national_value_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="national_value_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.year}: {self.value}"

@@ -28,13 +28,17 @@ class SurveyItem(models.Model):
 
 
 class SurveyWave(TenantModel):
-    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     name = models.CharField(_("name"), max_length=120)
 
     class Meta:
         ordering = ["year"]
-        constraints = [models.UniqueConstraint(fields=["municipality", "year", "name"], name="wave_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year", "name"], name="wave_unique")
+        ]
         verbose_name = _("survey wave")
         verbose_name_plural = _("survey waves")
 
@@ -46,11 +50,13 @@ class SurveyResponse(TenantModel):
     tenant_field = "wave__municipality"
     wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="responses")
     respondent = models.CharField(_("respondent (pseudonym)"), max_length=64)
-    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Area", on_delete=models.RESTRICT, related_name="+")
     weight = models.FloatField(_("design weight"))
     # {"safety": 3, "unsafe_evening": 0, ...}: items differ between surveys, so answers live in one column.
     answers = models.JSONField(_("answers"), default=dict)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["wave", "respondent"], name="respondent_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "respondent"], name="respondent_unique")
+        ]
         indexes = [models.Index(fields=["area", "wave"])]

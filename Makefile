@@ -1,0 +1,52 @@
+# The README's commands. `make demo` and `make test` are the whole set-up on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SCALE ?= 1
+DEMO_ENV := DEBUG=1 DEMO_MODE=1
+
+.PHONY: demo test lint format bench install messages check-messages serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the dependencies change, so a second `make demo` starts in seconds.
+$(STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --constraint requirements.lock --editable '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(DEMO_ENV) $(BIN)/python manage.py make_demo_city --seed 1 --scale $(SCALE)
+	@echo "Serving on http://$(HOST):$(PORT)/ with a task worker beside it (Ctrl-C stops both)."
+	@$(DEMO_ENV) $(BIN)/python manage.py db_worker --no-reload --no-startup-delay -v0 & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Translations: extract strings, then translate them in locale/da/LC_MESSAGES/django.po and compile.
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l da --no-obsolete --ignore='.venv/*' --ignore='tests/*' --ignore='safetystats/*' --ignore='bench/*'
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l da --ignore='.venv/*'
+
+clean:
+	rm -rf var/ $(VENV)

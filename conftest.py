@@ -1,0 +1,80 @@
+"""The test cast, shared by every test (STYLE.md: a fixed cast, like healthchecks' Alice, Bob and Charlie).
+
+The whole suite runs against the demo city at scale 0.1 (Demokommune, ~25,000 residents, plus the small
+Lillekommune), built once per test session into the test database. Each test then runs inside a
+transaction that is rolled back, so tests can change data freely.
+
+- ``coordinator``: hotspot secretariat in Demokommune (sees raw data and person data)
+- ``analyst``: analyst in Demokommune (raw data, imports; no person data)
+- ``partner``: housing association in Demokommune (aggregates only)
+- ``outsider``: coordinator in Lillekommune, a member of nothing in Demokommune (must get 404 there)
+The other roles (caseworker, police, board, dpo, admin) are reachable through ``member(role)``.
+"""
+
+import pytest
+from django.core.management import call_command
+
+DEMO_SCALE = 0.1
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("make_demo_city", seed=1, scale=DEMO_SCALE, verbosity=0)
+
+
+def _user(username):
+    from hotspot.accounts.models import User
+
+    return User.objects.get(username=username)
+
+
+@pytest.fixture
+def member(db):
+    """member("board") -> the demo user holding that role in Demokommune."""
+    return _user
+
+
+@pytest.fixture
+def coordinator(db):
+    return _user("coordinator")
+
+
+@pytest.fixture
+def analyst(db):
+    return _user("analyst")
+
+
+@pytest.fixture
+def partner(db):
+    return _user("partner")
+
+
+@pytest.fixture
+def outsider(db):
+    return _user("outsider")
+
+
+@pytest.fixture
+def demo_municipality(db):
+    from hotspot.accounts.models import Municipality
+
+    return Municipality.objects.get(memberships__user__username="coordinator")
+
+
+@pytest.fixture
+def other_municipality(db):
+    from hotspot.accounts.models import Municipality
+
+    return Municipality.objects.get(memberships__user__username="outsider")
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client, logged in as ``user`` (force_login: axes needs a request)."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

@@ -1,0 +1,132 @@
+"""Role x URL: every view answers as this table says, for every role, an outsider and an anonymous visitor.
+
+A new URL pattern that is not in the table fails ``test_every_url_is_in_the_table``: access rules are
+decided here, on purpose, not discovered later.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from hotspot.areas.models import Area, AreaKind
+
+ROLES = [
+    "coordinator",
+    "analyst",
+    "caseworker",
+    "police",
+    "partner",
+    "board",
+    "dpo",
+    "admin",
+    "outsider",
+]
+ALL = dict.fromkeys(ROLES, 200)
+
+
+def only(allowed, *, outsider=403, other=403):
+    table = {role: (200 if role in allowed else other) for role in ROLES}
+    table["outsider"] = outsider
+    return table
+
+
+# url name -> (how to build kwargs, {role: status}). "own" = an area of Demokommune, "foreign" = Lillekommune.
+RAW = {"coordinator", "analyst", "police", "admin"}
+TABLE = {
+    "home": ("none", ALL, 302),
+    "tour": ("none", ALL, 200),
+    "administration": ("none", only({"dpo", "admin"}), 302),
+    "areas:list": ("none", ALL, 302),
+    "areas:map": ("none", ALL, 302),
+    "areas:geojson": ("none", ALL, 302),
+    "areas:detail": ("own", {**ALL, "outsider": 404}, 302),
+    "areas:detail#foreign": ("foreign", {**dict.fromkeys(ROLES, 404), "outsider": 200}, 302),
+    "areas:reports_csv": ("own", only(RAW, outsider=404), 302),
+    "areas:reports_csv#foreign": ("foreign", {**dict.fromkeys(ROLES, 404), "outsider": 200}, 302),
+    "audit:list": ("none", only({"dpo"}), 302),
+    "audit:export": ("none", only({"dpo"}), 302),
+}
+# Framework URLs with their own rules (login, logout, language, admin site) are not tenant views.
+NOT_TENANT_VIEWS = {"login", "logout", "set_language", "switch_municipality"}
+
+
+def _url(name, kind, own, foreign):
+    base = name.split("#")[0]
+    if kind == "none":
+        return reverse(base)
+    municipality = own if kind == "own" else foreign
+    area = Area.objects.filter(municipality=municipality, kind=AreaKind.HOUSING).first()
+    return reverse(base, args=[area.pk])
+
+
+CASES = [(name, role) for name in TABLE for role in ROLES]
+
+
+@pytest.mark.parametrize("name,role", CASES, ids=[f"{n}-{r}" for n, r in CASES])
+def test_role_url_table(client, name, role, member, demo_municipality, other_municipality):
+    kind, expected, _anon = TABLE[name]
+    client.force_login(member(role))
+    response = client.get(_url(name, kind, demo_municipality, other_municipality))
+    assert response.status_code == expected[role], f"{role} on {name}"
+
+
+@pytest.mark.parametrize("name", list(TABLE))
+def test_anonymous(client, name, demo_municipality, other_municipality):
+    kind, _expected, anonymous = TABLE[name]
+    response = client.get(_url(name, kind, demo_municipality, other_municipality))
+    assert response.status_code == anonymous
+    if anonymous == 302:
+        assert response["Location"].startswith(reverse("login"))
+
+
+def _names(resolver, prefix=""):
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            yield from _names(p, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield prefix + p.name
+
+
+def test_every_url_is_in_the_table():
+    covered = {name.split("#")[0] for name in TABLE} | NOT_TENANT_VIEWS
+    missing = sorted(set(_names(get_resolver())) - covered)
+    assert not missing, f"add these views to the role x URL table: {missing}"
+
+
+def test_user_without_membership_gets_403_not_500(client, django_user_model, db):
+    lonely = django_user_model.objects.create_user("lonely", password="x" * 12)
+    client.force_login(lonely)
+    assert client.get(reverse("areas:list")).status_code == 403
+    assert client.get(reverse("home")).status_code == 403
+
+
+def test_nonexistent_and_malformed_ids_are_404(client, coordinator):
+    client.force_login(coordinator)
+    assert client.get("/areas/999999999/").status_code == 404
+    assert client.get("/areas/abc/").status_code == 404
+
+
+def test_visible_to_is_the_only_filter(
+    coordinator, outsider, demo_municipality, other_municipality
+):
+    """The choke point: a member sees only their municipality's areas; a stranger sees none of them."""
+    mine = Area.objects.visible_to(coordinator)
+    assert mine.exists()
+    assert set(mine.values_list("municipality_id", flat=True)) == {demo_municipality.pk}
+    theirs = Area.objects.visible_to(outsider)
+    assert set(theirs.values_list("municipality_id", flat=True)) == {other_municipality.pk}
+
+
+def test_switching_to_a_foreign_municipality_is_refused(client, coordinator, other_municipality):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("switch_municipality"), {"municipality": other_municipality.pk, "next": "/"}
+    )
+    assert response.status_code == 302
+    assert client.session.get("municipality_id") is None
+    # Still only Demokommune's data on the area list.
+    page = client.get(reverse("areas:list")).content.decode()
+    foreign = Area.objects.filter(municipality=other_municipality, kind=AreaKind.DISTRICT).first()
+    assert foreign.name not in page

@@ -1,0 +1,107 @@
+"""Areas: storage in EPSG:25832, GeoJSON in EPSG:4326, aggregates, and the pages."""
+
+import json
+
+import numpy as np
+import pytest
+import shapely
+from django.db.models import Sum
+from django.urls import reverse
+from pyproj import CRS, Transformer
+
+from hotspot.areas.api import to_wgs84
+from hotspot.areas.models import TILING_KINDS, Area, AreaKind, Population
+from hotspot.incidents.models import CrimeReport
+
+# 1e-6 degrees (our GeoJSON precision) is ~0.1 m in Denmark; compare to 2e-6 to allow rounding both ways.
+DEGREE_TOLERANCE = 2e-6
+
+
+def test_geojson_is_wgs84_lon_lat(client, partner, demo_municipality):
+    client.force_login(partner)
+    data = client.get(reverse("areas:geojson")).json()
+    assert data["type"] == "FeatureCollection"
+    areas = Area.objects.filter(municipality=demo_municipality)
+    assert len(data["features"]) == areas.count()
+    feature = next(f for f in data["features"] if f["properties"]["kind"] == "housing")
+    area = areas.get(pk=feature["id"])
+    # Independent reference: EPSG:25832 -> 4326 with the authority's axis order, swapped by hand.
+    reference = Transformer.from_crs(CRS.from_epsg(25832), CRS.from_epsg(4326))  # (lat, lon) order
+    x, y = np.asarray(area.polygon.exterior.coords)[0]
+    lat, lon = reference.transform(x, y)
+    first = feature["geometry"]["coordinates"][0][0]
+    assert abs(first[0] - lon) < DEGREE_TOLERANCE and abs(first[1] - lat) < DEGREE_TOLERANCE
+    # Denmark: longitude 8-13, latitude 54-58.
+    assert 8 < first[0] < 16 and 54 < first[1] < 58
+
+
+def test_to_wgs84_round_trips():
+    square = shapely.box(720000, 6175000, 721000, 6176000)
+    back = Transformer.from_crs(4326, 25832, always_xy=True)
+    coords = np.asarray(to_wgs84(square).exterior.coords)
+    x, y = back.transform(coords[:, 0], coords[:, 1])
+    assert np.allclose(
+        np.column_stack([x, y]), np.asarray(square.exterior.coords), atol=0.2
+    )  # metres
+
+
+def test_tiling_areas_cover_the_municipality(demo_municipality):
+    top = Area.objects.get(municipality=demo_municipality, kind=AreaKind.MUNICIPALITY)
+    tiles = Area.objects.filter(municipality=demo_municipality, kind__in=TILING_KINDS)
+    union = shapely.union_all([a.polygon for a in tiles])
+    assert union.area == pytest.approx(top.polygon.area, rel=1e-6)
+    assert sum(a.area_m2 for a in tiles) == pytest.approx(top.area_m2, rel=1e-6)  # no overlaps
+
+
+def test_every_report_lies_in_its_area(demo_municipality):
+    area = Area.objects.filter(municipality=demo_municipality, kind=AreaKind.HOUSING).first()
+    xy = np.array(CrimeReport.objects.filter(area=area).values_list("x", "y"))
+    assert len(xy) > 0
+    assert shapely.contains_xy(area.polygon, xy[:, 0], xy[:, 1]).all()
+
+
+def test_district_figures_sum_their_parts(client, coordinator, demo_municipality):
+    district = Area.objects.filter(municipality=demo_municipality, kind=AreaKind.DISTRICT).first()
+    ids = district.tiling_descendant_ids()
+    assert ids and set(Area.objects.filter(pk__in=ids).values_list("kind", flat=True)) <= set(
+        TILING_KINDS
+    )
+    year = 2015
+    residents = Population.objects.filter(area_id__in=ids, year=year).aggregate(n=Sum("count"))["n"]
+    reports = CrimeReport.objects.filter(area_id__in=ids, occurred_at__year=year).count()
+    client.force_login(coordinator)
+    response = client.get(reverse("areas:detail", args=[district.pk]))
+    row = next(r for r in response.context["trend"] if r["year"] == year)
+    assert row["residents"] == residents
+    assert row["total"] == reports
+    assert row["rate"] == pytest.approx(1000 * reports / residents, rel=1e-12)
+
+
+def test_area_page_shows_charts_with_tables(client, partner, demo_municipality):
+    area = Area.objects.filter(municipality=demo_municipality, kind=AreaKind.HOUSING).first()
+    client.force_login(partner)
+    response = client.get(reverse("areas:detail", args=[area.pk]))
+    html = response.content.decode()
+    assert area.name in html
+    assert 'id="chart-reports"' in html and 'id="table-reports"' in html
+    assert 'id="chart-population"' in html and 'id="table-population"' in html
+    chart = json.loads(response.context["chart"] and json.dumps(response.context["chart"]))
+    assert chart["years"][0] == 2008 and chart["years"][-1] == 2025
+    # The partner sees aggregates, and no link to the raw export.
+    assert reverse("areas:reports_csv", args=[area.pk]) not in html
+
+
+def test_area_list_filters_by_kind(client, partner):
+    client.force_login(partner)
+    response = client.get(reverse("areas:list"), {"kind": "district"})
+    kinds = {row["area"].kind for row in response.context["rows"]}
+    assert kinds == {"district"}
+
+
+def test_danish_by_default_english_on_request(client, partner):
+    client.force_login(partner)
+    html = client.get(reverse("areas:list")).content.decode()
+    assert 'lang="da"' in html and "Områder" in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/areas/"})
+    html = client.get(reverse("areas:list")).content.decode()
+    assert 'lang="en"' in html and "Areas" in html and "Områder" not in html

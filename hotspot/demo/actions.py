@@ -1,0 +1,312 @@
+"""Build the synthetic demo city (safetystats.synthetic) into the database, with one user per role."""
+
+import dataclasses
+import datetime as dt
+import time
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from hotspot.accounts.models import Membership, Municipality, User
+from hotspot.accounts.roles import Role
+from hotspot.areas.models import Area, Population
+from hotspot.audit.actions import record
+from hotspot.audit.models import Action, Purpose
+from hotspot.demo.models import DemoCity
+from hotspot.incidents.actions import refresh_report_counts
+from hotspot.incidents.models import Charge, CrimeReport, Offence
+from hotspot.indicators.models import Direction, Indicator, IndicatorValue, NationalValue
+from hotspot.surveys.models import SurveyItem, SurveyResponse, SurveyWave
+
+BATCH = 5000
+DIRECTIONS = {
+    "higher_is_better": Direction.HIGHER_IS_BETTER,
+    "higher_is_worse": Direction.HIGHER_IS_WORSE,
+    "neutral": Direction.NEUTRAL,
+}
+# Demo users: one per role in Demokommune, and an outsider who coordinates in the small municipality.
+# Passwords are fixed and printed by `make demo`: this is synthetic data on a local machine.
+DEMO_PASSWORD = "{username}-hotspot-demo"
+OUTSIDER = "outsider"
+
+
+@dataclasses.dataclass
+class BuildReport:
+    municipality: str
+    built: bool
+    seconds: float
+    sizes: dict
+
+
+def demo_users() -> list[tuple[str, str, str]]:
+    """(user name, password, role) of every demo user; the outsider belongs to the small municipality."""
+    users = [(role.value, DEMO_PASSWORD.format(username=role.value), role.value) for role in Role]
+    users.append((OUTSIDER, DEMO_PASSWORD.format(username=OUTSIDER), Role.COORDINATOR.value))
+    return users
+
+
+def _local_datetimes(values: np.ndarray) -> list[dt.datetime]:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    return [d.replace(tzinfo=tz) for d in values.astype("datetime64[s]").astype(object)]
+
+
+def _seed_catalogues(synthetic) -> dict[str, Offence]:
+    offences = {}
+    for spec in synthetic.OFFENCES:
+        offences[spec.code], _ = Offence.objects.update_or_create(
+            code=spec.code,
+            defaults={
+                "name_da": spec.name_da,
+                "name_en": spec.name_en,
+                "group": spec.group,
+                "citizen_directed": spec.citizen_directed,
+                "serious": spec.serious,
+            },
+        )
+    for code, text_da, text_en, lo, hi in synthetic.SURVEY_ITEMS:
+        SurveyItem.objects.update_or_create(
+            code=code,
+            defaults={"text_da": text_da, "text_en": text_en, "scale_min": lo, "scale_max": hi},
+        )
+    for code, name_da, name_en, unit, direction in synthetic.REGISTER_INDICATORS:
+        Indicator.objects.update_or_create(
+            code=code,
+            defaults={
+                "name_da": name_da,
+                "name_en": name_en,
+                "unit": unit,
+                "direction": DIRECTIONS[direction],
+                "source": "Demo: synthetic register data (safetystats.synthetic)",
+                "licence": "CC0 (synthetic)",
+            },
+        )
+    return offences
+
+
+def _jsonable(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _truth_json(truth) -> dict:
+    return {} if truth is None else _jsonable(dataclasses.asdict(truth))
+
+
+@transaction.atomic
+def build_city(
+    *, seed: int = 1, scale: float = 1.0, variant: str = "demo", rebuild: bool = False, log=print
+) -> BuildReport:
+    from safetystats import synthetic
+
+    started = time.perf_counter()
+    city = synthetic.generate_city(seed=seed, scale=scale, variant=variant)
+    existing = Municipality.objects.filter(code=city.municipality_code).first()
+    if existing is not None:
+        demo = DemoCity.objects.filter(municipality=existing).first()
+        if demo and demo.seed == seed and demo.scale == scale and not rebuild:
+            return BuildReport(existing.name, False, 0.0, demo.sizes)
+        log(f"Removing the previous {existing.name} …")
+        existing.delete()
+
+    municipality = Municipality.objects.create(
+        code=city.municipality_code, name=city.municipality_name
+    )
+    offences = _seed_catalogues(synthetic)
+    sizes: dict[str, int] = {}
+
+    areas: dict[str, Area] = {}
+    for spec in city.areas:
+        area = Area(
+            municipality=municipality,
+            code=spec.code,
+            name=spec.name,
+            kind=spec.kind,
+            parent=areas.get(spec.parent) if spec.parent else None,
+            valid_from=spec.valid_from,
+            valid_to=spec.valid_to,
+        )
+        area.set_polygon(spec.polygon)
+        area.save()
+        areas[spec.code] = area
+    sizes["areas"] = len(areas)
+    log(f"  {len(areas)} areas")
+
+    pop = city.population
+    Population.objects.bulk_create(
+        (
+            Population(area=areas[a], year=int(y), age_band=b, sex=s, count=int(n))
+            for a, y, b, s, n in zip(
+                pop["area"], pop["year"], pop["age_band"], pop["sex"], pop["count"]
+            )
+        ),
+        batch_size=BATCH,
+    )
+    last_year = int(pop["year"].max())
+    sizes["residents"] = int(pop["count"][pop["year"] == last_year].sum())
+    log(f"  {sizes['residents']:,} residents in {last_year}")
+
+    area_ids = {code: a.pk for code, a in areas.items()}
+    offence_ids = {code: o.pk for code, o in offences.items()}
+    n_reports = 0
+    for chunk in synthetic.iter_reports(city):
+        times = _local_datetimes(chunk["occurred_at"])
+        CrimeReport.objects.bulk_create(
+            [
+                CrimeReport(
+                    municipality=municipality,
+                    external_id=i,
+                    occurred_at=t,
+                    offence_id=offence_ids[o],
+                    x=float(x),
+                    y=float(y),
+                    area_id=area_ids[a],
+                )
+                for i, t, o, x, y, a in zip(
+                    chunk["id"], times, chunk["offence"], chunk["x"], chunk["y"], chunk["area"]
+                )
+            ],
+            batch_size=BATCH,
+        )
+        n_reports += len(times)
+    sizes["reports"] = n_reports
+    log(f"  {n_reports:,} crime reports")
+
+    ch = synthetic.charges(city)
+    Charge.objects.bulk_create(
+        (
+            Charge(
+                municipality=municipality,
+                external_id=i,
+                person_key=p,
+                charged_on=d,
+                offence_id=offence_ids[o],
+                age=int(age),
+                area_id=area_ids[a],
+            )
+            for i, p, d, o, age, a in zip(
+                ch["id"],
+                ch["person"],
+                ch["charged_on"].astype(object),
+                ch["offence"],
+                ch["age"],
+                ch["area"],
+            )
+        ),
+        batch_size=BATCH,
+    )
+    sizes["charges"] = len(ch["id"])
+    log(f"  {sizes['charges']:,} charges")
+
+    sv = synthetic.survey(city)
+    item_codes = [code for code, *_ in synthetic.SURVEY_ITEMS]
+    waves = {
+        int(y): SurveyWave.objects.create(
+            municipality=municipality, year=int(y), name=f"Tryghedsundersøgelse {int(y)}"
+        )
+        for y in np.unique(sv["year"])
+    }
+    columns = [sv[c] for c in item_codes]
+    SurveyResponse.objects.bulk_create(
+        (
+            SurveyResponse(
+                wave=waves[int(sv["year"][k])],
+                respondent=sv["respondent"][k],
+                area_id=area_ids[sv["area"][k]],
+                weight=float(sv["weight"][k]),
+                answers={c: int(col[k]) for c, col in zip(item_codes, columns)},
+            )
+            for k in range(len(sv["respondent"]))
+        ),
+        batch_size=BATCH,
+    )
+    sizes["survey_responses"] = len(sv["respondent"])
+    log(f"  {sizes['survey_responses']:,} survey responses")
+
+    rg = synthetic.registers(city)
+    indicators = {i.code: i for i in Indicator.objects.all()}
+
+    def _num(v):
+        return None if v is None or np.isnan(v) else float(v)
+
+    IndicatorValue.objects.bulk_create(
+        (
+            IndicatorValue(
+                indicator=indicators[ind],
+                area_id=area_ids[a],
+                year=int(y),
+                value=_num(v),
+                numerator=_num(n),
+                denominator=_num(d),
+            )
+            for a, y, ind, v, n, d in zip(
+                rg["area"],
+                rg["year"],
+                rg["indicator"],
+                rg["value"],
+                rg["numerator"],
+                rg["denominator"],
+            )
+        ),
+        batch_size=BATCH,
+    )
+    sizes["register_values"] = len(rg["area"])
+    national = getattr(synthetic, "NATIONAL_CONVICTED_SHARE", {})
+    convicted = next(
+        (code for code, *_ in synthetic.REGISTER_INDICATORS if "convict" in code), None
+    )
+    if convicted:
+        for year, value in dict(national).items():
+            NationalValue.objects.update_or_create(
+                indicator=indicators[convicted],
+                year=int(year),
+                defaults={"value": float(value), "source": "Demo: synthetic national share"},
+            )
+    log(f"  {sizes['register_values']:,} register values")
+
+    refresh_report_counts(municipality.pk)
+    seconds = time.perf_counter() - started
+    DemoCity.objects.create(
+        municipality=municipality,
+        seed=seed,
+        scale=scale,
+        seconds=seconds,
+        truth=_truth_json(city.truth),
+        sizes=sizes,
+    )
+    record(
+        Action.IMPORT,
+        municipality=municipality,
+        object_type="demo.democity",
+        purpose=Purpose.DEMO,
+        count=n_reports,
+    )
+    return BuildReport(municipality.name, True, seconds, sizes)
+
+
+def ensure_demo_users(
+    demo: Municipality, small: Municipality | None
+) -> list[tuple[str, str, str, str]]:
+    """Create (or reset) the demo users and their memberships; returns (user, password, role, municipality)."""
+    rows = []
+    for username, password, role in demo_users():
+        municipality = small if username == OUTSIDER else demo
+        if municipality is None:
+            continue
+        user, _ = User.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.is_staff = role == Role.ADMIN
+        user.save()
+        Membership.objects.update_or_create(
+            user=user, municipality=municipality, defaults={"role": role, "organisation": "Demo"}
+        )
+        rows.append((username, password, role, municipality.name))
+    return rows
