@@ -48,6 +48,11 @@ INSTALLED_APPS = [
     "hotspot.incidents",
     "hotspot.surveys",
     "hotspot.indicators",
+    "hotspot.imports",
+    "hotspot.indices",
+    "hotspot.programmes",
+    "hotspot.evaluations",
+    "hotspot.reports",
     "hotspot.demo",
 ]
 

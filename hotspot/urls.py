@@ -14,6 +14,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("areas/", include("hotspot.areas.urls")),
     path("audit/", include("hotspot.audit.urls")),
+    path("data/", include("hotspot.imports.urls")),
+    path("index/", include("hotspot.indices.urls")),
+    path("programmes/", include("hotspot.programmes.urls")),
+    path("evaluations/", include("hotspot.evaluations.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -1,14 +1,18 @@
 from django.conf import settings
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.roles import Capability
 
-# Top navigation (UX.md). An entry shows when the active role has its capability; later issues add
-# Data, Tryghedsindeks, Programmer and Evaluering here as their pages arrive.
+# Top navigation (UX.md). An entry shows when the active role has its capability; an entry whose URL
+# does not exist yet is left out, so apps can be added one at a time.
 NAVIGATION = [
     ("home", _("Overview"), Capability.VIEW_AGGREGATES, ("home",)),
     ("areas:list", _("Areas"), Capability.VIEW_AGGREGATES, ("areas:",)),
+    ("imports:home", _("Data"), Capability.IMPORT_DATA, ("imports:",)),
+    ("indices:home", _("Safety index"), Capability.VIEW_AGGREGATES, ("indices:",)),
+    ("programmes:list", _("Programmes"), Capability.VIEW_AGGREGATES, ("programmes:",)),
+    ("evaluations:list", _("Evaluation"), Capability.VIEW_AGGREGATES, ("evaluations:",)),
     ("administration", _("Administration"), None, ("administration", "audit:")),
 ]
 ADMINISTRATION_CAPABILITIES = (Capability.VIEW_AUDIT, Capability.MANAGE_MEMBERS)
@@ -29,11 +33,15 @@ def navigation(request):
                 allowed = any(membership.can(c) for c in ADMINISTRATION_CAPABILITIES)
             else:
                 allowed = membership.can(capability)
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                continue
             if allowed:
                 active = any(
                     current == p or (p.endswith(":") and current.startswith(p)) for p in prefixes
                 )
-                items.append({"url": reverse(url_name), "label": label, "active": active})
+                items.append({"url": url, "label": label, "active": active})
     memberships = []
     if request.user.is_authenticated:
         memberships = sorted(

@@ -4,33 +4,14 @@ A new URL pattern that is not in the table fails ``test_every_url_is_in_the_tabl
 decided here, on purpose, not discovered later.
 """
 
+import importlib
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from hotspot.accounts.tests.table import ALL, RAW, ROLES, foreign_only, only
 from hotspot.areas.models import Area, AreaKind
 
-ROLES = [
-    "coordinator",
-    "analyst",
-    "caseworker",
-    "police",
-    "partner",
-    "board",
-    "dpo",
-    "admin",
-    "outsider",
-]
-ALL = dict.fromkeys(ROLES, 200)
-
-
-def only(allowed, *, outsider=403, other=403):
-    table = {role: (200 if role in allowed else other) for role in ROLES}
-    table["outsider"] = outsider
-    return table
-
-
-# url name -> (how to build kwargs, {role: status}). "own" = an area of Demokommune, "foreign" = Lillekommune.
-RAW = {"coordinator", "analyst", "police", "admin"}
 TABLE = {
     "home": ("none", ALL, 302),
     "tour": ("none", ALL, 200),
@@ -39,18 +20,26 @@ TABLE = {
     "areas:map": ("none", ALL, 302),
     "areas:geojson": ("none", ALL, 302),
     "areas:detail": ("own", {**ALL, "outsider": 404}, 302),
-    "areas:detail#foreign": ("foreign", {**dict.fromkeys(ROLES, 404), "outsider": 200}, 302),
+    "areas:detail#foreign": ("foreign", foreign_only(), 302),
     "areas:reports_csv": ("own", only(RAW, outsider=404), 302),
-    "areas:reports_csv#foreign": ("foreign", {**dict.fromkeys(ROLES, 404), "outsider": 200}, 302),
+    "areas:reports_csv#foreign": ("foreign", foreign_only(), 302),
     "audit:list": ("none", only({"dpo"}), 302),
     "audit:export": ("none", only({"dpo"}), 302),
 }
+# Each app adds its own rows in hotspot/<app>/tests/access.py.
+for _app in ("imports", "indices", "programmes", "evaluations"):
+    _module = importlib.import_module(f"hotspot.{_app}.tests.access")
+    _overlap = set(_module.TABLE) & set(TABLE)
+    assert not _overlap, f"{_app} redefines {_overlap}"
+    TABLE.update(_module.TABLE)
 # Framework URLs with their own rules (login, logout, language, admin site) are not tenant views.
 NOT_TENANT_VIEWS = {"login", "logout", "set_language", "switch_municipality"}
 
 
 def _url(name, kind, own, foreign):
     base = name.split("#")[0]
+    if callable(kind):
+        return kind(own, foreign)
     if kind == "none":
         return reverse(base)
     municipality = own if kind == "own" else foreign
