@@ -136,3 +136,41 @@ def municipality_overview(municipality) -> dict:
         "area_count": len(table),
         "top_area": top,
     }
+
+
+def survey_unsafe_by_year(area_ids, *, min_n: int = 20) -> list[dict]:
+    """Weighted share answering 5-7 ("unsafe") on the 7-point safety item per survey year, with the
+    Wilson interval on the effective n (METHODS.md §3); years with fewer than ``min_n`` answers are
+    suppressed, never shown as 0."""
+    from hotspot.surveys.models import SurveyResponse
+    from safetystats.survey import grouped_shares
+
+    rows = list(
+        SurveyResponse.objects.filter(area_id__in=area_ids)
+        .values_list("wave__year", "weight", "answers__safety")
+        .order_by()
+    )
+    rows = [r for r in rows if r[2] is not None]
+    if not rows:
+        return []
+    years, weights, answers = (list(col) for col in zip(*rows))
+    result = grouped_shares(
+        [int(a) for a in answers],
+        [float(w) for w in weights],
+        by=[int(y) for y in years],
+        min_n=min_n,
+    )
+    out = []
+    for k, year in enumerate(result.keys[0].tolist()):
+        suppressed = bool(result.suppressed[k])
+        out.append(
+            {
+                "year": int(year),
+                "n": int(result.n[k]),
+                "suppressed": suppressed,
+                "share": None if suppressed else 100 * float(result.share[k]),
+                "low": None if suppressed else 100 * float(result.low[k]),
+                "high": None if suppressed else 100 * float(result.high[k]),
+            }
+        )
+    return out

@@ -12,6 +12,7 @@ from hotspot.areas.inputs import (
     population_by_year,
     rate_per_1000,
     reports_by_year,
+    survey_unsafe_by_year,
 )
 from hotspot.areas.models import AGE_BANDS, Area, AreaKind
 from hotspot.audit.actions import record
@@ -76,6 +77,13 @@ def area_detail(request, pk):
         },
         "rate": [row["rate"] for row in trend],
     }
+    survey = survey_unsafe_by_year(ids)
+    chart["survey"] = {
+        "years": [s["year"] for s in survey],
+        "share": [s["share"] for s in survey],
+        "low": [s["low"] for s in survey],
+        "high": [s["high"] for s in survey],
+    }
     can_raw = request.user.membership_for(area.municipality_id).can(Capability.VIEW_RAW_DATA)
     return render(
         request,
@@ -91,6 +99,7 @@ def area_detail(request, pk):
             "age_bands": AGE_BANDS,
             "groups": groups,
             "chart": chart,
+            "survey": survey,
             "can_raw": can_raw,
         },
     )

@@ -105,3 +105,27 @@ def test_danish_by_default_english_on_request(client, partner):
     client.post(reverse("set_language"), {"language": "en", "next": "/areas/"})
     html = client.get(reverse("areas:list")).content.decode()
     assert 'lang="en"' in html and "Areas" in html and "Områder" not in html
+
+
+def test_area_page_survey_shares_match_the_library(client, partner, demo_municipality):
+    """The page's unsafe share equals safetystats.survey on the same answers, and small years are suppressed."""
+    from hotspot.surveys.models import SurveyResponse
+    from safetystats.survey import weighted_share
+
+    district = Area.objects.filter(municipality=demo_municipality, kind=AreaKind.DISTRICT).first()
+    ids = district.tiling_descendant_ids()
+    client.force_login(partner)
+    survey = client.get(reverse("areas:detail", args=[district.pk])).context["survey"]
+    assert survey
+    row = next(s for s in survey if not s["suppressed"])
+    answers = SurveyResponse.objects.filter(area_id__in=ids, wave__year=row["year"])
+    ref = weighted_share(
+        [a.answers["safety"] for a in answers], [a.weight for a in answers], category="unsafe"
+    )
+    assert row["share"] == pytest.approx(100 * ref.share, abs=1e-9)
+    assert row["low"] == pytest.approx(100 * ref.low, abs=1e-9)
+    assert row["n"] == ref.n
+    for s in survey:
+        assert s["suppressed"] == (s["n"] < 20)
+        if s["suppressed"]:
+            assert s["share"] is None

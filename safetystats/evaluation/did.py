@@ -1,0 +1,533 @@
+"""Difference-in-differences: the 2×2 comparison of rates, the event study, and Sun–Abraham.
+
+Sources
+-------
+- Danish hotspot evaluation (2015): reports fell 38 % in hotspots vs 16 % in controls — the 2×2
+  relative DiD ``(r_T,post / r_T,pre) / (r_C,post / r_C,pre) − 1`` (METHODS.md §5).
+- Rothman, K. J., Greenland, S., & Lash, T. L. (2008). Modern Epidemiology, 3rd ed., ch. 14:
+  Poisson variance of a log rate, ``Var(log r) = 1 / count``.
+- Sun, L., & Abraham, S. (2021). Estimating dynamic treatment effects in event studies with
+  heterogeneous treatment effects. Journal of Econometrics, 225(2), 175–199.
+- Freyaldenhoven, S., Hansen, C., Pérez, J. P., & Shapiro, J. M. (2021). Visualization, identification,
+  and estimation in the linear panel event-study design. NBER WP 29170 (binned endpoints, ref −1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from ._util import as_float, as_labels, check_level, first_treated_array
+from .fixest import _fit_ols, _fit_poisson, _offset, _Panel
+
+__all__ = [
+    "DidResult",
+    "did_rates",
+    "EventStudyResult",
+    "event_study",
+    "StaggeredResult",
+    "sun_abraham",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# 2 × 2 on rates
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DidResult:
+    """Result of :func:`did_rates`.
+
+    ``estimate`` is the relative DiD ``(r_T,post/r_T,pre)/(r_C,post/r_C,pre) − 1`` with its
+    interval; ``absolute`` is ``(r_T,post − r_T,pre) − (r_C,post − r_C,pre)`` per ``per`` residents.
+    ``rates`` is ``[[T_pre, T_post], [C_pre, C_post]]`` per ``per`` residents.
+    """
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    absolute: float
+    absolute_se: float
+    absolute_ci_low: float
+    absolute_ci_high: float
+    rates: np.ndarray = field(repr=False)
+    change_treated: float = 0.0
+    change_control: float = 0.0
+    per: float = 1000.0
+    level: float = 0.95
+    warnings: tuple[str, ...] = ()
+
+
+def _pair(x, name):
+    arr = as_float(x, name)
+    if arr.shape != (2,):
+        raise ValueError(f"{name}: expected (pre, post), got shape {arr.shape}")
+    return arr
+
+
+def did_rates(
+    *,
+    treated_counts,
+    treated_population,
+    control_counts,
+    control_population,
+    per: float = 1000.0,
+    level: float = 0.95,
+) -> DidResult:
+    """2×2 difference-in-differences on rates, relative and absolute, with Poisson intervals.
+
+    With counts ``y`` and populations ``n`` summed over the areas and years of each cell, rates
+    ``r = per · y / n``. Relative effect ``(r_T1/r_T0)/(r_C1/r_C0) − 1``: its log is a sum of four
+    log rates, and with Poisson counts ``Var(log r) = 1/y``, so
+    ``se(log RR) = sqrt(1/y_T0 + 1/y_T1 + 1/y_C0 + 1/y_C1)`` (delta method); the interval is
+    ``exp(log RR ± z·se) − 1`` and the p-value tests ``log RR = 0``. Absolute effect
+    ``(r_T1 − r_T0) − (r_C1 − r_C0)`` with ``Var(r) = per² · y / n²``.
+
+    Parameters
+    ----------
+    treated_counts, treated_population, control_counts, control_population : (pre, post)
+        Counts and populations (person-years) of the pre and post period.
+    per : float
+        Rates per this many residents.
+    level : float
+
+    Returns
+    -------
+    DidResult
+
+    Raises
+    ------
+    ValueError
+        A zero count (the log rate is undefined) or a non-positive population.
+
+    Notes
+    -----
+    The Poisson variance ignores over-dispersion and the clustering of counts in areas, so the
+    interval is too narrow when areas differ beyond chance; use :func:`poisson_fe` with
+    cluster-robust errors or :func:`randomization_inference` for the inference you report.
+
+    Examples
+    --------
+    >>> from safetystats.evaluation import did_rates
+    >>> res = did_rates(treated_counts=(500, 310), treated_population=(10000, 10000),
+    ...                 control_counts=(2000, 1680), control_population=(50000, 50000))
+    >>> round(res.estimate, 3)  # (310/500) / (1680/2000) - 1
+    -0.262
+    """
+    level = check_level(level)
+    y = np.vstack(
+        [_pair(treated_counts, "treated_counts"), _pair(control_counts, "control_counts")]
+    )
+    n = np.vstack(
+        [
+            _pair(treated_population, "treated_population"),
+            _pair(control_population, "control_population"),
+        ]
+    )
+    if np.any(n <= 0):
+        raise ValueError(
+            f"population: expected positive populations in every cell, got {n.tolist()} "
+            "(a period with zero population has no rate)"
+        )
+    if np.any(y < 0):
+        raise ValueError(f"counts: expected non-negative counts, got {y.tolist()}")
+    if np.any(y == 0):
+        raise ValueError(
+            f"counts: expected a positive count in every cell (log rates), got {y.tolist()}; "
+            "pool more years or areas"
+        )
+    r = per * y / n
+    log_rr = np.log(r[0, 1] / r[0, 0]) - np.log(r[1, 1] / r[1, 0])
+    se = float(np.sqrt(np.sum(1.0 / y)))
+    z = stats.norm.ppf(0.5 + level / 2)
+    absolute = (r[0, 1] - r[0, 0]) - (r[1, 1] - r[1, 0])
+    abs_se = float(np.sqrt(np.sum(per**2 * y / n**2)))
+    warnings = ()
+    if np.any(y < 10):
+        warnings = (
+            f"small counts (minimum {int(y.min())}): the normal approximation on the log scale is rough",
+        )
+    return DidResult(
+        estimate=float(np.expm1(log_rr)),
+        se=se,
+        ci_low=float(np.expm1(log_rr - z * se)),
+        ci_high=float(np.expm1(log_rr + z * se)),
+        p_value=float(2 * stats.norm.sf(abs(log_rr) / se)),
+        absolute=float(absolute),
+        absolute_se=abs_se,
+        absolute_ci_low=float(absolute - z * abs_se),
+        absolute_ci_high=float(absolute + z * abs_se),
+        rates=r,
+        change_treated=float(r[0, 1] / r[0, 0] - 1),
+        change_control=float(r[1, 1] / r[1, 0] - 1),
+        per=float(per),
+        level=level,
+        warnings=warnings,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Panel helpers shared by the event study and Sun–Abraham
+# ----------------------------------------------------------------------------------------------
+
+
+def _staggered_panel(y, *, area, period, first_treated, y_name):
+    yv = as_float(y, y_name)
+    n = yv.size
+    per = as_float(period, "period", n=n)
+    ft = first_treated_array(first_treated, "first_treated", n=n)
+    _, a = as_labels(area, "area", n=n)
+    a_n = int(a.max()) + 1
+    # first_treated must be constant within an area
+    ft_key = np.where(np.isnan(ft), -np.inf, ft)
+    lo = np.full(a_n, np.inf)
+    hi = np.full(a_n, -np.inf)
+    np.minimum.at(lo, a, ft_key)
+    np.maximum.at(hi, a, ft_key)
+    if np.any(lo != hi):
+        raise ValueError("first_treated: expected one value per area, got areas with several")
+    treated = ~np.isnan(ft)
+    if not np.any(treated):
+        raise ValueError("first_treated: expected at least one treated area, got none (all NaN)")
+    if np.all(treated):
+        raise ValueError(
+            "no control areas: expected never-treated areas (first_treated NaN), got every area treated"
+        )
+    return yv, per, ft, treated
+
+
+def _wald(b, v, df_t):
+    if b.size == 0:
+        return float("nan"), float("nan")
+    w = float(b @ np.linalg.solve(v, b))
+    if df_t is None:
+        return w, float(stats.chi2.sf(w, b.size))
+    return w / b.size, float(stats.f.sf(w / b.size, b.size, df_t))
+
+
+def _fit(model, yv, x, names, *, area, period, cluster, population, treated_rows, tol, max_iter):
+    if model not in ("ols", "poisson"):
+        raise ValueError(f"model: expected 'ols' or 'poisson', got {model!r}")
+    panel = _Panel(yv, x, area=area, period=period, cluster=cluster, names=names)
+    if model == "ols":
+        fit, _, _ = _fit_ols(panel, treated_rows)
+    else:
+        offset = np.zeros(yv.size) if population is None else _offset(population, yv.size)
+        fit = _fit_poisson(panel, treated_rows, offset, tol=tol, max_iter=max_iter)
+    return fit
+
+
+def _crit(df_t, level):
+    if df_t is None:
+        return stats.norm.ppf(0.5 + level / 2)
+    return stats.t.ppf(0.5 + level / 2, df_t)
+
+
+def _pvals(est, se, df_t):
+    z = np.abs(est / se)
+    return 2 * (stats.norm.sf(z) if df_t is None else stats.t.sf(z, df_t))
+
+
+# ----------------------------------------------------------------------------------------------
+# Event study
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    """Result of :func:`event_study`: one coefficient per relative period, −1 the reference.
+
+    ``rel_time[0]`` and ``rel_time[-1]`` are binned endpoints (all earlier / later periods).
+    ``pretrend_p`` tests that all leads (``rel_time <= -2``) are zero (F test for OLS with
+    G−1 denominator degrees of freedom, χ² for Poisson).
+    """
+
+    rel_time: np.ndarray
+    coef: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    p_value: np.ndarray
+    pretrend_stat: float
+    pretrend_p: float
+    vcov: np.ndarray = field(repr=False)
+    model: str = "ols"
+    level: float = 0.95
+    n_obs: int = 0
+    n_clusters: int = 0
+    n_treated_clusters: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+def event_study(
+    y,
+    *,
+    area,
+    period,
+    first_treated,
+    leads: int = 4,
+    lags: int = 4,
+    model: str = "ols",
+    population=None,
+    cluster=None,
+    level: float = 0.95,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> EventStudyResult:
+    """Event-study regression with leads and lags, reference period −1 and binned endpoints.
+
+    ``y_it = Σ_{e ≠ −1} β_e · 1{t − g_i = e} + α_i + λ_t + ε_it`` for areas first treated in
+    period ``g_i``; relative periods below ``−leads`` are pooled into ``−leads`` and above
+    ``lags`` into ``lags`` (binned endpoints). Never-treated areas (``first_treated`` NaN) have
+    all indicators zero and anchor the period effects. ``model="poisson"`` fits the same
+    indicators in :func:`poisson_fe` (log rate scale, with ``population`` as exposure).
+
+    Parameters
+    ----------
+    y : array_like, shape (n,)
+        Outcome (OLS) or counts (Poisson).
+    area, period : array_like, shape (n,)
+        Labels; ``period`` numeric (e.g. years), one row per (area, period).
+    first_treated : array_like, shape (n,)
+        First treated period of the row's area, NaN (or None) for never-treated areas.
+    leads, lags : int
+        Number of pre periods (≥ 2) and post periods (≥ 0) shown before binning.
+    model : {"ols", "poisson"}
+    population, cluster, level, tol, max_iter
+        As in :func:`twfe` / :func:`poisson_fe`.
+
+    Returns
+    -------
+    EventStudyResult
+
+    References
+    ----------
+    Freyaldenhoven, Hansen, Pérez & Shapiro (2021), NBER WP 29170; Sun & Abraham (2021) on why
+    these coefficients mix cohorts under heterogeneous effects (use :func:`sun_abraham` then).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from safetystats.evaluation import event_study
+    >>> rng = np.random.default_rng(3)
+    >>> area, year = np.repeat(np.arange(40), 10), np.tile(np.arange(2005, 2015), 40)
+    >>> start = np.where(area < 10, 2010.0, np.nan)
+    >>> y = 0.1 * area + np.where(year >= start, -1.0, 0.0) + rng.normal(0, 0.3, area.size)
+    >>> es = event_study(y, area=area, period=year, first_treated=start, leads=3, lags=3)
+    >>> es.rel_time.tolist()
+    [-3, -2, 0, 1, 2, 3]
+    >>> bool(abs(es.coef[2] + 1.0) < 0.3)
+    True
+    """
+    level = check_level(level)
+    if int(leads) < 2 or int(lags) < 0:
+        raise ValueError(f"leads/lags: expected leads >= 2 and lags >= 0, got {leads}, {lags}")
+    yv, per, ft, treated = _staggered_panel(
+        y, area=area, period=period, first_treated=first_treated, y_name="y"
+    )
+    rel = np.where(treated, per - np.where(treated, ft, 0.0), np.nan)
+    if np.any(treated & (rel != np.round(rel))):
+        raise ValueError(
+            "first_treated: expected values on the period grid, got non-integer offsets"
+        )
+    rel_b = np.clip(rel, -leads, lags)
+    present = np.unique(rel_b[treated]).astype(int)
+    grid = [e for e in range(-int(leads), int(lags) + 1) if e != -1 and e in set(present.tolist())]
+    if not grid:
+        raise ValueError(
+            "event_study: expected treated observations off the reference period, got none"
+        )
+    x = np.column_stack([(treated & (rel_b == e)).astype(float) for e in grid])
+    names = [f"rel_{e}" for e in grid]
+    fit = _fit(
+        model,
+        yv,
+        x,
+        names,
+        area=area,
+        period=period,
+        cluster=cluster,
+        population=population,
+        treated_rows=treated & (rel >= 0),
+        tol=tol,
+        max_iter=max_iter,
+    )
+    se = np.sqrt(np.diag(fit.vcov))
+    crit = _crit(fit.df_t, level)
+    grid_a = np.array(grid)
+    pre = grid_a <= -2
+    stat, p_pre = _wald(fit.coef[pre], fit.vcov[np.ix_(pre, pre)], fit.df_t)
+    return EventStudyResult(
+        rel_time=grid_a,
+        coef=fit.coef,
+        se=se,
+        ci_low=fit.coef - crit * se,
+        ci_high=fit.coef + crit * se,
+        p_value=_pvals(fit.coef, se, fit.df_t),
+        pretrend_stat=stat,
+        pretrend_p=p_pre,
+        vcov=fit.vcov,
+        model=model,
+        level=level,
+        n_obs=fit.n_obs,
+        n_clusters=fit.n_clusters,
+        n_treated_clusters=fit.n_treated_clusters,
+        warnings=fit.warnings,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Sun–Abraham interaction-weighted estimator
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaggeredResult:
+    """Result of :func:`sun_abraham`.
+
+    ``estimate`` is the aggregated ATT: the average of the cohort × relative-period effects over
+    all post cells (``e >= 0``), weighted by the number of treated observations in each cell.
+    ``rel_time``/``event_coef`` is the interaction-weighted event study (cohort shares as weights).
+    ``cells`` lists ``(cohort, e)`` for ``cell_coef``. For Poisson, ``relative = exp(estimate) − 1``.
+    """
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    relative: float | None
+    rel_time: np.ndarray
+    event_coef: np.ndarray
+    event_se: np.ndarray
+    cohorts: np.ndarray
+    cells: np.ndarray = field(repr=False)
+    cell_coef: np.ndarray = field(repr=False)
+    vcov: np.ndarray = field(repr=False)
+    model: str = "ols"
+    level: float = 0.95
+    n_obs: int = 0
+    n_clusters: int = 0
+    n_treated_clusters: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+def sun_abraham(
+    y,
+    *,
+    area,
+    period,
+    first_treated,
+    model: str = "ols",
+    population=None,
+    cluster=None,
+    level: float = 0.95,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> StaggeredResult:
+    """Sun–Abraham interaction-weighted estimator for staggered start dates.
+
+    Fits the saturated regression ``y_it = Σ_g Σ_{e ≠ −1} δ_{g,e} · 1{g_i = g, t − g = e} +
+    α_i + λ_t + ε_it`` with never-treated areas as the only controls, so each ``δ_{g,e}`` is a
+    clean cohort-specific DiD against period ``g − 1``, free of the negative weights that bias
+    TWFE under heterogeneous effects (Goodman-Bacon 2021). Aggregates:
+
+    * event study ``β_e = Σ_g w_{g,e} δ_{g,e}`` with ``w_{g,e}`` the cohort's share of treated
+      observations at ``e``;
+    * ATT ``= Σ_{g, e≥0} n_{g,e} δ_{g,e} / Σ n_{g,e}`` (fixest ``aggregate(..., "att")``),
+
+    each with a delta-method standard error ``aᵀ V a`` from the CR1 covariance (weights fixed).
+
+    Parameters
+    ----------
+    y, area, period, first_treated, model, population, cluster, level, tol, max_iter
+        As in :func:`event_study` (no binning here: every relative period is its own cell).
+
+    Returns
+    -------
+    StaggeredResult
+
+    References
+    ----------
+    Sun, L., & Abraham, S. (2021). Journal of Econometrics, 225(2), 175–199.
+    Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment timing.
+    Journal of Econometrics, 225(2), 254–277.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from safetystats.evaluation import sun_abraham
+    >>> rng = np.random.default_rng(4)
+    >>> area, year = np.repeat(np.arange(60), 10), np.tile(np.arange(2005, 2015), 60)
+    >>> start = np.select([area < 10, area < 20], [2008.0, 2011.0], np.nan)
+    >>> y = 0.1 * area + np.where(year >= start, -1.0, 0.0) + rng.normal(0, 0.3, area.size)
+    >>> res = sun_abraham(y, area=area, period=year, first_treated=start)
+    >>> bool(res.ci_low < -1.0 < res.ci_high)
+    True
+    """
+    level = check_level(level)
+    yv, per, ft, treated = _staggered_panel(
+        y, area=area, period=period, first_treated=first_treated, y_name="y"
+    )
+    rel = np.where(treated, per - np.where(treated, ft, 0.0), np.nan)
+    cell_keys = sorted({(g, int(e)) for g, e in zip(ft[treated], rel[treated]) if e != -1})
+    cells = np.array(cell_keys, dtype=float).reshape(-1, 2)
+    x = np.column_stack([(treated & (ft == g) & (rel == e)).astype(float) for g, e in cell_keys])
+    counts = x.sum(axis=0)
+    names = [f"g{g:g}_e{e}" for g, e in cell_keys]
+    fit = _fit(
+        model,
+        yv,
+        x,
+        names,
+        area=area,
+        period=period,
+        cluster=cluster,
+        population=population,
+        treated_rows=treated & (rel >= 0),
+        tol=tol,
+        max_iter=max_iter,
+    )
+    crit = _crit(fit.df_t, level)
+    post = cells[:, 1] >= 0
+    if not post.any():
+        raise ValueError(
+            "first_treated: expected treated observations at or after the start, got none"
+        )
+    a = np.where(post, counts, 0.0)
+    a /= a.sum()
+    est = float(a @ fit.coef)
+    se = float(np.sqrt(a @ fit.vcov @ a))
+    rel_grid = np.unique(cells[:, 1]).astype(int)
+    agg = np.zeros((rel_grid.size, cells.shape[0]))
+    for i, e in enumerate(rel_grid):
+        m = cells[:, 1] == e
+        agg[i, m] = counts[m] / counts[m].sum()
+    ev = agg @ fit.coef
+    ev_se = np.sqrt(np.einsum("ij,jk,ik->i", agg, fit.vcov, agg))
+    return StaggeredResult(
+        estimate=est,
+        se=se,
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
+        p_value=float(_pvals(np.array(est), np.array(se), fit.df_t)),
+        relative=float(np.expm1(est)) if model == "poisson" else None,
+        rel_time=rel_grid,
+        event_coef=ev,
+        event_se=ev_se,
+        cohorts=np.unique(cells[:, 0]),
+        cells=cells,
+        cell_coef=fit.coef,
+        vcov=fit.vcov,
+        model=model,
+        level=level,
+        n_obs=fit.n_obs,
+        n_clusters=fit.n_clusters,
+        n_treated_clusters=fit.n_treated_clusters,
+        warnings=fit.warnings,
+    )
