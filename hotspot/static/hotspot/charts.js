@@ -43,5 +43,20 @@
       scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, title: { display: true, text: labels.residents } } },
     },
   });
+  var surveyCanvas = document.getElementById("chart-survey");
+  if (surveyCanvas && d.survey) {
+    new Chart(surveyCanvas, {
+      type: "line",
+      data: {
+        labels: d.survey.years,
+        datasets: [
+          { label: labels.high, data: d.survey.high, borderColor: "rgba(0,114,178,0.35)", backgroundColor: "rgba(0,114,178,0.15)", pointRadius: 0, fill: "+2", borderDash: [4, 3] },
+          { label: labels.unsafe, data: d.survey.share, borderColor: "#0072B2", backgroundColor: "#0072B2", spanGaps: false },
+          { label: labels.low, data: d.survey.low, borderColor: "rgba(0,114,178,0.35)", pointRadius: 0, fill: false, borderDash: [4, 3] },
+        ],
+      },
+      options: { maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, title: { display: true, text: labels.unsafe } } } },
+    });
+  }
   document.body.dataset.chartsReady = "true";
 })();
