@@ -139,6 +139,8 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "hotspot" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+# Imports (docs/data-import.md): files above this size are refused before they are read.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

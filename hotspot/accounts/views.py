@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 from hotspot.accounts.access import require_capability
 from hotspot.accounts.middleware import SESSION_KEY
 from hotspot.accounts.models import Membership
-from hotspot.accounts.roles import Capability
+from hotspot.accounts.roles import Capability, Role
 from hotspot.areas.inputs import municipality_overview
+from hotspot.programmes.inputs import overview_context
 
 
 class LoginView(auth_views.LoginView):
@@ -20,10 +21,12 @@ class LoginView(auth_views.LoginView):
 
 @require_capability(Capability.VIEW_AGGREGATES)
 def home(request):
-    """Overblik: what a coordinator opens on Monday. Later issues add programmes, tasks and meetings."""
-    return render(
-        request, "accounts/home.html", {"overview": municipality_overview(request.municipality)}
-    )
+    """Overblik: what a coordinator opens on Monday: programmes, overdue tasks, meetings, key figures."""
+    context = overview_context(request)
+    # A board member's Overblik shows the scorecard and reports only (UX.md).
+    if request.membership.role != Role.BOARD:
+        context["overview"] = municipality_overview(request.municipality)
+    return render(request, "accounts/home.html", context)
 
 
 def tour(request):

@@ -58,6 +58,14 @@ class Area(TenantModel):
     max_y = models.FloatField(null=True, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    batch = models.ForeignKey(
+        "imports.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import batch"),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -115,6 +123,14 @@ class Population(TenantModel):
     age_band = models.CharField(_("age band"), max_length=8, choices=[(b, b) for b in AGE_BANDS])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     count = models.PositiveIntegerField(_("residents"))
+    batch = models.ForeignKey(
+        "imports.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import batch"),
+    )
 
     class Meta:
         constraints = [

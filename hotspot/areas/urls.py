@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.area_list, name="list"),
     path("map/", views.area_map, name="map"),
     path("geojson/", api.geojson, name="geojson"),
+    path("export.<str:fmt>", views.area_list_export, name="export"),
     path("<int:pk>/", views.area_detail, name="detail"),
     path("<int:pk>/reports.csv", views.area_reports_csv, name="reports_csv"),
 ]

@@ -3,6 +3,7 @@ import csv
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
@@ -18,6 +19,7 @@ from hotspot.areas.models import AGE_BANDS, Area, AreaKind
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.incidents.models import CrimeReport, OffenceGroup
+from hotspot.reports.exports import export_response
 
 
 @require_capability(Capability.VIEW_AGGREGATES)
@@ -36,6 +38,32 @@ def area_list(request):
             "year": latest_year(request.municipality),
         },
     )
+
+
+AREA_COLUMNS = [
+    (gettext_lazy("Code"), "area.code"),
+    (gettext_lazy("Name"), "area.name"),
+    (gettext_lazy("Kind"), lambda r: r["area"].get_kind_display()),
+    (gettext_lazy("Part of"), lambda r: r["area"].parent.code if r["area"].parent else ""),
+    (gettext_lazy("Year"), "year"),
+    (gettext_lazy("Residents"), "residents"),
+    (gettext_lazy("Reports"), "reports"),
+    (gettext_lazy("Reports per 1,000"), "rate"),
+]
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def area_list_export(request, fmt):
+    """The area list (aggregates) as CSV or XLSX; audited by export_response."""
+    year = latest_year(request.municipality)
+    rows = [
+        {**r, "year": year, "area.code": r["area"].code, "area.name": r["area"].name}
+        for r in area_table(request.municipality)
+    ]
+    return export_response(
+        request, rows, AREA_COLUMNS, f"areas-{request.municipality.code}", fmt,
+        object_type="areas.area",
+    )  # fmt: skip
 
 
 @require_capability(Capability.VIEW_AGGREGATES)

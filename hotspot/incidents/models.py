@@ -28,6 +28,17 @@ class Offence(models.Model):
     group = models.CharField(_("group"), max_length=20, choices=OffenceGroup.choices)
     citizen_directed = models.BooleanField(_("citizen-directed"), default=False)
     serious = models.BooleanField(_("serious and person-dangerous"), default=False)
+    # Statistics Denmark's offence hierarchy (1 = Straffelov i alt, 2 = e.g. Voldsforbrydelser i alt,
+    # 3 = the detailed codes). A source that mixes levels would count the same crime twice.
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        verbose_name=_("part of"),
+    )
+    level = models.PositiveSmallIntegerField(_("hierarchy level"), null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -59,6 +70,14 @@ class CrimeReport(TenantModel):
         related_name="+",
         verbose_name=_("area"),
     )
+    batch = models.ForeignKey(
+        "imports.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import batch"),
+    )
 
     class Meta:
         constraints = [
@@ -85,6 +104,14 @@ class Charge(TenantModel):
         on_delete=models.RESTRICT,
         related_name="+",
         verbose_name=_("residence area"),
+    )
+    batch = models.ForeignKey(
+        "imports.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import batch"),
     )
 
     class Meta:

@@ -46,6 +46,14 @@ class IndicatorValue(TenantModel):
     value = models.FloatField(_("value"), null=True, blank=True)
     numerator = models.FloatField(_("numerator"), null=True, blank=True)
     denominator = models.FloatField(_("denominator"), null=True, blank=True)
+    batch = models.ForeignKey(
+        "imports.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import batch"),
+    )
 
     class Meta:
         constraints = [
@@ -72,3 +80,28 @@ class NationalValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} {self.year}: {self.value}"
+
+
+class StatbankResponse(models.Model):
+    """A raw answer from Statistics Denmark's Statbank API, kept with the query that produced it.
+
+    Public data (no tenant): the comparison figures per municipality are the same for everyone, and
+    keeping the raw text lets anyone recompute what we derived from it.
+    """
+
+    endpoint = models.CharField(_("endpoint"), max_length=20)  # "tableinfo" or "data"
+    table = models.CharField(_("table"), max_length=20, db_index=True)
+    query = models.JSONField(_("query"), default=dict)
+    url = models.CharField(_("address"), max_length=300)
+    retrieved_at = models.DateTimeField(_("retrieved at"))
+    format = models.CharField(_("format"), max_length=10)
+    raw = models.TextField(_("raw response"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        ordering = ["-retrieved_at"]
+        verbose_name = _("Statbank response")
+        verbose_name_plural = _("Statbank responses")
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.endpoint} {self.retrieved_at:%Y-%m-%d %H:%M}"

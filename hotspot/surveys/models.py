@@ -54,6 +54,14 @@ class SurveyResponse(TenantModel):
     weight = models.FloatField(_("design weight"))
     # {"safety": 3, "unsafe_evening": 0, ...}: items differ between surveys, so answers live in one column.
     answers = models.JSONField(_("answers"), default=dict)
+    batch = models.ForeignKey(
+        "imports.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import batch"),
+    )
 
     class Meta:
         constraints = [

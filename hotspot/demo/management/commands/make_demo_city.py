@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from hotspot.accounts.models import Municipality
@@ -56,6 +57,11 @@ class Command(BaseCommand):
         demo = Municipality.objects.get(code=codes[0])
         small = Municipality.objects.filter(code=codes[1]).first()
         rows = ensure_demo_users(demo, small)
+        # Demo content of the later apps: the two 2010 programmes (and more as apps arrive).
+        call_command("make_demo_programmes", verbosity=options["verbosity"])
+        from hotspot.evaluations.management.commands.make_demo_studies import make_demo_studies
+
+        make_demo_studies(log=log)
         log("")
         log("Demo users (synthetic data only):")
         log(f"  {'user':<12} {'password':<28} {'role':<12} municipality")

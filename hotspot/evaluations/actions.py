@@ -1,0 +1,199 @@
+"""State changes of the evaluations app: each atomic, each writing its audit row."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotspot.audit.actions import record
+from hotspot.audit.models import Action, Purpose
+from hotspot.evaluations.inputs import StudyInputError, first_treated_year, tiling_ids
+from hotspot.evaluations.models import Study, StudyArea, StudyResult
+
+
+def validate_areas(treated, controls) -> None:
+    """Refuse what can never be a study: no treated areas, no controls, a treated area in the pool."""
+    if not treated:
+        raise StudyInputError(_("Choose at least one treated (hotspot) area."))
+    if not controls:
+        raise StudyInputError(
+            _("The study has no control areas: add comparable areas without a hotspot.")
+        )
+    treated_ids = {a.pk for a, _start in treated}
+    treated_tiles = set().union(*(set(tiling_ids(a)) for a, _start in treated))
+    clash = sorted(
+        a.code for a in controls if a.pk in treated_ids or treated_tiles.intersection(tiling_ids(a))
+    )
+    if clash:
+        raise StudyInputError(
+            _(
+                "A treated area cannot also be a control area: %(areas)s share territory with a hotspot."
+            )
+            % {"areas": ", ".join(clash)}
+        )
+    for area, start in treated:
+        if start is None:
+            raise StudyInputError(
+                _("The treated area %(area)s has no start date.") % {"area": area.code}
+            )
+
+
+@transaction.atomic
+def create_study(
+    *,
+    municipality,
+    user,
+    name: str,
+    outcome: str,
+    treated,
+    controls,
+    first_year: int,
+    last_year: int,
+    design: str,
+    inference: str,
+    buffer_m: int = 300,
+    seed: int = 1,
+    request=None,
+) -> Study:
+    """Create a study; ``treated`` is a list of (Area, start date), ``controls`` a list of Areas."""
+    validate_areas(treated, controls)
+    if first_year >= last_year:
+        raise StudyInputError(_("The first year must come before the last year."))
+    for area, start in treated:
+        if first_treated_year(start) <= first_year:
+            raise StudyInputError(
+                _(
+                    "The treated area %(area)s has no pre-period: its effort counts from %(year)s, "
+                    "but the study starts in %(first)s. Start the study at least one year earlier."
+                )
+                % {"area": area.code, "year": first_treated_year(start), "first": first_year}
+            )
+    for area in [a for a, _s in treated] + list(controls):
+        if area.municipality_id != municipality.pk:
+            raise StudyInputError(_("All areas must belong to the municipality of the study."))
+    study = Study.objects.create(
+        municipality=municipality,
+        name=name,
+        outcome=outcome,
+        first_year=first_year,
+        last_year=last_year,
+        design=design,
+        inference=inference,
+        buffer_m=buffer_m,
+        seed=seed,
+        created_by=user,
+    )
+    StudyArea.objects.bulk_create(
+        [StudyArea(study=study, area=a, role=StudyArea.Role.TREATED, start=s) for a, s in treated]
+        + [StudyArea(study=study, area=a, role=StudyArea.Role.CONTROL) for a in controls]
+    )
+    record(
+        Action.CREATE,
+        actor=user,
+        municipality=municipality,
+        obj=study,
+        purpose=Purpose.ANALYSIS,
+        fields=["name", "outcome", "areas", "first_year", "last_year", "design", "inference"],
+        request=request,
+    )
+    return study
+
+
+def start_run(study: Study, *, user, request=None, inline: bool = False) -> StudyResult:
+    """Queue a run of ``study`` for the task worker (tests: the immediate backend runs it at once).
+
+    ``inline`` computes it here and now (management commands only, never a request).
+    """
+    from hotspot.evaluations.tasks import library_versions, run_study_task, study_parameters
+
+    with transaction.atomic():
+        result = StudyResult.objects.create(
+            study=study,
+            parameters=study_parameters(study),
+            method_version=_method_version(),
+            versions=library_versions(),
+            created_by=user,
+        )
+        record(
+            Action.CREATE,
+            actor=user,
+            municipality=study.municipality,
+            obj=result,
+            purpose=Purpose.ANALYSIS,
+            fields=["parameters"],
+            request=request,
+        )
+    if inline:
+        run_study_task.call(result.pk)
+    else:
+        run_study_task.enqueue(result.pk)
+    result.refresh_from_db()
+    return result
+
+
+def _method_version() -> str:
+    from safetystats.evaluation import METHOD_VERSION
+
+    return METHOD_VERSION
+
+
+def set_progress(result: StudyResult, progress: int, *, status: str | None = None) -> None:
+    """Progress of a running study (housekeeping for the progress bar; not audited)."""
+    result.progress = int(progress)
+    fields = ["progress"]
+    if status:
+        result.status = status
+        fields.append("status")
+    result.save(update_fields=fields)
+
+
+@transaction.atomic
+def finish_result(result: StudyResult, *, figures: dict, inputs_hash: str, seconds: float) -> None:
+    result.figures = figures
+    result.inputs_hash = inputs_hash
+    result.seconds = seconds
+    result.status = StudyResult.Status.DONE
+    result.progress = 100
+    result.finished = timezone.now()
+    fields = ["figures", "inputs_hash", "seconds", "status", "progress", "finished"]
+    result.save(update_fields=fields)
+    record(
+        Action.UPDATE,
+        municipality=result.study.municipality,
+        obj=result,
+        purpose=Purpose.ANALYSIS,
+        fields=fields,
+        username="task",
+    )
+
+
+@transaction.atomic
+def fail_result(result: StudyResult, message: str, *, seconds: float) -> None:
+    result.error = message
+    result.status = StudyResult.Status.FAILED
+    result.seconds = seconds
+    result.finished = timezone.now()
+    fields = ["error", "status", "seconds", "finished"]
+    result.save(update_fields=fields)
+    record(
+        Action.UPDATE,
+        municipality=result.study.municipality,
+        obj=result,
+        purpose=Purpose.ANALYSIS,
+        fields=fields,
+        username="task",
+    )
+
+
+def record_export(study: Study, *, user, what: str, count: int, request=None) -> None:
+    record(
+        Action.EXPORT,
+        actor=user,
+        municipality=study.municipality,
+        obj=study,
+        purpose=Purpose.ANALYSIS,
+        fields=[what],
+        count=count,
+        request=request,
+    )

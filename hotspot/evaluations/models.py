@@ -1,0 +1,160 @@
+"""Effect studies: did crime fall more in the hotspot than in comparable areas without one?
+
+A ``Study`` names the treated (hotspot) areas with their start dates, the control areas, the outcome, the
+years, the main design and the inference. Each run stores a ``StudyResult``: every figure the result page
+and the PDF show, with the hash of the exact panel, the parameters, ``METHOD_VERSION`` and the library
+versions, so that a published figure can be recomputed and compared (``tasks.recompute``).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from hotspot.accounts.models import TenantModel
+
+
+class Outcome(models.TextChoices):
+    REPORTS = "reports", _("Crime reports per 1,000 residents (all offences)")
+    REPORTS_CITIZEN = "reports_citizen", _("Citizen-directed crime reports per 1,000 residents")
+    REPORTS_SERIOUS = "reports_serious", _("Serious crime reports per 1,000 residents")
+    YOUTH_CHARGES = "youth_charges", _("Charged youths (10–17) per 1,000 residents aged 10–17")
+    SURVEY_UNSAFE = "survey_unsafe", _("Share who feel unsafe (survey, %)")
+
+
+#: Outcomes that are counts with a population (Poisson, 2×2 on rates, displacement); the survey share is not.
+COUNT_OUTCOMES = (
+    Outcome.REPORTS,
+    Outcome.REPORTS_CITIZEN,
+    Outcome.REPORTS_SERIOUS,
+    Outcome.YOUTH_CHARGES,
+)
+REPORT_OUTCOMES = (Outcome.REPORTS, Outcome.REPORTS_CITIZEN, Outcome.REPORTS_SERIOUS)
+
+
+class Design(models.TextChoices):
+    POISSON_FE = "poisson_fe", _("Poisson regression with area and year effects (recommended)")
+    TWFE = "twfe", _("Two-way fixed effects on rates (linear)")
+    DID_2X2 = "did_2x2", _("2×2 difference-in-differences on rates")
+    EVENT_STUDY = "event_study", _("Event study (effect per year since the start)")
+    SUN_ABRAHAM = "sun_abraham", _("Sun–Abraham (different start dates)")
+    SYNTH = "synth", _("Synthetic control")
+
+
+class Inference(models.TextChoices):
+    RANDOMIZATION = "randomization", _("Placebo areas from the control pool (recommended)")
+    WILD_BOOTSTRAP = "wild_bootstrap", _("Wild cluster bootstrap")
+    CLUSTER = "cluster", _("Cluster-robust standard errors")
+
+
+class Study(TenantModel):
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    outcome = models.CharField(
+        _("outcome"), max_length=30, choices=Outcome.choices, default=Outcome.REPORTS_CITIZEN
+    )
+    first_year = models.PositiveSmallIntegerField(_("first year"))
+    last_year = models.PositiveSmallIntegerField(_("last year"))
+    design = models.CharField(
+        _("design"), max_length=20, choices=Design.choices, default=Design.POISSON_FE
+    )
+    inference = models.CharField(
+        _("inference"), max_length=20, choices=Inference.choices, default=Inference.RANDOMIZATION
+    )
+    buffer_m = models.PositiveIntegerField(
+        _("buffer ring (m)"),
+        default=300,
+        help_text=_("Width of the ring around each hotspot in which displacement is measured."),
+    )
+    seed = models.PositiveIntegerField(
+        _("random seed"), default=1, help_text=_("Makes placebo draws repeatable.")
+    )
+    areas = models.ManyToManyField("areas.Area", through="StudyArea", related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("study")
+        verbose_name_plural = _("studies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("evaluations:detail", args=[self.pk])
+
+    def treated(self):
+        return self.study_areas.filter(role=StudyArea.Role.TREATED).select_related("area")
+
+    def controls(self):
+        return self.study_areas.filter(role=StudyArea.Role.CONTROL).select_related("area")
+
+    def latest_result(self):
+        return self.results.order_by("-created", "-pk").first()
+
+
+class StudyArea(models.Model):
+    class Role(models.TextChoices):
+        TREATED = "treated", _("Treated (hotspot)")
+        CONTROL = "control", _("Control")
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="study_areas")
+    area = models.ForeignKey("areas.Area", on_delete=models.RESTRICT, related_name="+")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    start = models.DateField(
+        _("start date"), null=True, blank=True, help_text=_("When the effort began (treated only).")
+    )
+
+    class Meta:
+        ordering = ["role", "area__code"]
+        constraints = [
+            # One role per area: a treated area can never also be in the control pool.
+            models.UniqueConstraint(fields=["study", "area"], name="study_area_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study} · {self.area} ({self.role})"
+
+
+class StudyResult(TenantModel):
+    """One run of a study: its status while it runs, then every figure, with what it was computed from."""
+
+    tenant_field = "study__municipality"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Could not be computed")
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="results")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # Translated, user-facing explanation when the study could not be computed.
+    error = models.TextField(_("problem"), blank=True)
+    inputs_hash = models.CharField(_("inputs hash (SHA-256)"), max_length=64, blank=True)
+    parameters = models.JSONField(_("parameters"), default=dict)
+    method_version = models.CharField(_("method version"), max_length=20, blank=True)
+    versions = models.JSONField(_("library versions"), default=dict)
+    figures = models.JSONField(_("figures"), default=dict)
+    seconds = models.FloatField(_("seconds"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("study result")
+        verbose_name_plural = _("study results")
+
+    def __str__(self) -> str:
+        return f"{self.study} · {self.created:%Y-%m-%d %H:%M} ({self.status})"

@@ -1,0 +1,633 @@
+"""Running a study: build the panel, call ``safetystats.evaluation``, store every figure (background task).
+
+``compute(inputs, parameters)`` is a pure function of the panel, the ring counts and the parameters:
+the same inputs give the same figures, which is what ``recompute`` checks. Words are not stored, only
+numbers and caveat keys; the pages translate them when they render.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import platform
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from hotspot.evaluations.inputs import (
+    Panel,
+    StudyInputError,
+    check_panel,
+    reports_in_geometry,
+    ring_geometry,
+    study_panel,
+)
+from hotspot.evaluations.models import (
+    COUNT_OUTCOMES,
+    REPORT_OUTCOMES,
+    Design,
+    Inference,
+    Outcome,
+    Study,
+    StudyResult,
+)
+from safetystats import evaluation as ev
+
+logger = logging.getLogger(__name__)
+LEVEL = 0.95
+DRAWS = 999
+LEADS, LAGS = 4, 5
+WDQ_YEARS = 3  # equal pre and post windows for the displacement quotient
+
+
+@dataclass
+class Inputs:
+    panel: Panel
+    ring: dict  # area code -> reports per panel year inside the buffer ring (report outcomes only)
+
+    def inputs_hash(self) -> str:
+        import hashlib
+        import json
+
+        ring = {k: list(map(float, v)) for k, v in sorted(self.ring.items())}
+        blob = json.dumps([self.panel.inputs_hash(), ring], sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def study_parameters(study: Study) -> dict:
+    return {
+        "outcome": study.outcome,
+        "design": study.design,
+        "inference": study.inference,
+        "first_year": study.first_year,
+        "last_year": study.last_year,
+        "buffer_m": study.buffer_m,
+        "seed": study.seed,
+        "level": LEVEL,
+        "draws": DRAWS,
+        "leads": LEADS,
+        "lags": LAGS,
+        "wdq_years": WDQ_YEARS,
+    }
+
+
+def library_versions() -> dict:
+    import scipy
+    import shapely
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "shapely": shapely.__version__,
+        "safetystats.evaluation": ev.METHOD_VERSION,
+    }
+
+
+def load_inputs(study: Study) -> Inputs:
+    panel = study_panel(study)
+    check_panel(panel)
+    ring = {}
+    if study.outcome in REPORT_OUTCOMES and study.buffer_m > 0:
+        for pa in panel.areas:
+            if pa.treated:
+                geom = ring_geometry(pa.area, study.buffer_m)
+                if geom is not None and not geom.is_empty:
+                    ring[pa.area.code] = reports_in_geometry(
+                        study.municipality, geom, study.outcome, panel.years
+                    )
+    return Inputs(panel, ring)
+
+
+# ------------------------------------------------------------------------------------------------
+# The computation
+
+
+def _num(x):
+    """JSON-safe float: NaN and inf become None (never a silent NaN on a page)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _nums(xs):
+    return [_num(x) for x in xs]
+
+
+def _row(key, **kw):
+    row = {
+        "key": key,
+        "estimate": None,
+        "ci_low": None,
+        "ci_high": None,
+        "p_value": None,
+        "p_kind": "",
+        "scale": "relative",
+        "extra": {},
+        "error": "",
+        "warnings": [],
+    }
+    row.update(kw)
+    return row
+
+
+def _try(key, fn, **kw):
+    try:
+        return fn()
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return _row(key, error=str(exc), **kw)
+
+
+def _pooled_trend(panel: Panel) -> dict:
+    t = panel.treated_mask
+    out = {"years": panel.years}
+    for name, mask in (("treated", t), ("control", ~t)):
+        c = np.where(panel.present[mask], panel.counts[mask], 0).sum(axis=0)
+        n = np.where(panel.present[mask], panel.population[mask], 0).sum(axis=0)
+        scale = 100.0 if panel.outcome == Outcome.SURVEY_UNSAFE else 1000.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[name] = _nums(np.where(n > 0, scale * c / n, np.nan))
+        out[name + "_counts"] = _nums(c)
+    return out
+
+
+def _fe_row(key, res, p_kind="cluster"):
+    if res.model == "poisson":
+        est, lo, hi, scale = res.relative, res.relative_ci_low, res.relative_ci_high, "relative"
+    else:
+        est, lo, hi, scale = res.estimate, res.ci_low, res.ci_high, "absolute"
+    return _row(
+        key,
+        estimate=_num(est),
+        ci_low=_num(lo),
+        ci_high=_num(hi),
+        p_value=_num(res.p_value),
+        p_kind=p_kind,
+        scale=scale,
+        extra={
+            "n_obs": res.n_obs,
+            "n_clusters": res.n_clusters,
+            "dropped": list(res.dropped_areas),
+        },
+        warnings=list(res.warnings),
+    )
+
+
+def _did_2x2(panel: Panel, lv):
+    ft = panel.first_treated()
+    starts = np.unique(ft[~np.isnan(ft)])
+    if starts.size != 1:
+        raise ValueError(
+            "2x2 DiD: expected one common start year, got several (use Sun-Abraham for staggered starts)"
+        )
+    years = np.array(panel.years)
+    post = years >= starts[0]
+    t = panel.treated_mask
+
+    def cells(mask):
+        c = np.where(panel.present[mask], panel.counts[mask], 0)
+        n = np.where(panel.present[mask], panel.population[mask], 0)
+        return (c[:, ~post].sum(), c[:, post].sum()), (n[:, ~post].sum(), n[:, post].sum())
+
+    (tc, tn), (cc, cn) = cells(t), cells(~t)
+    res = ev.did_rates(
+        treated_counts=tc,
+        treated_population=tn,
+        control_counts=cc,
+        control_population=cn,
+        level=lv,
+    )
+    return _row(
+        "did_2x2",
+        estimate=_num(res.estimate),
+        ci_low=_num(res.ci_low),
+        ci_high=_num(res.ci_high),
+        p_value=_num(res.p_value),
+        p_kind="poisson",
+        extra={
+            "change_treated": _num(res.change_treated),
+            "change_control": _num(res.change_control),
+            "rates": [_nums(r) for r in res.rates],
+            "absolute": _num(res.absolute),
+        },
+        warnings=list(res.warnings),
+    )
+
+
+def _post_average(es) -> tuple[float, float, float, float]:
+    """Average of the post-start event-study coefficients with its delta-method interval."""
+    from scipy import stats
+
+    post = es.rel_time >= 0
+    a = post / post.sum()
+    est = float(a @ es.coef)
+    se = float(np.sqrt(a @ es.vcov @ a))
+    z = stats.norm.ppf(0.5 + es.level / 2)
+    p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else float("nan")
+    return est, est - z * se, est + z * se, p
+
+
+def _event_row(es, model):
+    est, lo, hi, p = _post_average(es)
+    if model == "poisson":
+        est, lo, hi, scale = np.expm1(est), np.expm1(lo), np.expm1(hi), "relative"
+    else:
+        scale = "absolute"
+    return _row(
+        "event_study",
+        estimate=_num(est),
+        ci_low=_num(lo),
+        ci_high=_num(hi),
+        p_value=_num(p),
+        p_kind="cluster",
+        scale=scale,
+        extra={"pretrend_p": _num(es.pretrend_p)},
+        warnings=list(es.warnings),
+    )
+
+
+def _sun_abraham_row(res, model):
+    if model == "poisson":
+        est, lo, hi, scale = (
+            np.expm1(res.estimate),
+            np.expm1(res.ci_low),
+            np.expm1(res.ci_high),
+            "relative",
+        )
+    else:
+        est, lo, hi, scale = res.estimate, res.ci_low, res.ci_high, "absolute"
+    return _row(
+        "sun_abraham",
+        estimate=_num(est),
+        ci_low=_num(lo),
+        ci_high=_num(hi),
+        p_value=_num(res.p_value),
+        p_kind="cluster",
+        scale=scale,
+        extra={"cohorts": _nums(res.cohorts)},
+        warnings=list(res.warnings),
+    )
+
+
+def _synth(panel: Panel):
+    """Synthetic control for each treated area on the outcome rate, donors = the control areas."""
+    ctrl = np.flatnonzero(~panel.treated_mask)
+    rows = []
+    years = np.array(panel.years)
+    for i in np.flatnonzero(panel.treated_mask):
+        code = panel.areas[i].area.code
+        keep = panel.present[i] & panel.present[ctrl].all(axis=0)
+        yrs = years[keep]
+        n_pre = int(np.sum(yrs < panel.areas[i].first_treated))
+        sub = np.r_[i, ctrl]
+        y = panel.value[np.ix_(sub, keep)]
+
+        def fit(y=y, n_pre=n_pre, code=code, yrs=yrs):
+            res = ev.synthetic_control(y, treated=0, n_pre=n_pre, donors=np.arange(1, y.shape[0]))
+            extra = {
+                "area": code,
+                "weights": {
+                    panel.areas[ctrl[j - 1]].area.code: _num(w)
+                    for j, w in zip(res.donors, res.weights)
+                    if w > 1e-4
+                },
+                "years": yrs.tolist(),
+                "treated": _nums(y[0]),
+                "synthetic": _nums(res.synthetic),
+                "ratio": _num(res.ratio),
+                "pre_rmspe": _num(res.pre_rmspe),
+            }
+            if n_pre >= 4:
+                placebo = ev.synth_in_time_placebo(
+                    y, treated=0, n_pre=n_pre, placebo_n_pre=n_pre - 2
+                )
+                extra["in_time_placebo"] = _num(placebo.relative)
+            return _row(
+                "synth",
+                estimate=_num(res.relative),
+                p_value=_num(res.p_value),
+                p_kind="synth_placebo",
+                extra=extra,
+                warnings=list(res.warnings),
+            )
+
+        rows.append(_try("synth", fit, extra={"area": code}))
+    return rows
+
+
+def _displacement(inputs: Inputs):
+    panel = inputs.panel
+    years = np.array(panel.years)
+    ctrl = ~panel.treated_mask
+    control = panel.counts[ctrl].sum(axis=0)
+    out = []
+    for i in np.flatnonzero(panel.treated_mask):
+        pa = panel.areas[i]
+        if pa.area.code not in inputs.ring:
+            continue
+        ring = np.asarray(inputs.ring[pa.area.code], dtype=float)
+        ft = pa.first_treated
+        k = int(min(WDQ_YEARS, np.sum(years < ft), np.sum(years >= ft)))
+        pre = (years < ft) & (years >= ft - k)
+        post = (years >= ft) & (years < ft + k)
+
+        def pair(v, pre=pre, post=post):
+            return (float(v[pre].sum()), float(v[post].sum()))
+
+        target, buffer, cont = pair(panel.counts[i]), pair(ring), pair(control)
+        item = {
+            "area": pa.area.code,
+            "name": pa.area.name,
+            "pre": [int(years[pre][0]), int(years[pre][-1])],
+            "post": [int(years[post][0]), int(years[post][-1])],
+            "target": target,
+            "buffer": buffer,
+            "control": cont,
+            "error": "",
+        }
+        try:
+            res = ev.wdq(target=target, buffer=buffer, control=cont)
+            item.update(
+                wdq=_num(res.wdq),
+                success=_num(res.success_measure),
+                buffer_measure=_num(res.buffer_measure),
+                target_net=_num(res.target_net_effect),
+                buffer_net=_num(res.buffer_net_effect),
+                total_net=_num(res.total_net_effect),
+                interpretation=res.interpretation,
+                warnings=list(res.warnings),
+            )
+        except ValueError as exc:
+            item["error"] = str(exc)
+        out.append(item)
+    return out
+
+
+def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
+    """Every figure of the result page, from the inputs and the parameters alone."""
+    panel = inputs.panel
+    lv = float(params["level"])
+    counts_outcome = panel.outcome in COUNT_OUTCOMES
+    model = "poisson" if counts_outcome else "ols"
+    d = panel.long()
+    y = d["counts"] if counts_outcome else d["value"]
+    common = {"area": d["area"], "period": d["year"]}
+    pop = d["population"] if counts_outcome else None
+    ft = d["first_treated"]
+    n_treated = int(panel.treated_mask.sum())
+    starts = sorted({a.first_treated for a in panel.areas if a.treated})
+    figures: dict = {
+        "outcome": panel.outcome,
+        "years": panel.years,
+        "areas": [
+            {
+                "code": a.area.code,
+                "name": a.area.name,
+                "treated": a.treated,
+                "first_treated": a.first_treated,
+            }
+            for a in panel.areas
+        ],
+        "n_treated": n_treated,
+        "n_controls": len(panel.areas) - n_treated,
+        "starts": starts,
+        "trend": _pooled_trend(panel),
+    }
+    rows = {}
+
+    # Poisson FE (counts) and TWFE on rates: the two regression designs
+    if counts_outcome:
+        rows["poisson_fe"] = _try(
+            "poisson_fe",
+            lambda: _fe_row(
+                "poisson_fe",
+                ev.poisson_fe(d["counts"], d["treatment"], population=pop, level=lv, **common),
+            ),
+        )
+    progress(15)
+    rows["twfe"] = _try(
+        "twfe",
+        lambda: _fe_row("twfe", ev.twfe(d["value"], d["treatment"], level=lv, **common)),
+        scale="absolute",
+    )
+    if counts_outcome:
+        rows["did_2x2"] = _try("did_2x2", lambda: _did_2x2(panel, lv))
+    progress(25)
+
+    # event study (leads and lags; the pre-trend plot's companion)
+    event = None
+    try:
+        es = ev.event_study(
+            y,
+            first_treated=ft,
+            leads=LEADS,
+            lags=LAGS,
+            model=model,
+            population=pop,
+            level=lv,
+            **common,
+        )
+        rows["event_study"] = _event_row(es, model)
+        tr = np.expm1 if model == "poisson" else (lambda v: v)
+        event = {
+            "rel_time": es.rel_time.tolist(),
+            "coef": _nums(tr(es.coef)),
+            "ci_low": _nums(tr(es.ci_low)),
+            "ci_high": _nums(tr(es.ci_high)),
+            "pretrend_p": _num(es.pretrend_p),
+            "scale": "relative" if model == "poisson" else "absolute",
+            "leads": LEADS,
+            "lags": LAGS,
+        }
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        rows["event_study"] = _row("event_study", error=str(exc))
+    figures["event_study"] = event
+    progress(40)
+
+    rows["sun_abraham"] = _try(
+        "sun_abraham",
+        lambda: _sun_abraham_row(
+            ev.sun_abraham(y, first_treated=ft, model=model, population=pop, level=lv, **common),
+            model,
+        ),
+    )
+    progress(50)
+    synth_rows = _synth(panel)
+    progress(60)
+
+    # few-cluster inference: placebo areas from the control pool, and the wild cluster bootstrap
+    rng = np.random.default_rng(int(params["seed"]))
+    ri = None
+    try:
+        r = ev.randomization_inference(
+            y,
+            first_treated=ft,
+            pool="controls",
+            model=model,
+            population=pop,
+            draws=int(params["draws"]),
+            rng=rng,
+            **common,
+        )
+        ri = {
+            "p_value": _num(r.p_value),
+            "n": r.n_assignments,
+            "extreme": int(round(r.p_value * (1 + r.n_assignments))) - 1,
+            "exact": r.exact,
+            "model": model,
+            "warnings": list(r.warnings),
+        }
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        ri = {"error": str(exc)}
+    figures["randomization"] = ri
+    progress(80)
+    wcb = None
+    try:
+        n_clusters = len(panel.areas)
+        b = ev.wild_cluster_bootstrap(
+            d["value"],
+            d["treatment"],
+            draws=int(params["draws"]),
+            weights="webb" if n_clusters < 12 else "rademacher",
+            rng=np.random.default_rng(int(params["seed"])),
+            **common,
+        )
+        wcb = {
+            "p_value": _num(b.p_value),
+            "draws": b.draws,
+            "weights": b.weights,
+            "warnings": list(b.warnings),
+        }
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        wcb = {"error": str(exc)}
+    figures["wild_bootstrap"] = wcb
+    progress(90)
+
+    # the robustness table: designs side by side (regression rows carry the few-cluster p-values too)
+    table = []
+    for key in ("poisson_fe", "twfe", "did_2x2", "event_study", "sun_abraham"):
+        if key in rows:
+            table.append(rows[key])
+    table.extend(synth_rows)
+    if ri and "p_value" in ri:
+        regression = "poisson_fe" if counts_outcome else "twfe"
+        rows[regression]["extra"]["p_randomization"] = ri["p_value"]
+    if wcb and "p_value" in wcb:
+        rows["twfe"]["extra"]["p_wild_bootstrap"] = wcb["p_value"]
+    figures["robustness"] = table
+
+    # the headline: the chosen design with the chosen inference
+    design = params["design"]
+    if design == Design.SYNTH:
+        ok = [r for r in synth_rows if not r["error"]]
+        if not ok:
+            raise StudyInputError(
+                _("The synthetic control could not be fitted: %(reason)s")
+                % {"reason": synth_rows[0]["error"] if synth_rows else "-"}
+            )
+        main = _row(
+            "synth",
+            estimate=float(np.mean([r["estimate"] for r in ok])),
+            p_value=max((r["p_value"] or 0.0) for r in ok),
+            p_kind="synth_placebo",
+        )
+    else:
+        if design not in rows:
+            raise StudyInputError(
+                _("The design %(design)s does not fit this outcome.")
+                % {"design": Design(design).label}
+            )
+        main = dict(rows[design])
+        if main["error"]:
+            raise StudyInputError(
+                _("The chosen design could not be estimated: %(reason)s")
+                % {"reason": main["error"]}
+            )
+        inference = params["inference"]
+        if inference == Inference.RANDOMIZATION and ri and "p_value" in ri:
+            main.update(p_value=ri["p_value"], p_kind="randomization")
+        elif inference == Inference.WILD_BOOTSTRAP and wcb and "p_value" in wcb:
+            main.update(p_value=wcb["p_value"], p_kind="wild_bootstrap")
+    figures["main"] = main
+
+    # displacement into the buffer ring
+    figures["displacement"] = _displacement(inputs) if inputs.ring else []
+
+    # caveats that apply (keys and numbers; the page words them)
+    caveats = []
+    if n_treated < 10:
+        caveats.append({"key": "few_treated", "n": n_treated})
+    if event and event["pretrend_p"] is not None and event["pretrend_p"] < 0.10:
+        caveats.append({"key": "pretrend", "p": event["pretrend_p"]})
+    if counts_outcome:
+        t = panel.treated_mask
+        smallest = float(panel.counts[t].min()) if t.any() else 0.0
+        if smallest < 10:
+            caveats.append({"key": "small_counts", "min": smallest})
+    if len(starts) > 1 and design in (Design.POISSON_FE, Design.TWFE, Design.EVENT_STUDY):
+        caveats.append({"key": "staggered"})
+    if ri and "n" in ri and ri["n"] < 19:
+        caveats.append({"key": "few_placebos", "n": ri["n"]})
+    for r in synth_rows:
+        if any("poor pre-period fit" in w for w in r["warnings"]):
+            caveats.append({"key": "synth_fit", "area": r["extra"].get("area", "")})
+    dropped = rows.get("poisson_fe", {}).get("extra", {}).get("dropped") or []
+    if dropped:
+        caveats.append({"key": "dropped", "areas": dropped})
+    figures["caveats"] = caveats
+    progress(100)
+    return figures
+
+
+# ------------------------------------------------------------------------------------------------
+# The task
+
+
+@task()
+def run_study_task(result_id: int) -> str:
+    """Background task (``manage.py db_worker``): compute a queued study result and store it."""
+    from hotspot.evaluations.actions import fail_result, finish_result, set_progress
+
+    result = StudyResult.objects.select_related("study", "study__municipality").get(pk=result_id)
+    study = result.study
+    started = time.perf_counter()
+    set_progress(result, 5, status=StudyResult.Status.RUNNING)
+    try:
+        inputs = load_inputs(study)
+        figures = compute(inputs, result.parameters, progress=lambda p: set_progress(result, p))
+    except StudyInputError as exc:
+        fail_result(result, str(exc), seconds=time.perf_counter() - started)
+        return "failed"
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        # A problem the checks above did not foresee: say so plainly instead of a stack trace.
+        logger.exception("study result %s failed", result_id)
+        fail_result(
+            result,
+            _("The study could not be computed: %(reason)s") % {"reason": exc},
+            seconds=time.perf_counter() - started,
+        )
+        return "failed"
+    finish_result(
+        result,
+        figures=figures,
+        inputs_hash=inputs.inputs_hash(),
+        seconds=time.perf_counter() - started,
+    )
+    return "done"
+
+
+def recompute(result: StudyResult) -> tuple[bool, bool]:
+    """Rebuild the inputs from the database and rerun with the stored parameters.
+
+    Returns (same inputs hash, identical figures): a published figure can be traced and reproduced.
+    """
+    inputs = load_inputs(result.study)
+    figures = compute(inputs, result.parameters)
+    import json
+
+    same = json.loads(json.dumps(figures)) == result.figures
+    return inputs.inputs_hash() == result.inputs_hash, same

@@ -1,0 +1,706 @@
+import numpy as np
+from django.contrib import messages
+from django.db.models import Min
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.formats import number_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from hotspot.accounts.access import get_for_user, require_capability
+from hotspot.accounts.roles import Capability
+from hotspot.areas.inputs import latest_year
+from hotspot.areas.models import Area, AreaKind
+from hotspot.evaluations import actions
+from hotspot.evaluations.forms import StudyForm
+from hotspot.evaluations.inputs import (
+    PanelArea,
+    StudyInputError,
+    build_panel,
+    control_pool,
+    first_treated_year,
+    matching_features,
+    study_panel,
+    tiling_ids,
+)
+from hotspot.evaluations.models import Design, Inference, Outcome, Study, StudyResult
+from hotspot.incidents.models import ReportCount
+from hotspot.reports.exports import export_response
+from hotspot.reports.pdf import pdf_response
+from safetystats.evaluation import match_controls
+
+#: Who creates and runs studies: the roles that work with data (analysts, coordinators; README: "data,
+#: imports, indices, evaluations"). Everyone with aggregates reads the results.
+CREATE = Capability.IMPORT_DATA
+
+
+def _can_create(request) -> bool:
+    membership = getattr(request, "membership", None)
+    return membership is not None and membership.can(CREATE)
+
+
+# ------------------------------------------------------------------------------------------------
+# Words: the result sentence and the caveats (numbers are stored, words are made when shown)
+
+
+def _n(x, digits=0):
+    return number_format(round(float(x), digits), digits)
+
+
+def _pct(x, digits=0):
+    return _n(abs(100 * x), digits)
+
+
+def _p(p):
+    return _n(p, 3) if p >= 0.001 else "< " + _n(0.001, 3)
+
+
+OUTCOME_NOUN = {
+    Outcome.REPORTS: lambda: _("Crime reports"),
+    Outcome.REPORTS_CITIZEN: lambda: _("Citizen-directed crime reports"),
+    Outcome.REPORTS_SERIOUS: lambda: _("Serious crime reports"),
+    Outcome.YOUTH_CHARGES: lambda: _("Charged youths"),
+    Outcome.SURVEY_UNSAFE: lambda: _("The share who feel unsafe"),
+}
+
+
+def _unit(outcome):
+    if outcome == Outcome.SURVEY_UNSAFE:
+        return _("percentage points")
+    if outcome == Outcome.YOUTH_CHARGES:
+        return _("per 1,000 residents aged 10–17")
+    return _("per 1,000 residents")
+
+
+def result_sentence(figures: dict) -> str:
+    """One sentence a council member understands: what was found and how sure we are."""
+    main = figures["main"]
+    outcome = figures["outcome"]
+    what = OUTCOME_NOUN.get(outcome, lambda: _("The outcome"))()
+    est, lo, hi = main["estimate"], main["ci_low"], main["ci_high"]
+    if est is None:
+        return _("The study gave no estimate.")
+    if main["scale"] == "relative":
+        size = {"what": what, "x": _pct(est)}
+        found = (
+            _("%(what)s fell %(x)s %% more than in comparable areas")
+            if est < 0
+            else _("%(what)s rose %(x)s %% more than in comparable areas")
+        ) % size
+        fmt = _pct
+        unit = "%"
+    else:
+        size = {"what": what, "x": _n(abs(est), 1), "unit": _unit(outcome)}
+        found = (
+            _("%(what)s fell by %(x)s %(unit)s more than in comparable areas")
+            if est < 0
+            else _("%(what)s rose by %(x)s %(unit)s more than in comparable areas")
+        ) % size
+        fmt = lambda v: _n(abs(v), 1)  # noqa: E731
+        unit = ""
+    if lo is not None and hi is not None:
+        if lo < 0 < hi:
+            found += " " + _(
+                "(95 %% interval from a fall of %(lo)s%(unit)s to a rise of %(hi)s%(unit)s, so no "
+                "change is also possible)"
+            ) % {"lo": fmt(lo), "hi": fmt(hi), "unit": unit and " %"}
+        else:
+            a, b = sorted([abs(lo), abs(hi)])
+            found += " " + _("(95 %% interval %(lo)s–%(hi)s%(unit)s)") % {
+                "lo": fmt(a),
+                "hi": fmt(b),
+                "unit": unit and " %",
+            }
+    ri = figures.get("randomization") or {}
+    kind = main.get("p_kind")
+    p = main.get("p_value")
+    if kind == "randomization" and "n" in ri:
+        sure = _("an effect this large arose by chance in %(k)s of %(n)s placebo assignments") % {
+            "k": ri["extreme"] + 1,
+            "n": ri["n"] + 1,
+        }
+    elif kind == "wild_bootstrap" and p is not None:
+        sure = _(
+            "the wild cluster bootstrap puts the chance of an effect this large at p = %(p)s"
+        ) % {"p": _p(p)}
+    elif kind == "synth_placebo" and p is not None:
+        sure = _("compared with placebo areas, p = %(p)s") % {"p": _p(p)}
+    elif p is not None:
+        sure = _(
+            "p = %(p)s by cluster-robust standard errors (too optimistic with few hotspots)"
+        ) % {"p": _p(p)}
+    else:
+        return found + "."
+    return f"{found}; {sure}."
+
+
+def caveat_texts(figures: dict) -> list[str]:
+    out = []
+    for c in figures.get("caveats", []):
+        key = c["key"]
+        if key == "few_treated":
+            out.append(
+                _(
+                    "Few treated areas (%(n)s): ordinary standard errors are too small, so the "
+                    "certainty comes from placebo areas; intervals from the regression are too narrow."
+                )
+                % {"n": c["n"]}
+            )
+        elif key == "pretrend":
+            out.append(
+                _(
+                    "Before the start, the hotspots' trend differed from the controls' (p = %(p)s): "
+                    "the controls may not show what would have happened without the effort."
+                )
+                % {"p": _p(c["p"])}
+            )
+        elif key == "small_counts":
+            out.append(
+                _(
+                    "Small counts: some hotspot years have fewer than 10 cases (smallest %(min)s), so "
+                    "single years move a lot by chance."
+                )
+                % {"min": _n(c["min"])}
+            )
+        elif key == "staggered":
+            out.append(
+                _(
+                    "The hotspots started in different years: the Sun–Abraham row of the robustness "
+                    "table is the estimate that is robust to that."
+                )
+            )
+        elif key == "few_placebos":
+            out.append(
+                _(
+                    "Only %(n)s placebo assignments: the smallest possible chance is 1 in %(m)s. "
+                    "More control areas would allow a sharper answer."
+                )
+                % {"n": c["n"], "m": c["n"] + 1}
+            )
+        elif key == "synth_fit":
+            out.append(
+                _(
+                    "The synthetic control does not fit %(area)s well before the start (the area is "
+                    "outside the range of the controls): do not rely on its synthetic-control row."
+                )
+                % {"area": c["area"]}
+            )
+        elif key == "dropped":
+            out.append(
+                _("Areas with no cases at all were left out of the Poisson model: %(areas)s")
+                % {"areas": ", ".join(c["areas"])}
+            )
+    return out
+
+
+DESIGN_LABEL = {
+    "poisson_fe": lambda: _("Poisson regression, area and year effects"),
+    "twfe": lambda: _("Linear two-way fixed effects on rates"),
+    "did_2x2": lambda: _("2×2 difference-in-differences on rates"),
+    "event_study": lambda: _("Event study: average of the years after the start"),
+    "sun_abraham": lambda: _("Sun–Abraham (robust to different start years)"),
+    "synth": lambda: _("Synthetic control"),
+}
+P_KIND_LABEL = {
+    "cluster": lambda: _("cluster-robust"),
+    "poisson": lambda: _("Poisson (ignores clustering)"),
+    "randomization": lambda: _("placebo areas"),
+    "wild_bootstrap": lambda: _("wild cluster bootstrap"),
+    "synth_placebo": lambda: _("placebo areas (synthetic control)"),
+}
+
+
+def _effect_text(value, scale):
+    if value is None:
+        return "–"
+    if scale == "relative":
+        return ("+" if value > 0 else "−") + _pct(value, 1) + " %"
+    return ("+" if value > 0 else "−") + _n(abs(value), 2)
+
+
+def robustness_rows(figures: dict) -> list[dict]:
+    rows = []
+    for r in figures.get("robustness", []):
+        label = DESIGN_LABEL[r["key"]]() if r["key"] in DESIGN_LABEL else r["key"]
+        if r["key"] == "synth":
+            label += f" · {r['extra'].get('area', '')}"
+        ps = []
+        if r["p_value"] is not None:
+            ps.append(f"{_p(r['p_value'])} ({P_KIND_LABEL.get(r['p_kind'], lambda: '')()})")
+        if r["extra"].get("p_randomization") is not None:
+            ps.append(f"{_p(r['extra']['p_randomization'])} ({P_KIND_LABEL['randomization']()})")
+        if r["extra"].get("p_wild_bootstrap") is not None:
+            ps.append(f"{_p(r['extra']['p_wild_bootstrap'])} ({P_KIND_LABEL['wild_bootstrap']()})")
+        note = ""
+        if r["key"] == "event_study" and r["extra"].get("pretrend_p") is not None:
+            note = _("pre-trend test p = %(p)s") % {"p": _p(r["extra"]["pretrend_p"])}
+        if r["key"] == "synth" and r["extra"].get("in_time_placebo") is not None:
+            note = _("fake start two years early: %(x)s") % {
+                "x": _effect_text(r["extra"]["in_time_placebo"], "relative")
+            }
+        if r["key"] == "did_2x2" and r["extra"].get("change_treated") is not None:
+            note = _("hotspots %(t)s, controls %(c)s") % {
+                "t": _effect_text(r["extra"]["change_treated"], "relative"),
+                "c": _effect_text(r["extra"]["change_control"], "relative"),
+            }
+        interval = "–"
+        if r["ci_low"] is not None and r["ci_high"] is not None:
+            interval = f"{_effect_text(r['ci_low'], r['scale'])} … {_effect_text(r['ci_high'], r['scale'])}"
+        rows.append(
+            {
+                "key": r["key"],
+                "label": label,
+                "effect": _effect_text(r["estimate"], r["scale"]),
+                "scale": r["scale"],
+                "interval": interval,
+                "p": "; ".join(ps) or "–",
+                "note": note,
+                "error": r["error"],
+            }
+        )
+    return rows
+
+
+def displacement_rows(figures: dict) -> list[dict]:
+    rows = []
+    for d in figures.get("displacement", []):
+        words = {
+            "diffusion of benefits into the buffer": _("diffusion of benefits into the ring"),
+            "displacement larger than the direct effect": _(
+                "displacement larger than the direct effect"
+            ),
+            "some displacement into the buffer, smaller than the direct effect": _(
+                "some displacement into the ring, smaller than the direct effect"
+            ),
+            "no success in the target; no displacement reading": _(
+                "no fall in the hotspot, so no displacement reading"
+            ),
+            "no change in the buffer": _("no change in the ring"),
+        }
+        rows.append(
+            {
+                **d,
+                "reading": words.get(d.get("interpretation", ""), d.get("interpretation", "")),
+                "wdq_text": "–" if d.get("wdq") is None else _n(d["wdq"], 2),
+                "net_text": "–" if d.get("total_net") is None else _n(d["total_net"], 0),
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# Charts as inline SVG (the PDF; the page draws the same figures with Chart.js)
+
+
+def _svg_frame(width, height, xs, lo, hi, pad=(46, 12, 14, 28)):
+    left, right, top, bottom = pad
+    x0, x1 = min(xs), max(xs)
+    span_x = (x1 - x0) or 1
+    span_y = (hi - lo) or 1
+
+    def px(x):
+        return left + (x - x0) / span_x * (width - left - right)
+
+    def py(y):
+        return top + (hi - y) / span_y * (height - top - bottom)
+
+    return px, py
+
+
+def _ticks(lo, hi, n=5):
+    """Round tick values covering [lo, hi] (1, 2 or 5 times a power of ten apart)."""
+    span = (hi - lo) or 1.0
+    raw = span / n
+    mag = 10 ** np.floor(np.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    return np.arange(np.floor(lo / step) * step, np.ceil(hi / step) * step + step / 2, step), step
+
+
+def svg_trend(trend: dict, starts, unit_label: str) -> str:
+    xs = trend["years"]
+    vals = [v for k in ("treated", "control") for v in trend[k] if v is not None]
+    if not vals:
+        return ""
+    ticks, _step = _ticks(0.0, max(vals))
+    lo, hi = 0.0, float(ticks[-1])
+    w, h = 640, 220
+    px, py = _svg_frame(w, h, xs, lo, hi)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-size="9" font-family="sans-serif">'
+    ]
+    for t in ticks:
+        parts.append(
+            f'<line x1="46" x2="{w - 12}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#ddd"/>'
+            f'<text x="42" y="{py(t) + 3:.1f}" text-anchor="end">{_n(t, 0)}</text>'
+        )
+    for x in xs:
+        parts.append(f'<text x="{px(x):.1f}" y="{h - 14}" text-anchor="middle">{str(x)[2:]}</text>')
+    for s in starts:
+        parts.append(
+            f'<line x1="{px(s - 0.5):.1f}" x2="{px(s - 0.5):.1f}" y1="14" y2="{h - 28}" stroke="#555" stroke-dasharray="4 3"/>'
+        )
+    for key, colour in (("treated", "#D55E00"), ("control", "#0072B2")):
+        pts = " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in zip(xs, trend[key]) if v is not None)
+        parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
+    parts.append(
+        f'<text x="50" y="{h - 2}" fill="#D55E00">■ {escape(_("Hotspots"))}</text>'
+        f'<text x="150" y="{h - 2}" fill="#0072B2">■ {escape(_("Control areas"))}</text>'
+        f'<text x="{w - 12}" y="{h - 2}" text-anchor="end">{escape(unit_label)}</text></svg>'
+    )
+    return mark_safe("".join(parts))
+
+
+def svg_event(event: dict) -> str:
+    if not event:
+        return ""
+    rel = event["rel_time"] + [-1]
+    coef = event["coef"] + [0.0]
+    lo = event["ci_low"] + [0.0]
+    hi = event["ci_high"] + [0.0]
+    scale = 100.0 if event["scale"] == "relative" else 1.0
+    vals = [v * scale for v in lo + hi if v is not None]
+    ticks, step = _ticks(min(vals + [0]), max(vals + [0]))
+    y_lo, y_hi = float(ticks[0]), float(max(ticks[-1], max(vals + [0])))
+    w, h = 640, 220
+    px, py = _svg_frame(w, h, rel, y_lo, y_hi)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-size="9" font-family="sans-serif">'
+    ]
+    for t in ticks:
+        parts.append(
+            f'<line x1="46" x2="{w - 12}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#eee"/>'
+            f'<text x="42" y="{py(t) + 3:.1f}" text-anchor="end">{_n(t, 0)}</text>'
+        )
+    parts.append(
+        f'<line x1="46" x2="{w - 12}" y1="{py(0):.1f}" y2="{py(0):.1f}" stroke="#333"/>'
+        f'<line x1="{px(-0.5):.1f}" x2="{px(-0.5):.1f}" y1="14" y2="{h - 28}" stroke="#555" stroke-dasharray="4 3"/>'
+    )
+    for r, c, a, b in zip(rel, coef, lo, hi):
+        x = px(r)
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{py(a * scale):.1f}" y2="{py(b * scale):.1f}" stroke="#0072B2" stroke-width="2"/>'
+            f'<circle cx="{x:.1f}" cy="{py(c * scale):.1f}" r="3.5" fill="#0072B2"/>'
+            f'<text x="{x:.1f}" y="{h - 14}" text-anchor="middle">{r:+d}</text>'
+        )
+    unit = "%" if event["scale"] == "relative" else ""
+    parts.append(
+        f'<text x="50" y="{h - 2}">{escape(_("Years since the start (−1 = reference year)"))}</text>'
+        f'<text x="{w - 12}" y="{h - 2}" text-anchor="end">{escape(_("Effect"))} {unit}</text></svg>'
+    )
+    return mark_safe("".join(parts))
+
+
+# ------------------------------------------------------------------------------------------------
+# Pages
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def study_list(request):
+    studies = list(
+        Study.objects.visible_to(request.user)
+        .filter(municipality=request.municipality)
+        .prefetch_related("results")
+    )
+    rows = []
+    for s in studies:
+        result = s.latest_result()
+        sentence = ""
+        if result and result.status == StudyResult.Status.DONE:
+            sentence = result_sentence(result.figures)
+        rows.append({"study": s, "result": result, "sentence": sentence})
+    return render(
+        request,
+        "evaluations/study_list.html",
+        {"rows": rows, "can_create": _can_create(request)},
+    )
+
+
+def _suggest(municipality, form_data, pool):
+    """Nearest-neighbour controls on pre-period rates and register criteria, with the balance table."""
+    treated = list(form_data["treated"])
+    starts = [first_treated_year(a.valid_from) for a in treated]
+    pre_until = min(starts)
+    areas = [PanelArea(a, True, a.valid_from, tiling_ids(a)) for a in treated]
+    areas += [PanelArea(a, False, None, tiling_ids(a)) for a in pool]
+    panel = build_panel(areas, form_data["outcome"], form_data["first_year"], pre_until - 1)
+    x, names = matching_features(panel, pre_until)
+    ok = np.isfinite(x).all(axis=1)
+    if panel.outcome != Outcome.SURVEY_UNSAFE:
+        ok &= (panel.population > 0).all(axis=1)
+    n_t = len(treated)
+    candidates = [i for i in range(n_t, len(areas)) if ok[i]]
+    if not all(ok[:n_t]):
+        raise StudyInputError(
+            _("The treated areas have no data before the start for this outcome.")
+        )
+    if not candidates:
+        raise StudyInputError(_("No area without a hotspot has data for this outcome."))
+    k = max(1, min(int(form_data.get("controls_per_hotspot") or 4), len(candidates) // n_t))
+    res = match_controls(
+        x, treated=list(range(n_t)), candidates=candidates, n_matches=k, names=names
+    )
+    bt = res.balance
+    balance = [
+        {
+            "name": bt.names[j],
+            "treated": _n(bt.mean_treated[j], 2),
+            "pool": _n(bt.mean_control_before[j], 2),
+            "matched": _n(bt.mean_control_after[j], 2),
+            "smd_before": _n(bt.smd_before[j], 2),
+            "smd_after": _n(bt.smd_after[j], 2),
+            "poor": abs(bt.smd_after[j]) > 0.25,
+        }
+        for j in range(len(bt.names))
+    ]
+    suggested = [areas[i].area for i in res.controls]
+    poor = [b["name"] for b in balance if b["poor"]]
+    notes = []
+    if poor:
+        notes.append(
+            _(
+                "Poor balance (|SMD| above 0.25) on: %(names)s. The suggested controls differ from the "
+                "hotspots there; hotspots are often the most exposed areas, so read the pre-trend plot "
+                "and the caveats, or pick controls by hand."
+            )
+            % {"names": "; ".join(poor)}
+        )
+    return suggested, balance, notes
+
+
+@require_capability(CREATE)
+def study_new(request):
+    municipality = request.municipality
+    treated_qs = Area.objects.filter(municipality=municipality, kind=AreaKind.HOTSPOT).order_by(
+        "code"
+    )
+    selected = Area.objects.filter(
+        pk__in=request.POST.getlist("treated"), municipality=municipality
+    )
+    pool = control_pool(municipality, list(selected))
+    last = latest_year(municipality) or 2025
+    first = ReportCount.objects.filter(area__municipality=municipality).aggregate(y=Min("year"))[
+        "y"
+    ]
+    initial = {
+        "first_year": first or last - 10,
+        "last_year": last,
+        "design": Design.POISSON_FE,
+        "inference": Inference.RANDOMIZATION,
+        "buffer_m": 300,
+        "controls_per_hotspot": 4,
+        "outcome": Outcome.REPORTS_CITIZEN,
+    }
+    balance, match_warnings, suggested = None, [], False
+    if request.method == "POST":
+        form = StudyForm(request.POST, treated_qs=treated_qs, pool=pool)
+        step = request.POST.get("step", "create")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if step == "suggest":
+                    controls, balance, match_warnings = _suggest(municipality, data, pool)
+                    post = request.POST.copy()
+                    post.setlist("controls", [str(a.pk) for a in controls])
+                    form = StudyForm(post, treated_qs=treated_qs, pool=pool)
+                    form.is_valid()
+                    suggested = True
+                else:
+                    study = actions.create_study(
+                        municipality=municipality,
+                        user=request.user,
+                        name=data["name"],
+                        outcome=data["outcome"],
+                        treated=[(a, a.valid_from) for a in data["treated"]],
+                        controls=list(data["controls"]),
+                        first_year=data["first_year"],
+                        last_year=data["last_year"],
+                        design=data["design"],
+                        inference=data["inference"],
+                        buffer_m=data["buffer_m"],
+                        request=request,
+                    )
+                    messages.success(request, _("The study was created. Run it to see the result."))
+                    return redirect(study.get_absolute_url())
+            except StudyInputError as exc:
+                form.add_error(None, str(exc))
+            except ValueError as exc:  # from the matching library: say what it said
+                form.add_error(
+                    None, _("Controls could not be suggested: %(reason)s") % {"reason": exc}
+                )
+    else:
+        form = StudyForm(treated_qs=treated_qs, pool=pool, initial=initial)
+    return render(
+        request,
+        "evaluations/study_form.html",
+        {
+            "form": form,
+            "balance": balance,
+            "match_warnings": match_warnings,
+            "suggested": suggested,
+            "has_hotspots": treated_qs.exists(),
+            "pool_ids": [a.pk for a in pool],
+        },
+    )
+
+
+def _result_context(study, result):
+    ctx = {"study": study, "result": result}
+    if result and result.status == StudyResult.Status.DONE:
+        f = result.figures
+        unit = _unit(f["outcome"])
+        trend = f["trend"]
+        ctx.update(
+            figures=f,
+            sentence=result_sentence(f),
+            caveats=caveat_texts(f),
+            robustness=robustness_rows(f),
+            displacement=displacement_rows(f),
+            unit=unit,
+            trend_rows=[
+                {
+                    "year": y,
+                    "treated": trend["treated"][i],
+                    "control": trend["control"][i],
+                    "treated_n": trend["treated_counts"][i],
+                    "control_n": trend["control_counts"][i],
+                }
+                for i, y in enumerate(trend["years"])
+            ],
+            event_rows=_event_rows(f.get("event_study")),
+            chart={
+                "trend": trend,
+                "starts": f["starts"],
+                "event": f.get("event_study"),
+            },
+            svg_trend=svg_trend(trend, f["starts"], unit),
+            svg_event=svg_event(f.get("event_study")),
+            library_warnings=sorted(
+                {w for r in f.get("robustness", []) for w in r.get("warnings", [])}
+                | set((f.get("randomization") or {}).get("warnings", []))
+            ),
+        )
+    return ctx
+
+
+def _event_rows(event):
+    if not event:
+        return []
+    rows = []
+    for r, c, lo, hi in sorted(
+        zip(
+            event["rel_time"] + [-1],
+            event["coef"] + [0.0],
+            event["ci_low"] + [None],
+            event["ci_high"] + [None],
+        )
+    ):
+        label = str(r)
+        if r == event["rel_time"][0] and r < -1:
+            label = f"≤ {r}"
+        if r == event["rel_time"][-1] and r > 0:
+            label = f"≥ {r}"
+        rows.append(
+            {
+                "rel": label,
+                "coef": _effect_text(c, event["scale"]) if r != -1 else _("reference"),
+                "interval": "–"
+                if lo is None
+                else f"{_effect_text(lo, event['scale'])} … {_effect_text(hi, event['scale'])}",
+            }
+        )
+    return rows
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def study_detail(request, pk):
+    study = get_for_user(Study, request.user, Capability.VIEW_AGGREGATES, pk=pk)
+    result = study.latest_result()
+    ctx = _result_context(study, result)
+    ctx.update(
+        can_create=request.user.membership_for(study.municipality_id).can(CREATE),
+        treated=list(study.treated()),
+        controls=list(study.controls()),
+        running=result is not None
+        and result.status in (StudyResult.Status.QUEUED, StudyResult.Status.RUNNING),
+    )
+    return render(request, "evaluations/study_detail.html", ctx)
+
+
+@require_capability(CREATE)
+def study_run(request, pk):
+    study = get_for_user(Study, request.user, CREATE, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    actions.start_run(study, user=request.user, request=request)
+    return redirect(study.get_absolute_url() + "#result")
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def study_pdf(request, pk):
+    study = get_for_user(Study, request.user, Capability.VIEW_AGGREGATES, pk=pk)
+    result = study.latest_result()
+    ctx = _result_context(study, result)
+    ctx.update(treated=list(study.treated()), controls=list(study.controls()))
+    actions.record_export(study, user=request.user, what="report_pdf", count=1, request=request)
+    return pdf_response(
+        "evaluations/study_pdf.html", ctx, request=request, filename=f"evaluation-{study.name}"
+    )
+
+
+def _panel_table(study):
+    panel = study_panel(study)
+    scale_label = _("per 1,000") if study.outcome != Outcome.SURVEY_UNSAFE else "%"
+    header = [
+        _("area code"),
+        _("area"),
+        _("group"),
+        _("first treated year"),
+        _("year"),
+        _("treated"),
+        _("count") if study.outcome != Outcome.SURVEY_UNSAFE else _("unsafe (weighted)"),
+        _("population") if study.outcome != Outcome.SURVEY_UNSAFE else _("answers (weighted)"),
+        f"{_('rate')} ({scale_label})",
+    ]
+    rows = []
+    for i, pa in enumerate(panel.areas):
+        for j, year in enumerate(panel.years):
+            if not panel.present[i, j]:
+                continue
+            ft = pa.first_treated
+            rows.append(
+                [
+                    pa.area.code,
+                    pa.area.name,
+                    _("hotspot") if pa.treated else _("control"),
+                    ft or "",
+                    year,
+                    int(bool(ft and year >= ft)),
+                    round(float(panel.counts[i, j]), 3),
+                    round(float(panel.population[i, j]), 3),
+                    round(float(panel.value[i, j]), 4),
+                ]
+            )
+    return header, rows, panel.inputs_hash()
+
+
+@require_capability(CREATE)
+def study_panel_export(request, pk, fmt):
+    """The area x year panel the study used (aggregates with counts and denominators), audited."""
+    study = get_for_user(Study, request.user, CREATE, pk=pk)
+    try:
+        header, rows, _digest = _panel_table(study)
+    except StudyInputError as exc:
+        messages.error(request, str(exc))
+        return redirect(study.get_absolute_url())
+    columns = [(h, (lambda row, i=i: row[i])) for i, h in enumerate(header)]
+    return export_response(
+        request,
+        rows,
+        columns,
+        f"panel-{slugify(study.name) or study.pk}",
+        fmt,
+        municipality=study.municipality,
+        obj=study,
+    )

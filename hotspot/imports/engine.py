@@ -1,0 +1,545 @@
+"""The shared import engine: read a file in chunks, let the kind's adapter check and write each chunk.
+
+Reading: CSV (comma, semicolon or tab, detected from the header), XLSX (openpyxl, read-only) and, for
+areas, GeoJSON; UTF-8 with or without BOM or Windows-1252 (detected); Danish decimal comma and dates
+(dd-mm-yyyy, dd.mm.yyyy) as well as ISO. The file is never read whole: rows come in chunks of
+``CHUNK_ROWS``, and a file above ``settings.IMPORT_MAX_BYTES`` is refused before it is read.
+
+Running: ``run(batch, commit=False)`` checks every row and stores the problems and a preview;
+``run(batch, commit=True)`` does the same inside one transaction and writes the rows; any error rolls the
+whole transaction back, so a file is imported completely or not at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import os
+import re
+import zipfile
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+CHUNK_ROWS = 50_000
+PREVIEW_ROWS = 10
+STORED_PROBLEMS = 10_000  # problems kept per batch; the counts always cover every row
+
+
+def max_bytes() -> int:
+    # settings.IMPORT_MAX_BYTES (default 2 GiB): larger files are refused before they are read.
+    return int(getattr(settings, "IMPORT_MAX_BYTES", 2 * 1024**3))
+
+
+class Refused(Exception):
+    """The file as a whole cannot be imported (wrong format, missing columns, too large...)."""
+
+    def __init__(self, message: str, *, column: str = "", row: int | None = None):
+        super().__init__(message)
+        self.message, self.column, self.row = message, column, row
+
+
+class TooManyErrors(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class Problem:
+    row: int | None
+    column: str
+    reason: str
+    value: str = ""
+    severity: str = "error"
+
+
+class Problems:
+    def __init__(self, limit: int = STORED_PROBLEMS):
+        self.items: list[Problem] = []
+        self.limit = limit
+        self.errors = 0
+        self.warnings = 0
+
+    def _add(self, severity, row, column, reason, value):
+        if severity == "error":
+            self.errors += 1
+        else:
+            self.warnings += 1
+        if len(self.items) < self.limit:
+            value = "" if value is None else str(value)
+            self.items.append(Problem(row, column, str(reason), value[:200], severity))
+
+    def error(self, row, column, reason, value=""):
+        self._add("error", row, column, reason, value)
+
+    def warning(self, row, column, reason, value=""):
+        self._add("warning", row, column, reason, value)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Values
+
+
+_DATE_DMY = re.compile(r"^(\d{1,2})[-./](\d{1,2})[-./](\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+
+
+def parse_date(text: str) -> dt.date:
+    """ISO (2024-03-31), Danish (31-03-2024, 31.03.2024) or 31/03/2024; ValueError otherwise."""
+    text = text.strip()
+    m = _DATE_ISO.match(text)
+    if m:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    m = _DATE_DMY.match(text)
+    if m:
+        return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    raise ValueError(text)
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    """A date as ``parse_date`` reads it, optionally followed by a time (T or space, HH:MM[:SS])."""
+    text = text.strip()
+    date_part, _sep, time_part = text.replace("T", " ", 1).partition(" ")
+    day = parse_date(date_part)
+    if not time_part.strip():
+        return dt.datetime(day.year, day.month, day.day)
+    m = _TIME.match(time_part.strip())
+    if not m:
+        raise ValueError(text)
+    return dt.datetime(day.year, day.month, day.day, int(m[1]), int(m[2]), int(m[3] or 0))
+
+
+def parse_number(text) -> float:
+    """1234.5, 1234,5 (Danish decimal comma) and 1.234,5 (Danish thousands); ValueError otherwise."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    s = str(text).strip().replace("\u00a0", "").replace(" ", "")
+    if not s:
+        raise ValueError(text)
+    if "," in s:
+        s = s.replace(".", "").replace(",", ".")
+    value = float(s)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(text)
+    return value
+
+
+def parse_int(text) -> int:
+    value = parse_number(text)
+    if value != int(value):
+        raise ValueError(text)
+    return int(value)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Files
+
+
+class Table:
+    """A file as a header and chunks of rows (lists of cell values)."""
+
+    header: list[str]
+    note: str = ""
+
+    def chunks(self, size: int = CHUNK_ROWS):  # -> iterator of (row number of first row, rows)
+        raise NotImplementedError
+
+    def fraction_read(self) -> float:
+        return 0.0
+
+    def close(self) -> None:
+        pass
+
+
+def _clean_header(cells) -> list[str]:
+    return [("" if c is None else str(c)).strip().lstrip("\ufeff").strip().lower() for c in cells]
+
+
+class CsvTable(Table):
+    def __init__(self, path: str, name: str):
+        self.size = os.path.getsize(path)
+        self.raw = open(path, "rb")  # noqa: SIM115 - closed by close()
+        sample = self.raw.read(65536)
+        self.raw.seek(0)
+        if b"\x00" in sample:
+            raise Refused(
+                _("%(name)s is not a text (CSV) file: it holds binary data.") % {"name": name}
+            )
+        if sample.startswith(codecs.BOM_UTF8):
+            self.encoding = "utf-8-sig"
+        else:
+            try:
+                codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+                self.encoding = "utf-8"
+            except UnicodeDecodeError:
+                self.encoding = "cp1252"
+        self.name = name
+        self.text = io.TextIOWrapper(self.raw, encoding=self.encoding, newline="")
+        first = self.text.readline()
+        if not first.strip():
+            raise Refused(_("%(name)s is empty.") % {"name": name})
+        counts = {d: first.count(d) for d in (";", ",", "\t")}
+        self.delimiter = max(counts, key=counts.get)
+        self.header = _clean_header(next(csv.reader([first], delimiter=self.delimiter)))
+        self.reader = csv.reader(self.text, delimiter=self.delimiter)
+        self.note = _("CSV, %(encoding)s, separated by %(delimiter)s") % {
+            "encoding": {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "cp1252": "Windows-1252"}[
+                self.encoding
+            ],
+            "delimiter": {";": _("semicolon"), ",": _("comma"), "\t": _("tab")}[self.delimiter],
+        }
+
+    def chunks(self, size=CHUNK_ROWS):
+        row_no = 2
+        rows: list = []
+        start = row_no
+        try:
+            for row in self.reader:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    row_no += 1
+                    if not rows:
+                        start = row_no
+                    continue
+                rows.append(row)
+                row_no += 1
+                if len(rows) >= size:
+                    yield start, rows
+                    rows, start = [], row_no
+        except UnicodeDecodeError:
+            raise Refused(
+                _(
+                    "%(name)s: the text after row %(row)s is not valid %(encoding)s; save the file as UTF-8."
+                )
+                % {"name": self.name, "row": row_no - 1, "encoding": self.encoding},
+                row=row_no,
+            ) from None
+        except csv.Error as exc:
+            raise Refused(
+                _("%(name)s: row %(row)s cannot be read as CSV (%(reason)s).")
+                % {"name": self.name, "row": row_no, "reason": exc},
+                row=row_no,
+            ) from None
+        if rows:
+            yield start, rows
+
+    def fraction_read(self):
+        try:
+            return min(1.0, self.raw.tell() / self.size) if self.size else 1.0
+        except (ValueError, OSError):
+            return 1.0
+
+    def close(self):
+        self.text.close()
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep="T")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class XlsxTable(Table):
+    def __init__(self, path: str, name: str, *, sheet: str = "", required=()):
+        import openpyxl
+
+        try:
+            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many types for a damaged or foreign zip
+            raise Refused(
+                _("%(name)s cannot be opened as an Excel workbook (XLSX).") % {"name": name}
+            ) from None
+        names = self.book.sheetnames
+        if sheet:
+            if sheet not in names:
+                raise Refused(
+                    _("%(name)s has no sheet called %(sheet)s; it has: %(sheets)s.")
+                    % {"name": name, "sheet": sheet, "sheets": ", ".join(names)}
+                )
+            chosen = sheet
+        elif len(names) == 1:
+            chosen = names[0]
+        else:
+            fitting = []
+            for n in names:
+                first = next(self.book[n].iter_rows(max_row=1, values_only=True), ())
+                if set(required) <= set(_clean_header(first)):
+                    fitting.append(n)
+            if len(fitting) != 1:
+                raise Refused(
+                    _(
+                        "%(name)s has several sheets (%(sheets)s); name the sheet to import "
+                        "(the upload form's Sheet field or --sheet)."
+                    )
+                    % {"name": name, "sheets": ", ".join(names)}
+                )
+            chosen = fitting[0]
+        self.sheet = self.book[chosen]
+        self.rows_iter = self.sheet.iter_rows(values_only=True)
+        first = next(self.rows_iter, None)
+        if first is None or not any(c is not None for c in first):
+            raise Refused(_("%(name)s is empty.") % {"name": name})
+        self.header = _clean_header(first)
+        while self.header and not self.header[-1]:
+            self.header.pop()
+        self.total = max(1, (self.sheet.max_row or 1) - 1)
+        self.done = 0
+        self.note = _("Excel workbook, sheet %(sheet)s") % {"sheet": chosen}
+
+    def chunks(self, size=CHUNK_ROWS):
+        rows, row_no, start = [], 2, 2
+        width = len(self.header)
+        for raw in self.rows_iter:
+            cells = [_cell(v) for v in raw]
+            while len(cells) > width and not cells[-1]:
+                cells.pop()
+            row_no += 1
+            self.done += 1
+            if not any(c.strip() for c in cells):
+                if not rows:
+                    start = row_no
+                continue
+            rows.append(cells)
+            if len(rows) >= size:
+                yield start, rows
+                rows, start = [], row_no
+        if rows:
+            yield start, rows
+
+    def fraction_read(self):
+        return min(1.0, self.done / self.total)
+
+    def close(self):
+        self.book.close()
+
+
+class GeoJsonTable(Table):
+    """A FeatureCollection as rows: the properties plus a ``geometry`` column (a GeoJSON dict)."""
+
+    def __init__(self, path: str, name: str):
+        try:
+            with open(path, "rb") as fh:
+                data = json.loads(fh.read().decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError):
+            raise Refused(_("%(name)s is not valid GeoJSON.") % {"name": name}) from None
+        if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+            raise Refused(_("%(name)s is not a GeoJSON FeatureCollection.") % {"name": name})
+        features = data.get("features") or []
+        if not features:
+            raise Refused(_("%(name)s holds no features.") % {"name": name})
+        crs = (data.get("crs") or {}).get("properties", {}).get("name", "")
+        self.crs = crs
+        keys: list[str] = []
+        for f in features:
+            for k in (f.get("properties") or {}).keys():
+                if k.lower() not in keys:
+                    keys.append(k.lower())
+        self.header = [*keys, "geometry"]
+        self.rows = [
+            [
+                *(_cell({k.lower(): v for k, v in (f.get("properties") or {}).items()}.get(k))
+                  for k in keys),
+                f.get("geometry"),
+            ]
+            for f in features
+        ]  # fmt: skip
+        self.note = "GeoJSON" + (f", {crs}" if crs else "")
+
+    def chunks(self, size=CHUNK_ROWS):
+        for i in range(0, len(self.rows), size):
+            yield i + 2, self.rows[i : i + size]
+
+    def fraction_read(self):
+        return 1.0
+
+
+def open_table(path: str, name: str, *, kind: str, sheet: str = "", required=()) -> Table:
+    """Open ``path`` (called ``name`` by the user) by its content, refusing a name that lies about it."""
+    size = os.path.getsize(path)
+    limit = max_bytes()
+    if size > limit:
+        raise Refused(
+            _("%(name)s is %(size)s MB; the limit is %(limit)s MB (setting IMPORT_MAX_BYTES).")
+            % {"name": name, "size": f"{size / 1e6:,.0f}", "limit": f"{limit / 1e6:,.0f}"}
+        )
+    if size == 0:
+        raise Refused(_("%(name)s is empty.") % {"name": name})
+    ext = os.path.splitext(name)[1].lower()
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    is_zip = head.startswith(b"PK\x03\x04")
+    if ext in (".xlsx", ".xlsm") and not is_zip:
+        raise Refused(
+            _("%(name)s is named like an Excel workbook but is not one; is it a CSV file?")
+            % {"name": name}
+        )
+    if is_zip:
+        if ext not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+            raise Refused(
+                _(
+                    "%(name)s is a zip archive or Excel workbook, not what its name (%(ext)s) says; "
+                    "upload it as .xlsx or save it as CSV."
+                )
+                % {"name": name, "ext": ext or _("no extension")}
+            )
+        return XlsxTable(path, name, sheet=sheet, required=required)
+    if ext in (".geojson", ".json"):
+        if kind != "areas":
+            raise Refused(_("GeoJSON files can only hold areas."))
+        return GeoJsonTable(path, name)
+    if ext not in (".csv", ".txt", ".tsv", ""):
+        raise Refused(
+            _("%(name)s: files of type %(ext)s cannot be imported; use CSV, XLSX or GeoJSON.")
+            % {"name": name, "ext": ext}
+        )
+    if head.lstrip().startswith((b"{", b"[")):
+        raise Refused(
+            _("%(name)s looks like JSON, not CSV; name it .geojson if it holds areas.")
+            % {"name": name}
+        )
+    return CsvTable(path, name)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing fast
+
+
+def model_field(model, name: str):
+    """A field by name or attribute name (``area_id`` -> the ``area`` foreign key)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return model._meta.get_field(name.removesuffix("_id"))
+
+
+def fast_insert(model, fields: list[str], rows: list[tuple]) -> None:
+    """Insert many rows with the database's own bulk path: executemany on SQLite, COPY on PostgreSQL.
+
+    ``fields`` are attribute names (``offence_id``); values must already be database-ready.
+    """
+    if not rows:
+        return
+    table = model._meta.db_table
+    columns = [model_field(model, f).column for f in fields]
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", rows)
+
+
+def db_datetime_strings(utc_naive_seconds) -> list:
+    """numpy datetime64[s] in UTC -> the values the database column takes from a raw insert."""
+    import numpy as np
+
+    text = np.datetime_as_string(utc_naive_seconds, unit="s")
+    if connection.vendor == "postgresql":
+        return [t + "+00:00" for t in text.tolist()]
+    return np.char.replace(text, "T", " ").tolist()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Running
+
+
+@dataclasses.dataclass
+class Outcome:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: Problems = dataclasses.field(default_factory=Problems)
+    preview: dict = dataclasses.field(default_factory=dict)
+    message: str = ""
+    committed: bool = False
+
+
+class _Abort(Exception):
+    pass
+
+
+def run(batch, *, commit: bool, progress=None) -> Outcome:
+    """Check (and with ``commit`` write) one batch's file. Never raises for bad input."""
+    from hotspot.imports.kinds import ADAPTERS
+
+    adapter = ADAPTERS[batch.kind](batch)
+    outcome = Outcome()
+    problems = outcome.problems
+    table = None
+    try:
+        table = open_table(
+            batch.stored_path,
+            batch.file_name,
+            kind=batch.kind,
+            sheet=batch.options.get("sheet", ""),
+            required=adapter.required,
+        )
+        adapter.start(table, problems)
+        outcome.preview = {"header": table.header, "rows": [], "format": table.note}
+        if commit:
+            with transaction.atomic():
+                _loop(adapter, table, outcome, progress, write=True)
+                if problems.errors:
+                    raise _Abort
+                outcome.committed = True
+        else:
+            _loop(adapter, table, outcome, progress, write=False)
+    except Refused as exc:
+        problems.error(exc.row, exc.column, exc.message)
+        outcome.message = exc.message
+    except _Abort:
+        outcome.created = outcome.updated = outcome.unchanged = 0
+    finally:
+        if table is not None:
+            table.close()
+    if problems.errors and not outcome.message:
+        outcome.message = _("%(n)s errors: nothing can be imported until they are fixed.") % {
+            "n": problems.errors
+        }
+    return outcome
+
+
+def _loop(adapter, table, outcome, progress, *, write: bool):
+    problems = outcome.problems
+    saw_rows = False
+    for first_row, rows in table.chunks():
+        saw_rows = True
+        wanted = PREVIEW_ROWS - len(outcome.preview["rows"])
+        if wanted > 0:
+            outcome.preview["rows"].extend(
+                [str(c)[:80] if not isinstance(c, dict) else "…" for c in r] for r in rows[:wanted]
+            )
+        outcome.rows += len(rows)
+        records = adapter.check(first_row, rows, problems)
+        if write and not problems.errors:
+            created, updated, unchanged = adapter.write(records)
+            outcome.created += created
+            outcome.updated += updated
+            outcome.unchanged += unchanged
+        if progress is not None:
+            progress(table.fraction_read())
+    if not saw_rows:
+        raise Refused(_("%(name)s has a header but no rows.") % {"name": adapter.batch.file_name})
+    adapter.finish(problems)
+    if write and not problems.errors:
+        created, updated, unchanged = adapter.write_final()
+        outcome.created += created
+        outcome.updated += updated
+        outcome.unchanged += unchanged

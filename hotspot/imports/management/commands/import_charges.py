@@ -1,0 +1,5 @@
+from hotspot.imports.management.commands._base import ImportCommand
+
+
+class Command(ImportCommand):
+    kind = "charges"

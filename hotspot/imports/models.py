@@ -1,0 +1,136 @@
+"""Import batches: one uploaded file, its provenance, what validation found and what the commit did."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from hotspot.accounts.models import TenantModel
+
+
+class Kind(models.TextChoices):
+    AREAS = "areas", _("Areas (GeoJSON or CSV with WKT)")
+    REPORTS = "reports", _("Crime reports")
+    CHARGES = "charges", _("Charges")
+    POPULATION = "population", _("Population")
+    SURVEY = "survey", _("Survey responses")
+    REGISTERS = "registers", _("Register indicators")
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be checked")
+    VALIDATING = "validating", _("Checking")
+    INVALID = "invalid", _("Has errors: not importable")
+    READY = "ready", _("Checked: ready to import")
+    COMMITTING = "committing", _("Importing")
+    COMMITTED = "committed", _("Imported")
+    FAILED = "failed", _("Import failed: nothing was changed")
+    ROLLED_BACK = "rolled_back", _("Rolled back")
+
+
+RUNNING = (Status.QUEUED, Status.VALIDATING, Status.COMMITTING)
+
+
+class ImportBatch(TenantModel):
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind of data"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    # Provenance
+    file_name = models.CharField(_("file name"), max_length=255)
+    stored_path = models.CharField(max_length=500, editable=False)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    licence = models.CharField(_("licence"), max_length=300, blank=True)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    committed_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    rolled_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("rolled back by"),
+    )
+    rolled_back_at = models.DateTimeField(_("rolled back"), null=True, blank=True)
+    # What validation found and what the commit did
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows = models.PositiveIntegerField(_("rows read"), default=0)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+    warnings = models.PositiveIntegerField(_("warnings"), default=0)
+    created = models.PositiveIntegerField(_("new rows"), default=0)
+    updated = models.PositiveIntegerField(_("changed rows"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged rows"), default=0)
+    removed = models.PositiveIntegerField(_("rows removed by roll-back"), default=0)
+    preview = models.JSONField(_("first rows"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["municipality", "kind", "status"])]
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} {self.file_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:detail", args=[self.pk])
+
+    @property
+    def running(self) -> bool:
+        return self.status in RUNNING
+
+
+class Severity(models.TextChoices):
+    ERROR = "error", _("Error")
+    WARNING = "warning", _("Warning")
+
+
+class ImportProblem(TenantModel):
+    """One problem found in a file: which row and column, and why. Errors block the commit."""
+
+    tenant_field = "batch__municipality"
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="problems")
+    row = models.PositiveIntegerField(_("row"), null=True, blank=True)
+    column = models.CharField(_("column"), max_length=100, blank=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    reason = models.TextField(_("reason"))
+    value = models.CharField(_("value"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class RowChange(TenantModel):
+    """The previous values of a row a batch changed, so that rolling the batch back restores them."""
+
+    tenant_field = "batch__municipality"
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    model = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+    previous = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["batch", "model"])]

@@ -1,0 +1,35 @@
+"""Background work of imports, run by ``manage.py db_worker`` (inline in tests)."""
+
+import logging
+
+from django_tasks import task
+
+from hotspot.imports import actions
+from hotspot.imports.models import ImportBatch, Status
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def validate_task(batch_id: int) -> str:
+    batch = ImportBatch.objects.select_related("municipality").get(pk=batch_id)
+    try:
+        actions.validate(batch)
+    except Exception:  # recorded on the batch; the page says so instead of hanging
+        log.exception("import batch %s: checking failed", batch_id)
+    return ImportBatch.objects.get(pk=batch_id).status
+
+
+@task()
+def commit_task(batch_id: int, user_id: int | None = None) -> str:
+    from hotspot.accounts.models import User
+
+    batch = ImportBatch.objects.select_related("municipality").get(pk=batch_id)
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    try:
+        actions.commit(batch, user)
+    except actions.ImportRefused as exc:
+        ImportBatch.objects.filter(pk=batch_id).update(status=Status.FAILED, message=str(exc))
+    except Exception:
+        log.exception("import batch %s: commit failed", batch_id)
+    return ImportBatch.objects.get(pk=batch_id).status

@@ -1,0 +1,543 @@
+"""ORM -> arrays for the safety index: the (areas, years, indicators) array and the method object.
+
+Indicators (``CATALOGUE``), all per tiling area (police rode and housing areas) and year:
+
+- ``reports_<group>``, ``reports_citizen_directed``, ``reports_serious``: reports located in the area
+  per 1,000 residents (``ReportCount`` / ``Population``, METHODS.md §1);
+- ``youth_charged``: distinct persons aged 10–17 charged, counted where they live, per 1,000
+  residents aged 10–17 (``safetystats.rates.charge_rates`` with ``YOUTH_BAND``);
+- ``survey_*``: weighted shares (%) from the safety survey (``safetystats.survey.grouped_shares``);
+  cells with fewer than ``survey_min_n`` respondents are suppressed and missing;
+- ``reg_<code>``: register indicators of the ``indicators`` catalogue, as stored.
+
+Missing is never zero: a rate without residents, a year without any reports or charges in the
+municipality, a survey cell below the minimum or a wave that did not happen, and a register value not
+delivered are all NaN, and the index flags the score.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from django.db.models import Sum
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
+
+from hotspot.areas.models import Area, AreaKind, Population
+from hotspot.incidents.models import Charge, OffenceGroup, ReportCount
+from hotspot.indicators.models import Direction, Indicator, IndicatorValue, NationalValue
+from hotspot.surveys.models import SurveyResponse
+from safetystats import index as sx
+from safetystats import rates as sr
+from safetystats import survey as ss
+from safetystats.criteria import AreaYear, assess, get_rules
+
+PILLARS = ("objective", "subjective", "socio_economic")
+PILLAR_LABELS = {
+    "objective": _("Objective (police data)"),
+    "subjective": _("Subjective (felt safety)"),
+    "socio_economic": _("Socio-economic"),
+}
+NORMALISATION_LABELS = {
+    "z": _("z-score against the reference"),
+    "ratio": _("100 = reference mean"),
+    "minmax": _("min–max (0–100)"),
+    "rank": _("percentile rank"),
+}
+AREA_SETS = {
+    "tiling": (AreaKind.RODE, AreaKind.HOUSING),
+    "housing": (AreaKind.HOUSING,),
+}
+AREA_SET_LABELS = {
+    "tiling": _("Police areas and housing areas"),
+    "housing": _("Housing areas only"),
+}
+SURVEY_ITEMS = {
+    # code: (survey item, coding, category)
+    "survey_unsafe": ("safety", ss.SAFETY_CODING, "unsafe"),
+    "survey_unsafe_evening": ("unsafe_evening", {"yes": (1,), "no": (0,)}, "yes"),
+    "survey_problem_vandalism": (
+        "problem_vandalism",
+        {"problem": (3, 4), "no_problem": (1, 2)},
+        "problem",
+    ),
+    "survey_problem_drugs": ("problem_drugs", {"problem": (3, 4), "no_problem": (1, 2)}, "problem"),
+    "survey_problem_harassment": (
+        "problem_harassment",
+        {"problem": (3, 4), "no_problem": (1, 2)},
+        "problem",
+    ),
+}
+REPORT_GROUPS = [g for g, _label in OffenceGroup.choices if g != OffenceGroup.OTHER]
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    code: str
+    label: str
+    unit: str
+    direction: str | None  # "good", "bad" or None (must be chosen)
+    pillar: str
+    theme: str
+    default: bool  # part of the default set of a preset
+
+
+def catalogue() -> dict[str, CatalogueEntry]:
+    """Every indicator an index can use, with its default direction, pillar and theme."""
+    out: dict[str, CatalogueEntry] = {}
+    for g, label in OffenceGroup.choices:
+        out[f"reports_{g}"] = CatalogueEntry(
+            f"reports_{g}",
+            _("Reports per 1,000 residents: %(group)s") % {"group": label},
+            _("per 1,000"),
+            "bad",
+            "objective",
+            str(g),
+            g in REPORT_GROUPS,
+        )
+    out["reports_citizen_directed"] = CatalogueEntry(
+        "reports_citizen_directed",
+        _("Citizen-directed reports per 1,000 residents"),
+        _("per 1,000"),
+        "bad",
+        "objective",
+        "citizen_directed",
+        False,
+    )
+    out["reports_serious"] = CatalogueEntry(
+        "reports_serious",
+        _("Serious and person-dangerous reports per 1,000 residents"),
+        _("per 1,000"),
+        "bad",
+        "objective",
+        "serious",
+        False,
+    )
+    out["youth_charged"] = CatalogueEntry(
+        "youth_charged",
+        _("Charged youths 10–17 per 1,000 residents 10–17 (by residence)"),
+        _("per 1,000"),
+        "bad",
+        "objective",
+        "youth",
+        True,
+    )
+    survey_labels = {
+        "survey_unsafe": _("Residents who feel unsafe in their neighbourhood (answers 5–7)"),
+        "survey_unsafe_evening": _("Residents who feel unsafe alone in the evening"),
+        "survey_problem_vandalism": _("Residents who see vandalism as a problem"),
+        "survey_problem_drugs": _("Residents who see drugs as a problem"),
+        "survey_problem_harassment": _("Residents who see harassment and threats as a problem"),
+    }
+    for code, label in survey_labels.items():
+        out[code] = CatalogueEntry(
+            code,
+            label,
+            "%",
+            "bad",
+            "subjective",
+            "felt_safety" if code in ("survey_unsafe", "survey_unsafe_evening") else "problems",
+            True,
+        )
+    direction = {Direction.HIGHER_IS_BETTER: "good", Direction.HIGHER_IS_WORSE: "bad"}
+    for ind in Indicator.objects.order_by("code"):
+        d = direction.get(ind.direction)
+        out[f"reg_{ind.code}"] = CatalogueEntry(
+            f"reg_{ind.code}",
+            ind.name,
+            ind.unit,
+            d,
+            "socio_economic",
+            "registers",
+            d is not None,
+        )
+    return out
+
+
+# -- the method --------------------------------------------------------------------------------------
+def preset_spec(name: str, *, reference_year: int, area_set: str = "tiling", survey_min_n=20):
+    """A complete, self-contained spec from a library preset and the default indicator set."""
+    if name not in sx.PRESETS:
+        raise ValueError(f"preset: expected one of {sorted(sx.PRESETS)}, got {name!r}")
+    cfg = sx.PRESETS[name]
+    scale = cfg["scale"]
+    bands = cfg.get("bands")
+    return {
+        "preset": name,
+        "note": cfg.get("note", ""),
+        "indicators": [
+            {"code": e.code, "direction": e.direction, "theme": e.theme, "pillar": e.pillar}
+            for e in catalogue().values()
+            if e.default
+        ],
+        "pillar_weights": dict(cfg["pillar_weights"]),
+        "normalisation": cfg["normalisation"],
+        "aggregation": cfg.get("aggregation", "linear"),
+        "missing": cfg.get("missing", "reweight"),
+        "scale": {"a": scale.a, "b": scale.b, "clip": list(scale.clip) if scale.clip else None},
+        "bands": {"cuts": list(bands.cuts), "labels": list(bands.labels)} if bands else None,
+        "reference_year": int(reference_year),
+        "area_set": area_set,
+        "survey_min_n": int(survey_min_n),
+        "divergence_threshold": 1.0,
+    }
+
+
+def build_definition(spec: dict, years) -> sx.IndexDefinition:
+    """The library's IndexDefinition for ``spec`` on the given year axis.
+
+    Raises ValueError with a message naming the item (weights, direction, reference year, …).
+    """
+    years = [int(y) for y in years]
+    ref = spec.get("reference_year")
+    if ref is None or int(ref) not in years:
+        span = f"{years[0]}–{years[-1]}" if years else _("no years")
+        raise ValueError(
+            _("reference year %(year)s has no data: the inputs cover %(span)s")
+            % {"year": ref, "span": span}
+        )
+    inds = []
+    for row in spec.get("indicators", []):
+        w = row.get("weight")
+        inds.append(
+            sx.Indicator(
+                name=row["code"],
+                direction=row.get("direction") or None,
+                theme=row["theme"],
+                pillar=row["pillar"],
+                weight=None if w in (None, "") else float(w),
+            )
+        )
+    scale = spec.get("scale") or {}
+    clip = scale.get("clip")
+    bands = spec.get("bands")
+    return sx.IndexDefinition(
+        indicators=tuple(inds),
+        pillar_weights={k: float(v) for k, v in spec["pillar_weights"].items()},
+        normalisation=spec.get("normalisation", "z"),
+        reference_year=years.index(int(ref)),
+        aggregation=spec.get("aggregation", "linear"),
+        scale=sx.Scale(float(scale["a"]), float(scale["b"]), tuple(clip) if clip else None)
+        if scale
+        else None,
+        bands=sx.Bands(tuple(bands["cuts"]), tuple(bands["labels"])) if bands else None,
+        missing=spec.get("missing", "reweight"),
+        name=spec.get("preset") or "custom",
+        note=spec.get("note", ""),
+    )
+
+
+def validate_spec(spec: dict) -> None:
+    """Refuse a spec the library would refuse (on a dummy year axis); ValueError says why."""
+    catalogue_codes = set(catalogue())
+    unknown = [r["code"] for r in spec.get("indicators", []) if r["code"] not in catalogue_codes]
+    if unknown:
+        raise ValueError(_("unknown indicators: %(codes)s") % {"codes": ", ".join(unknown)})
+    build_definition(spec, [int(spec.get("reference_year") or 0)])
+    n = spec.get("survey_min_n", 20)
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(
+            _("minimum respondents: expected a whole number ≥ 1, got %(n)s") % {"n": n}
+        )
+
+
+@lru_cache(maxsize=1)
+def library_version() -> str:
+    """The package version plus a digest of the library modules the index uses."""
+    try:
+        version = metadata.version("hotspot")
+    except metadata.PackageNotFoundError:  # running from a checkout that is not installed
+        version = "0+checkout"
+    root = Path(sx.__file__).parent
+    digest = hashlib.sha256()
+    for name in ("index.py", "rates.py", "survey.py", "criteria.py"):
+        digest.update((root / name).read_bytes())
+    return f"safetystats {version}+{digest.hexdigest()[:12]}"
+
+
+# -- the inputs ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Inputs:
+    values: np.ndarray  # (areas, years, indicators), NaN = missing
+    area_ids: np.ndarray
+    years: np.ndarray
+    codes: tuple[str, ...]
+    survey_min_n: int
+
+    def digest(self) -> str:
+        """SHA-256 of the labels and the values (NaN canonicalised), the run's inputs hash."""
+        h = hashlib.sha256()
+        header = {
+            "areas": [int(a) for a in self.area_ids],
+            "years": [int(y) for y in self.years],
+            "codes": list(self.codes),
+            "survey_min_n": self.survey_min_n,
+        }
+        h.update(json.dumps(header, sort_keys=True).encode())
+        v = np.ascontiguousarray(self.values, dtype="<f8")
+        h.update(np.where(np.isnan(v), np.nan, v).tobytes())
+        return h.hexdigest()
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez_compressed(
+            buf,
+            values=self.values,
+            area_ids=self.area_ids,
+            years=self.years,
+            codes=np.array(self.codes),
+            survey_min_n=np.array(self.survey_min_n),
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Inputs:
+        with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as z:
+            return cls(
+                values=z["values"],
+                area_ids=z["area_ids"],
+                years=z["years"],
+                codes=tuple(str(c) for c in z["codes"]),
+                survey_min_n=int(z["survey_min_n"]),
+            )
+
+
+def scored_areas(municipality_id: int, area_set: str = "tiling"):
+    kinds = AREA_SETS.get(area_set, AREA_SETS["tiling"])
+    return (
+        Area.objects.filter(municipality_id=municipality_id, kind__in=kinds)
+        .order_by("code")
+        .only("pk", "code", "name", "kind")
+    )
+
+
+def build_inputs(municipality_id: int, codes, *, area_set="tiling", survey_min_n=20) -> Inputs:
+    """The (areas, years, indicators) array of ``codes`` for the municipality's scored areas."""
+    codes = tuple(codes)
+    areas = list(scored_areas(municipality_id, area_set).values_list("pk", flat=True))
+    a_index = {a: i for i, a in enumerate(areas)}
+    pop_rows = (
+        Population.objects.filter(area_id__in=areas)
+        .values("area_id", "year", "age_band")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    pop_rows = list(pop_rows)
+    years = sorted({r["year"] for r in pop_rows})
+    y_index = {y: j for j, y in enumerate(years)}
+    n_a, n_y = len(areas), len(years)
+    residents = np.zeros((n_a, n_y))
+    youths = np.zeros((n_a, n_y))
+    for r in pop_rows:
+        i, j = a_index[r["area_id"]], y_index[r["year"]]
+        residents[i, j] += r["n"]
+        if r["age_band"] in ("10-14", "15-17"):
+            youths[i, j] += r["n"]
+    values = np.full((n_a, n_y, len(codes)), np.nan)
+    col = {c: k for k, c in enumerate(codes)}
+
+    # reports: zero where the municipality has reports that year but the area has none
+    wanted = [c for c in codes if c.startswith("reports_")]
+    if wanted:
+        counts = defaultdict(lambda: np.zeros((n_a, n_y)))
+        report_years = set()
+        for r in ReportCount.objects.filter(area__municipality_id=municipality_id).values(
+            "area_id", "year", "group", "reports", "citizen_directed", "serious"
+        ):
+            report_years.add(r["year"])
+            if r["area_id"] not in a_index or r["year"] not in y_index:
+                continue
+            i, j = a_index[r["area_id"]], y_index[r["year"]]
+            counts[f"reports_{r['group']}"][i, j] += r["reports"]
+            counts["reports_citizen_directed"][i, j] += r["citizen_directed"]
+            counts["reports_serious"][i, j] += r["serious"]
+        known = np.array([y in report_years for y in years])
+        for c in wanted:
+            rate = sr.rate(counts[c], residents).rate
+            values[:, :, col[c]] = np.where(known[None, :], rate, np.nan)
+
+    if "youth_charged" in col:
+        rows = list(
+            Charge.objects.filter(municipality_id=municipality_id, area_id__in=areas)
+            .annotate(y=ExtractYear("charged_on"))
+            .values_list("area_id", "y", "person_key", "age")
+        )
+        charge_years = set(
+            Charge.objects.filter(municipality_id=municipality_id)
+            .annotate(y=ExtractYear("charged_on"))
+            .values_list("y", flat=True)
+            .distinct()
+        )
+        rows = [r for r in rows if r[1] in y_index]
+        if rows:
+            a, y, p, age = (np.array(x) for x in zip(*rows))
+        else:
+            a = y = p = age = np.array([], dtype=float)
+        br = sr.charge_rates(
+            a,
+            y,
+            p,
+            age,
+            youths[:, :, None],
+            areas=np.array(areas),
+            years=np.array(years),
+            bands=sr.YOUTH_BAND,
+        )
+        known = np.array([yy in charge_years for yy in years])
+        values[:, :, col["youth_charged"]] = np.where(known[None, :], br.rate[:, :, 0], np.nan)
+
+    wanted = [c for c in codes if c in SURVEY_ITEMS]
+    if wanted:
+        rows = list(
+            SurveyResponse.objects.filter(area_id__in=areas).values_list(
+                "area_id", "wave__year", "weight", "answers"
+            )
+        )
+        rows = [r for r in rows if r[1] in y_index]
+        if rows:
+            area_of = np.array([a_index[r[0]] for r in rows])
+            year_of = np.array([y_index[r[1]] for r in rows])
+            weight = np.array([r[2] for r in rows], dtype=float)
+            for c in wanted:
+                item, coding, category = SURVEY_ITEMS[c]
+                answers = np.array([r[3].get(item, np.nan) for r in rows], dtype=float)
+                g = ss.grouped_shares(
+                    answers,
+                    weight,
+                    by=(area_of, year_of),
+                    category=category,
+                    coding=coding,
+                    min_n=survey_min_n,
+                )
+                values[g.keys[0], g.keys[1], col[c]] = 100.0 * g.share
+
+    wanted = {c[4:]: c for c in codes if c.startswith("reg_")}
+    if wanted:
+        for r in IndicatorValue.objects.filter(
+            area_id__in=areas, indicator__code__in=list(wanted)
+        ).values_list("area_id", "year", "indicator__code", "value"):
+            if r[1] in y_index and r[3] is not None:
+                values[a_index[r[0]], y_index[r[1]], col[wanted[r[2]]]] = r[3]
+
+    return Inputs(
+        values=values,
+        area_ids=np.array(areas, dtype=np.int64),
+        years=np.array(years, dtype=np.int64),
+        codes=codes,
+        survey_min_n=int(survey_min_n),
+    )
+
+
+def divergence(result: sx.IndexResult, definition: sx.IndexDefinition) -> np.ndarray:
+    """(objective − subjective) pillar, each standardised over the reference areas in the reference
+    year, so the value reads in reference SDs whatever the normalisation. Positive: residents feel
+    less safe than the police figures say. NaN when either pillar is missing."""
+    names = list(result.pillar_names)
+    if "objective" not in names or "subjective" not in names:
+        return np.full(result.score.shape, np.nan)
+    ref_y = definition.reference_year
+    ref_a = (
+        np.arange(result.score.shape[0])
+        if definition.reference_areas is None
+        else np.asarray(definition.reference_areas)
+    )
+    parts = []
+    for name in ("objective", "subjective"):
+        p = result.pillars[:, :, names.index(name)]
+        ref = p[ref_a, ref_y]
+        sd = np.nanstd(ref) if np.isfinite(ref).any() else np.nan
+        if not sd > 0:
+            return np.full(result.score.shape, np.nan)
+        parts.append((p - np.nanmean(ref)) / sd)
+    return parts[0] - parts[1]
+
+
+# -- the area profile ---------------------------------------------------------------------------------
+def survey_shares_for_area(area, *, min_n: int = 20) -> list[dict]:
+    """Per wave: the weighted unsafe share with its Wilson interval, n and n_eff (suppressed < min_n)."""
+    rows = list(
+        SurveyResponse.objects.filter(area_id__in=area.tiling_descendant_ids()).values_list(
+            "wave__year", "weight", "answers"
+        )
+    )
+    if not rows:
+        return []
+    year = np.array([r[0] for r in rows])
+    weight = np.array([r[1] for r in rows], dtype=float)
+    out = []
+    for code in ("survey_unsafe", "survey_unsafe_evening"):
+        item, coding, category = SURVEY_ITEMS[code]
+        answers = np.array([r[2].get(item, np.nan) for r in rows], dtype=float)
+        g = ss.grouped_shares(
+            answers, weight, by=year, category=category, coding=coding, min_n=min_n
+        )
+        for k, y in enumerate(g.keys[0]):
+            out.append(
+                {
+                    "code": code,
+                    "year": int(y),
+                    "share": None if g.suppressed[k] else 100 * float(g.share[k]),
+                    "low": None if g.suppressed[k] else 100 * float(g.low[k]),
+                    "high": None if g.suppressed[k] else 100 * float(g.high[k]),
+                    "n": int(g.n[k]),
+                    "n_eff": float(g.n_eff[k]),
+                    "suppressed": bool(g.suppressed[k]),
+                }
+            )
+    return out
+
+
+CRITERIA_FIELDS = {
+    "outside_labour_education": "outside_share",
+    "convicted": "convicted_share",
+    "primary_education_only": "primary_only_share",
+    "income_relative_region": "income_ratio",
+    "non_western": "non_western_share",
+}
+
+
+def criteria_history(area) -> dict[int, AreaYear]:
+    """Year -> AreaYear for the statutory criteria, from the register values and the population."""
+    ids = area.tiling_descendant_ids()
+    fields: dict[int, dict] = defaultdict(dict)
+    # a composite area's register share is not the mean of its parts: only single tiling areas
+    if len(ids) == 1:
+        for code, year, value in IndicatorValue.objects.filter(
+            area_id=ids[0], indicator__code__in=list(CRITERIA_FIELDS)
+        ).values_list("indicator__code", "year", "value"):
+            if value is not None:
+                fields[year][CRITERIA_FIELDS[code]] = value
+    for year, n in (
+        Population.objects.filter(area_id__in=ids)
+        .values("year")
+        .annotate(n=Sum("count"))
+        .values_list("year", "n")
+    ):
+        fields[year]["residents"] = n
+    for year, value in NationalValue.objects.filter(indicator__code="convicted").values_list(
+        "year", "value"
+    ):
+        if year in fields:
+            fields[year]["national_convicted_share"] = value
+    return {y: AreaYear(**f) for y, f in sorted(fields.items())}
+
+
+def assess_area(area, year: int, rules: str = "2018"):
+    """The statutory assessment, and, for an area below the minimum of residents (which the rules do
+    not cover), the criteria evaluated anyway so their values can be shown: ``(official, values)``."""
+    history = criteria_history(area)
+    if not history:
+        return None, None
+    official = assess(history, year, rules=rules)
+    if official.criteria:
+        return official, official
+    informative = assess(history, year, rules=replace(get_rules(rules), min_residents=0))
+    return official, informative

@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from hotspot.programmes import models
+
+
+class ElementInline(admin.TabularInline):
+    model = models.CoreAreaElement
+    extra = 0
+
+
+@admin.register(models.CoreArea)
+class CoreAreaAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_da", "name_en", "pillar", "municipality"]
+    list_filter = ["municipality"]
+    inlines = [ElementInline]
+
+
+@admin.register(models.Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "municipality", "status", "start", "end"]
+    list_filter = ["municipality", "status"]
+
+
+for _model in (
+    models.Initiative,
+    models.Goal,
+    models.ActionPlan,
+    models.Task,
+    models.Funder,
+    models.Grant,
+    models.Group,
+    models.Meeting,
+):
+    admin.site.register(_model)

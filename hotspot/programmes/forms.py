@@ -1,0 +1,386 @@
+"""Forms of the programmes app. Choice fields only offer the municipality's own objects."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hotspot.accounts.models import User
+from hotspot.areas.models import Area
+from hotspot.indicators.models import Indicator
+from hotspot.programmes.inputs import core_areas_for
+from hotspot.programmes.models import (
+    ActionPlan,
+    Challenge,
+    ChangeNode,
+    CoreArea,
+    Decision,
+    FocusArea,
+    Funder,
+    Goal,
+    GoalValue,
+    Grant,
+    Group,
+    GroupMember,
+    Initiative,
+    Meeting,
+    Programme,
+    Spend,
+    Task,
+    TaskStatus,
+    Weight,
+)
+from hotspot.programmes.models import BudgetLine as BudgetLineModel
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _members(municipality):
+    return User.objects.filter(memberships__municipality=municipality).order_by("username")
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = [
+            "name",
+            "areas",
+            "start",
+            "end",
+            "purpose_short",
+            "purpose_long",
+            "status",
+            "approved_on",
+            "approved_by",
+        ]
+        widgets = {
+            "start": DATE,
+            "end": DATE,
+            "approved_on": DATE,
+            "areas": forms.SelectMultiple(attrs={"size": 8}),
+            "purpose_short": forms.Textarea(attrs={"rows": 3}),
+            "purpose_long": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["areas"].queryset = Area.objects.in_municipality(municipality).order_by(
+            "kind", "code"
+        )
+
+
+class ChallengeForm(forms.ModelForm):
+    class Meta:
+        model = Challenge
+        fields = ["number", "title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class CoreAreaForm(forms.ModelForm):
+    class Meta:
+        model = CoreArea
+        fields = ["code", "pillar", "name_da", "name_en", "order"]
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if CoreArea.objects.for_municipality(self.municipality).filter(code=code).exists():
+            raise forms.ValidationError(_("A core area with this code exists already."))
+        return code
+
+
+class WeightsForm(forms.Form):
+    """One select per core area x field: ``w_<core area id>_<level>``."""
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        from hotspot.programmes.models import CoreAreaWeight, Level
+
+        current = {
+            (w.core_area_id, w.level): w.weight
+            for w in CoreAreaWeight.objects.filter(programme=programme)
+        }
+        self.cells = []
+        for ca in core_areas_for(programme.municipality):
+            row = []
+            for level, label in Level.choices:
+                name = f"w_{ca.pk}_{level}"
+                self.fields[name] = forms.TypedChoiceField(
+                    label=f"{ca.code} {ca.name}: {label}",
+                    choices=Weight.choices,
+                    coerce=int,
+                    initial=current.get((ca.pk, level), 0),
+                )
+                row.append(name)
+            self.cells.append((ca, [self[n] for n in row]))
+
+    def weights(self) -> dict:
+        result = {}
+        for name, value in self.cleaned_data.items():
+            _w, ca, level = name.split("_", 2)
+            result[(int(ca), level)] = value
+        return result
+
+
+class InitiativeForm(forms.ModelForm):
+    class Meta:
+        model = Initiative
+        fields = [
+            "name",
+            "owner",
+            "core_areas",
+            "level",
+            "target_group",
+            "target_group_size",
+            "funders",
+            "start",
+            "end",
+            "evidence",
+            "evidence_source",
+            "contact",
+            "is_new",
+        ]
+        widgets = {
+            "start": DATE,
+            "end": DATE,
+            "core_areas": forms.CheckboxSelectMultiple,
+            "funders": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["core_areas"].queryset = core_areas_for(municipality)
+        self.fields["funders"].queryset = Funder.objects.in_municipality(municipality)
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = [
+            "title",
+            "kind",
+            "challenge",
+            "measure",
+            "indicator",
+            "action_plan",
+            "area",
+            "unit",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "deadline",
+            "initiatives",
+        ]
+        widgets = {
+            "baseline_date": DATE,
+            "deadline": DATE,
+            "initiatives": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["challenge"].queryset = programme.challenges.all()
+        self.fields["indicator"].queryset = Indicator.objects.all()
+        self.fields["action_plan"].queryset = programme.plans.all()
+        self.fields["area"].queryset = Area.objects.in_municipality(programme.municipality)
+        self.fields["initiatives"].queryset = programme.initiatives.all()
+
+
+class GoalValueForm(forms.ModelForm):
+    class Meta:
+        model = GoalValue
+        fields = ["date", "value"]
+        widgets = {"date": DATE}
+
+
+class NodeForm(forms.ModelForm):
+    class Meta:
+        model = ChangeNode
+        fields = ["kind", "text", "leads_to", "initiatives", "goals"]
+        widgets = {
+            "leads_to": forms.CheckboxSelectMultiple,
+            "initiatives": forms.CheckboxSelectMultiple,
+            "goals": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, challenge, **kwargs):
+        super().__init__(*args, **kwargs)
+        programme = challenge.programme
+        nodes = ChangeNode.objects.filter(theory__challenge=challenge)
+        if self.instance.pk:
+            nodes = nodes.exclude(pk=self.instance.pk)
+        self.fields["leads_to"].queryset = nodes
+        self.fields["initiatives"].queryset = programme.initiatives.all()
+        self.fields["goals"].queryset = programme.goals.all()
+
+
+class ActionPlanForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ActionPlan
+        fields = ["title", "area", "start", "end", "notes"]
+        widgets = {"start": DATE, "end": DATE, "notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = programme.areas.all()
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+class NewActionPlanForm(ActionPlanForm):
+    focus_areas = forms.CharField(
+        label=_("Focus areas"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("One per line."),
+    )
+
+    def focus_titles(self) -> list[str]:
+        return [
+            line.strip()
+            for line in self.cleaned_data.get("focus_areas", "").splitlines()
+            if line.strip()
+        ]
+
+
+class FocusAreaForm(forms.ModelForm):
+    class Meta:
+        model = FocusArea
+        fields = ["number", "title", "initiatives"]
+        widgets = {"initiatives": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["initiatives"].queryset = programme.initiatives.all()
+
+
+class TaskForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Task
+        fields = ["title", "focus_area", "initiative", "owner", "owner_name", "due", "status"]
+        widgets = {"due": DATE}
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["focus_area"].queryset = plan.focus_areas.all()
+        self.fields["initiative"].queryset = plan.programme.initiatives.all()
+        self.fields["owner"].queryset = _members(plan.programme.municipality)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+class TaskStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=TaskStatus.choices)
+    version = forms.IntegerField()
+
+
+class FunderForm(forms.ModelForm):
+    class Meta:
+        model = Funder
+        fields = ["name"]
+
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if Funder.objects.in_municipality(self.municipality).filter(name__iexact=name).exists():
+            raise forms.ValidationError(_("This funder exists already."))
+        return name
+
+
+class GrantForm(forms.ModelForm):
+    class Meta:
+        model = Grant
+        fields = ["funder", "title", "amount", "start", "end", "earmark"]
+        widgets = {"start": DATE, "end": DATE}
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["funder"].queryset = Funder.objects.in_municipality(programme.municipality)
+
+
+class BudgetLineForm(forms.ModelForm):
+    class Meta:
+        model = BudgetLineModel
+        fields = ["grant", "initiative", "year", "amount"]
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grant"].queryset = programme.grants.all()
+        self.fields["initiative"].queryset = programme.initiatives.all()
+
+
+class SpendForm(forms.ModelForm):
+    class Meta:
+        model = Spend
+        fields = ["grant", "initiative", "date", "amount", "description"]
+        widgets = {"date": DATE}
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grant"].queryset = programme.grants.all()
+        self.fields["initiative"].queryset = programme.initiatives.all()
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["kind", "name"]
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = GroupMember
+        fields = ["name", "organisation", "core_area", "user"]
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["core_area"].queryset = core_areas_for(programme.municipality)
+        self.fields["user"].queryset = _members(programme.municipality)
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["date", "place", "agenda"]
+        widgets = {"date": DATE, "agenda": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"agenda": _("Leave empty to have the agenda drafted for you.")}
+
+
+class MinutesForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["agenda", "minutes"]
+        widgets = {
+            "agenda": forms.Textarea(attrs={"rows": 10}),
+            "minutes": forms.Textarea(attrs={"rows": 10}),
+        }
+
+
+class DecisionForm(forms.ModelForm):
+    class Meta:
+        model = Decision
+        fields = ["kind", "text"]
+
+
+class ActionItemTaskForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=ActionPlan.objects.none(), required=False)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    owner_name = forms.CharField(required=False, max_length=160)
+    due = forms.DateField(widget=DATE)
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = programme.plans.all()
+        self.fields["plan"].label = _("action plan")
+        self.fields["owner"].queryset = _members(programme.municipality)
+        self.fields["owner"].label = _("owner")
+        self.fields["owner_name"].label = _("owner (without a user account)")
+        self.fields["due"].label = _("due date")

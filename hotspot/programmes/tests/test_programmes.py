@@ -1,0 +1,513 @@
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from hotspot.audit.models import AuditEvent
+from hotspot.programmes import inputs
+from hotspot.programmes.models import (
+    ActionPlan,
+    CoreArea,
+    Goal,
+    GoalValue,
+    GroupMember,
+    Initiative,
+    Programme,
+    Spend,
+    Task,
+    TaskStatus,
+)
+from hotspot.programmes.tests.access import make_programme
+
+D = dt.date
+
+
+@pytest.fixture
+def objs(demo_municipality):
+    return make_programme(demo_municipality)
+
+
+def _audit(obj):
+    return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+# --- catalogue ---------------------------------------------------------------------------------------
+
+
+def test_default_catalogue_is_the_2008_framework(db):
+    default = CoreArea.objects.filter(municipality__isnull=True)
+    assert list(default.values_list("code", flat=True)) == [
+        "1a",
+        "1b",
+        "1c",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+    ]
+    assert default.get(code="1a").name_da == "SSP/børn og unge"
+    assert set(default.values_list("pillar", flat=True)) == {"1", "2", "3", "4", "5", "6"}
+    micro = default.get(code="1b").elements.values_list("text_da", flat=True)
+    assert any("10 mest udsatte familier" in t for t in micro)
+
+
+def test_municipality_extends_catalogue_for_itself_only(
+    login, coordinator, demo_municipality, other_municipality
+):
+    client = login(coordinator)
+    data = {"code": "7", "pillar": "7", "name_da": "Skoler", "name_en": "Schools", "order": 9}
+    assert client.post(reverse("programmes:core_area_add"), data).status_code == 302
+    assert CoreArea.objects.for_municipality(demo_municipality).filter(code="7").exists()
+    assert not CoreArea.objects.for_municipality(other_municipality).filter(code="7").exists()
+    # A code of the default catalogue is refused, not a 500.
+    again = client.post(reverse("programmes:core_area_add"), {**data, "code": "1a"})
+    assert again.status_code == 200 and "code" in again.context["form"].errors
+
+
+# --- progress ----------------------------------------------------------------------------------------
+
+
+def test_progress_formula_methods_7():
+    assert inputs.progress(150, baseline=200, target=100) == pytest.approx(0.5)
+    assert inputs.progress(20, baseline=10, target=30) == pytest.approx(0.5)
+    assert inputs.progress(250, baseline=200, target=100) == pytest.approx(-0.5)
+    with pytest.raises(ValueError, match="differ"):
+        inputs.progress(1, baseline=2, target=2)
+
+
+@pytest.mark.parametrize(
+    "progress,expected,band",
+    [
+        (1.2, 0.5, "green"),
+        (0.5, 0.5, "green"),
+        (0.3, 0.5, "amber"),
+        (0.2, 0.5, "red"),
+        (-0.1, 0.5, "red"),
+        (0.0, 0.05, "green"),
+        (-0.1, 0.05, "amber"),
+        (None, 0.5, "none"),
+    ],
+)
+def test_bands(progress, expected, band):
+    assert inputs.band(progress, expected) == band
+
+
+def test_goal_status_from_stored_values(objs):
+    goal = objs["goal"]  # own count: 5 -> 40 from 2010-07-01 to 2014-12-31
+    assert inputs.goal_status(goal).band == "none"
+    GoalValue.objects.create(goal=goal, date=D(2012, 12, 31), value=22.5)
+    status = inputs.goal_status(goal, as_of=D(2020, 1, 1))
+    assert status.current == 22.5
+    assert status.progress == pytest.approx(0.5)
+    assert status.expected == pytest.approx((D(2012, 12, 31) - D(2010, 7, 1)).days / 1644)
+    assert status.band == "amber"  # 0.5 progress after superseded ~55 % of the period
+
+
+def test_crime_goal_reads_report_counts(objs):
+    goal = Goal.objects.create(
+        programme=objs["programme"],
+        title="Færre anmeldelser",
+        kind="effect",
+        measure="citizen_rate",
+        baseline_value=100,
+        baseline_date=D(2009, 12, 31),
+        target_value=50,
+        deadline=D(2014, 12, 31),
+    )
+    series = inputs.goal_series(goal)
+    years = [d.year for d, _v in series]
+    assert 2009 in years and 2014 in years
+    assert all(v >= 0 for _d, v in series)
+    assert inputs.goal_status(goal).current_date == D(2014, 12, 31)
+
+
+# --- bad input: never a 500 --------------------------------------------------------------------------
+
+
+def _goal_data(**kw):
+    data = {
+        "title": "Mål",
+        "kind": "result",
+        "measure": "own",
+        "baseline_value": "5",
+        "baseline_date": "2011-01-01",
+        "target_value": "40",
+        "deadline": "2014-12-31",
+    }
+    data.update(kw)
+    return data
+
+
+def test_target_deadline_before_baseline_is_refused(login, coordinator, objs):
+    url = reverse("programmes:goal_add", args=[objs["programme"].pk])
+    response = login(coordinator).post(url, _goal_data(deadline="2010-01-01"))
+    assert response.status_code == 200
+    assert "deadline" in response.context["form"].errors
+    assert not Goal.objects.filter(title="Mål").exists()
+
+
+def test_goal_without_indicator_is_refused(login, coordinator, objs):
+    url = reverse("programmes:goal_add", args=[objs["programme"].pk])
+    response = login(coordinator).post(url, _goal_data(measure="indicator"))
+    assert response.status_code == 200
+    assert "indicator" in response.context["form"].errors
+    response = login(coordinator).post(url, _goal_data(measure="tasks_done"))
+    assert "action_plan" in response.context["form"].errors
+
+
+def test_goal_created_with_audit(login, coordinator, objs):
+    url = reverse("programmes:goal_add", args=[objs["programme"].pk])
+    response = login(coordinator).post(url, _goal_data())
+    goal = Goal.objects.get(title="Mål")
+    assert response.status_code == 302 and response["Location"] == goal.get_absolute_url()
+    event = _audit(goal).get()
+    assert event.action == "create" and "baseline_value" in event.fields
+    assert "5" not in event.fields  # names, never values
+
+
+@pytest.mark.parametrize(
+    "url_name,data",
+    [
+        (
+            "grant_add",
+            {"title": "X", "amount": "-5", "start": "2011-01-01", "end": "2012-01-01"},
+        ),
+        ("budget_line_add", {"year": "2011", "amount": "-1"}),
+        ("spend_add", {"date": "2011-01-01", "amount": "-100"}),
+    ],
+)
+def test_negative_amounts_are_refused(login, coordinator, objs, url_name, data):
+    grant = objs["grant"]
+    data = {**data, "grant": grant.pk, "funder": grant.funder_id}
+    response = login(coordinator).post(
+        reverse(f"programmes:{url_name}", args=[objs["programme"].pk]), data
+    )
+    assert response.status_code == 200
+    assert "amount" in response.context["form"].errors
+
+
+def test_spend_over_a_grant_is_allowed_and_flagged(login, coordinator, objs):
+    grant = objs["grant"]  # 1,000 DKK
+    client = login(coordinator)
+    data = {"grant": grant.pk, "date": "2011-05-01", "amount": "1500"}
+    response = client.post(reverse("programmes:spend_add", args=[objs["programme"].pk]), data)
+    assert response.status_code == 302
+    assert Spend.objects.filter(grant=grant).count() == 1
+    row = inputs.budget(objs["programme"])["grants"][0]
+    assert row["over"] and row["left"] == Decimal(-500)
+    page = client.get(reverse("programmes:budget", args=[objs["programme"].pk]))
+    assert b'data-over="1"' in page.content and b'id="budget-warnings"' in page.content
+
+
+def test_grant_ending_with_money_left_is_warned(objs):
+    grant = objs["grant"]
+    grant.end = D(2012, 1, 1)
+    grant.save()
+    Spend.objects.create(programme=grant.programme, grant=grant, date=D(2011, 1, 1), amount=100)
+    warning = inputs.budget(objs["programme"])["warnings"]
+    assert [w["grant"] for w in warning] == [grant]
+    assert warning[0]["ends_with_money_left"] and not warning[0]["over"]
+
+
+def test_plan_vs_spend_per_funder_and_initiative(objs):
+    from hotspot.programmes.models import BudgetLine
+
+    p, grant, ini = objs["programme"], objs["grant"], objs["initiative"]
+    BudgetLine.objects.create(programme=p, grant=grant, initiative=ini, year=2011, amount=600)
+    Spend.objects.create(programme=p, grant=grant, initiative=ini, date=D(2011, 3, 1), amount=250)
+    money = inputs.budget(p)
+    assert money["funders"][0]["planned"] == 600 and money["funders"][0]["spent"] == 250
+    assert money["initiatives"] == [{"initiative": ini, "planned": 600, "spent": 250}]
+
+
+# --- optimistic locking ------------------------------------------------------------------------------
+
+
+def test_two_people_editing_one_action_plan(client, coordinator, objs, django_user_model):
+    plan = objs["plan"]
+    url = reverse("programmes:plan_edit", args=[plan.pk])
+    base = {"title": plan.title, "start": "2010-07-01", "end": "2011-06-30", "version": "1"}
+    client.force_login(coordinator)
+    first = client.post(url, {**base, "notes": "Første udgave"})
+    assert first.status_code == 302
+    # The second person opened the form at version 1 too and now saves.
+    second = client.post(url, {**base, "notes": "Anden udgave", "title": "Ny titel"})
+    assert second.status_code == 409
+    assert b'id="conflict"' in second.content
+    form = second.context["form"]
+    assert form["notes"].value() == "Anden udgave"  # nothing the second person typed is lost
+    assert form["version"].value() == 2  # saving again deliberately overwrites
+    plan.refresh_from_db()
+    assert plan.notes == "Første udgave" and plan.version == 2
+    third = client.post(url, {**base, "version": "2", "notes": "Anden udgave"})
+    assert third.status_code == 302
+    plan.refresh_from_db()
+    assert plan.notes == "Anden udgave" and plan.version == 3
+
+
+def test_stale_task_status_is_refused_with_a_message(login, coordinator, objs):
+    task = objs["task"]
+    client = login(coordinator)
+    url = reverse("programmes:task_status", args=[task.pk])
+    assert client.post(url, {"status": "in_progress", "version": "1"}).status_code == 302
+    response = client.post(url, {"status": "done", "version": "1"}, follow=True)
+    task.refresh_from_db()
+    assert task.status == "in_progress" and task.version == 2
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+
+
+# --- initiatives -------------------------------------------------------------------------------------
+
+
+def test_deleting_an_initiative_that_goals_depend_on_is_refused(login, coordinator, objs):
+    ini, goal = objs["initiative"], objs["goal"]
+    goal.initiatives.add(ini)
+    client = login(coordinator)
+    url = reverse("programmes:initiative_delete", args=[ini.pk])
+    page = client.get(url)
+    assert b'id="dependants"' in page.content and goal.title.encode() in page.content
+    response = client.post(url)
+    assert response.status_code == 409
+    assert Initiative.objects.filter(pk=ini.pk).exists()
+    goal.initiatives.clear()
+    response = client.post(url)
+    assert response.status_code == 302
+    assert not Initiative.objects.filter(pk=ini.pk).exists()
+    assert AuditEvent.objects.filter(
+        object_type="programmes.initiative", object_id=str(ini.pk), action="delete"
+    ).exists()
+
+
+def test_matrix_shows_gaps_clusters_and_competing_target_groups(objs):
+    p = objs["programme"]
+    ssp = CoreArea.objects.get(municipality__isnull=True, code="1a")
+    police = CoreArea.objects.get(municipality__isnull=True, code="2")
+    from hotspot.programmes.models import CoreAreaWeight
+
+    CoreAreaWeight.objects.create(programme=p, core_area=police, level="neighbourhood", weight=3)
+    for name in ("A", "B", "C"):
+        i = Initiative.objects.create(
+            programme=p, name=name, owner="X", level="family", target_group="Unge mænd  15-24"
+        )
+        i.core_areas.add(ssp)
+    m = inputs.matrix(p)
+    assert [(c.core_area.code, c.level) for c in m["gaps"]] == [("2", "neighbourhood")]
+    assert [(c.core_area.code, c.level) for c in m["clusters"]] == [("1a", "family")]
+    assert len(m["competing"]) == 1 and len(m["competing"][0]["initiatives"]) == 3
+
+
+# --- tasks, board, meetings --------------------------------------------------------------------------
+
+
+def test_marking_a_task_done_moves_the_activity_goal(login, coordinator, objs):
+    plan = objs["plan"]
+    p = objs["programme"]
+    for i in range(3):
+        Task.objects.create(programme=p, plan=plan, title=f"t{i}", due=D(2011, 1, 1))
+    goal = Goal.objects.create(
+        programme=p,
+        title="Opgaver",
+        kind="activity",
+        measure="tasks_done",
+        action_plan=plan,
+        baseline_value=0,
+        baseline_date=D(2010, 7, 1),
+        target_value=4,
+        deadline=D(2011, 6, 30),
+    )
+    assert inputs.goal_status(goal).band == "red"
+    client = login(coordinator)
+    for t in Task.objects.filter(plan=plan)[:2]:
+        client.post(
+            reverse("programmes:task_status", args=[t.pk]), {"status": "done", "version": "1"}
+        )
+    status = inputs.goal_status(goal)
+    assert status.current == 2 and status.band == "amber"
+    done = Task.objects.filter(plan=plan, status=TaskStatus.DONE).first()
+    assert done.done_on is not None
+    assert _audit(done).get().fields == ["done_on", "status"]
+
+
+def test_task_status_access(client, member, outsider, objs):
+    task = objs["task"]
+    url = reverse("programmes:task_status", args=[task.pk])
+    client.force_login(member("board"))
+    assert client.post(url, {"status": "done", "version": "1"}).status_code == 403
+    client.force_login(outsider)
+    assert client.post(url, {"status": "done", "version": "1"}).status_code == 404
+    # The person a task is assigned to may mark it, whatever their role.
+    task.owner = member("partner")
+    task.save()
+    client.force_login(member("partner"))
+    assert client.post(url, {"status": "done", "version": "1"}).status_code == 302
+    task.refresh_from_db()
+    assert task.status == "done"
+    mine = client.get(reverse("programmes:my_tasks"))
+    assert task.title.encode() not in mine.content  # done: off the "assigned to me" list
+
+
+def test_board_composition_rule(objs):
+    p, board = objs["programme"], objs["group"]
+    check = inputs.board_check(p)
+    assert check["has_board"] and not check["ok"]
+    assert [ca.pillar for ca in check["missing"]] == ["1", "2", "3", "4", "5", "6"]
+    for code in ("1b", "2", "3", "4", "5", "6"):
+        ca = CoreArea.objects.get(municipality__isnull=True, code=code)
+        GroupMember.objects.create(group=board, name=f"m{code}", core_area=ca)
+    assert inputs.board_check(p)["ok"]
+    ca = CoreArea.objects.get(municipality__isnull=True, code="1a")
+    GroupMember.objects.create(group=board, name="extra", core_area=ca)
+    check = inputs.board_check(p)
+    assert not check["ok"] and check["several"][0][0].pillar == "1"
+
+
+def test_meeting_agenda_prefilled_and_action_item_becomes_task(login, coordinator, objs):
+    goal, group = objs["goal"], objs["group"]
+    client = login(coordinator)
+    url = reverse("programmes:meeting_add", args=[group.pk])
+    client.post(url, {"date": "2011-03-01", "place": "Huset", "agenda": ""})
+    first = group.meetings.get(date=D(2011, 3, 1))
+    assert "Opgave" in first.agenda  # the overdue task
+    assert goal.title not in first.agenda  # no data yet: its band has not changed
+    GoalValue.objects.create(goal=goal, date=D(2011, 12, 31), value=39)
+    client.post(url, {"date": "2012-03-01", "agenda": ""})
+    second = group.meetings.get(date=D(2012, 3, 1))
+    assert second.bands[str(goal.pk)] != first.bands[str(goal.pk)]
+    assert goal.title in second.agenda
+    decision = objs["decision"]
+    response = client.post(
+        reverse("programmes:decision_task", args=[decision.pk]),
+        {"plan": objs["plan"].pk, "owner": coordinator.pk, "due": "2011-04-01"},
+    )
+    assert response.status_code == 302
+    task = Task.objects.get(decision=decision)
+    assert task.owner == coordinator and task.title == decision.text
+    assert task in inputs.overdue_tasks([objs["programme"]])
+
+
+# --- reports, overview, demo -------------------------------------------------------------------------
+
+
+def test_board_member_sees_the_report_pdf_and_xlsx(login, member, objs):
+    from openpyxl import load_workbook
+
+    client = login(member("board"))
+    p = objs["programme"]
+    assert client.get(reverse("programmes:report", args=[p.pk])).status_code == 200
+    pdf = client.get(reverse("programmes:report_pdf", args=[p.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    xlsx = client.get(reverse("programmes:tables_xlsx", args=[p.pk]))
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert len(book.sheetnames) == 6
+    assert book.worksheets[0]["A2"].value == objs["goal"].title
+    assert _audit(p).filter(action="export").count() == 2
+    # Read-only: no edit links for the board.
+    page = client.get(reverse("programmes:goals", args=[p.pk]))
+    assert b'id="add-goal"' not in page.content
+
+
+def test_overview_context(rf, coordinator, member, objs, demo_municipality):
+    from hotspot.accounts.models import Membership
+
+    def request_for(user):
+        request = rf.get("/")
+        request.user = user
+        request.membership = Membership.objects.get(user=user, municipality=demo_municipality)
+        request.municipality = demo_municipality
+        return request
+
+    ctx = inputs.overview_context(request_for(coordinator))["programme_overview"]
+    assert objs["programme"] in [r["programme"] for r in ctx["rows"]]
+    assert objs["task"] in ctx["overdue"]
+    board = inputs.overview_context(request_for(member("board")))["programme_overview"]
+    assert board["rows"] and "overdue" not in board and not board["manages"]
+    from django.template.loader import render_to_string
+
+    html = render_to_string("programmes/overview_fragment.html", {"programme_overview": ctx})
+    assert 'id="overview-overdue"' in html
+
+
+def test_demo_programmes_are_idempotent(demo_municipality, coordinator):
+    call_command("make_demo_programmes", verbosity=0)
+    call_command("make_demo_programmes", verbosity=0)
+    programmes = Programme.objects.filter(municipality=demo_municipality)
+    assert programmes.count() == 2
+    for p in programmes:
+        assert p.areas.get().code.startswith("HS-")
+        assert p.challenges.count() == 4
+        plan = p.plans.get()
+        assert plan.focus_areas.count() == 3
+        assert inputs.overdue_tasks([p])
+        statuses = inputs.scorecard(p)
+        assert {s.goal.kind for s in statuses} == {"activity", "result", "effect"}
+        assert "red" in {s.band for s in statuses}
+        assert Task.objects.filter(programme=p, owner=coordinator).exists()
+    boards = [inputs.board_check(p)["ok"] for p in programmes.order_by("pk")]
+    assert boards == [True, False]
+
+
+def test_coordinator_sets_up_a_programme_through_the_pages(login, coordinator, demo_municipality):
+    from hotspot.areas.models import Area
+
+    client = login(coordinator)
+    area = Area.objects.get(municipality=demo_municipality, code__startswith="HS-D08")
+    response = client.post(
+        reverse("programmes:create"),
+        {
+            "name": "Ny",
+            "areas": [area.pk],
+            "start": "2015-01-01",
+            "end": "2014-01-01",
+            "status": "draft",
+        },
+    )
+    assert "end" in response.context["form"].errors
+    response = client.post(
+        reverse("programmes:create"),
+        {
+            "name": "Ny",
+            "areas": [area.pk],
+            "start": "2015-01-01",
+            "end": "2018-12-31",
+            "status": "draft",
+        },
+    )
+    p = Programme.objects.get(name="Ny")
+    assert p.municipality == demo_municipality
+    client.post(reverse("programmes:challenge_add", args=[p.pk]), {"number": 1, "title": "U"})
+    weights = {
+        f"w_{ca.pk}_{lvl}": 2
+        for ca in CoreArea.objects.for_municipality(demo_municipality)
+        for lvl in ("family", "neighbourhood")
+    }
+    assert client.post(reverse("programmes:weights", args=[p.pk]), weights).status_code == 302
+    assert p.weights.count() == 16
+    response = client.post(
+        reverse("programmes:plan_add", args=[p.pk]),
+        {
+            "title": "Plan 2015",
+            "start": "2015-01-01",
+            "end": "2015-12-31",
+            "focus_areas": "A\nB\nC",
+        },
+    )
+    plan = ActionPlan.objects.get(programme=p)
+    assert list(plan.focus_areas.values_list("title", flat=True)) == ["A", "B", "C"]
+    for name in ("detail", "matrix", "theory", "goals", "plans", "budget", "groups", "report"):
+        assert client.get(reverse(f"programmes:{name}", args=[p.pk])).status_code == 200
+
+
+def test_deleting_a_programme_takes_everything_with_it(objs):
+    from hotspot.programmes.models import BudgetLine
+
+    p = objs["programme"]
+    BudgetLine.objects.create(
+        programme=p, grant=objs["grant"], initiative=objs["initiative"], year=2011, amount=1
+    )
+    objs["goal"].initiatives.add(objs["initiative"])
+    p.delete()
+    assert not Initiative.objects.filter(pk=objs["initiative"].pk).exists()

@@ -1,0 +1,1068 @@
+"""Programme pages. Thin: fetch through the access helpers, validate a form, call an action, redirect."""
+
+import datetime as dt
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hotspot.accounts.access import get_for_user, require_capability
+from hotspot.accounts.roles import Capability
+from hotspot.audit.actions import record
+from hotspot.audit.models import Action, Purpose
+from hotspot.programmes import actions, forms, inputs
+from hotspot.programmes.models import (
+    ActionPlan,
+    Challenge,
+    ChangeNode,
+    Decision,
+    DecisionKind,
+    Goal,
+    Group,
+    Initiative,
+    Meeting,
+    Programme,
+    TargetKind,
+    Task,
+    TaskStatus,
+)
+
+VIEW = Capability.VIEW_AGGREGATES
+MANAGE = Capability.MANAGE_PROGRAMMES
+
+
+def _can_manage(request, programme) -> bool:
+    membership = request.user.membership_for(programme.municipality_id)
+    return membership is not None and membership.can(MANAGE)
+
+
+def _programme(request, pk, capability=VIEW):
+    return get_for_user(Programme, request.user, capability, pk=pk)
+
+
+def _page(request, template, programme, tab, *, http_status=200, **context):
+    return render(
+        request,
+        template,
+        {
+            "programme": programme,
+            "tab": tab,
+            "can_manage": _can_manage(request, programme),
+            **context,
+        },
+        status=http_status,
+    )
+
+
+def _form_page(request, form, *, title, back, programme=None, intro="", conflict=None, status=200):
+    return render(
+        request,
+        "programmes/form.html",
+        {
+            "form": form,
+            "title": title,
+            "back": back,
+            "programme": programme,
+            "intro": intro,
+            "conflict": conflict,
+        },
+        status=status,
+    )
+
+
+def _post(request):
+    return request.POST if request.method == "POST" else None
+
+
+# --- programmes ------------------------------------------------------------------------------------
+
+
+@require_capability(VIEW)
+def programme_list(request):
+    programmes = (
+        Programme.objects.visible_to(request.user)
+        .in_municipality(request.municipality)
+        .prefetch_related("areas")
+    )
+    rows = []
+    for p in programmes:
+        statuses = inputs.scorecard(p)
+        rows.append({"programme": p, "band": inputs.summary_band(statuses)})
+    return render(
+        request,
+        "programmes/programme_list.html",
+        {"rows": rows, "can_manage": request.membership.can(MANAGE)},
+    )
+
+
+@require_capability(MANAGE)
+def programme_create(request):
+    form = forms.ProgrammeForm(_post(request), municipality=request.municipality)
+    if form.is_valid():
+        programme = actions.save_form(
+            form, actor=request.user, request=request, municipality=request.municipality
+        )
+        messages.success(request, _("Programme created. Now add its challenges."))
+        return redirect(programme)
+    return _form_page(request, form, title=_("New programme"), back=reverse("programmes:list"))
+
+
+@require_capability(VIEW)
+def programme_detail(request, pk):
+    programme = _programme(request, pk)
+    m = inputs.matrix(programme)
+    return _page(
+        request,
+        "programmes/programme_detail.html",
+        programme,
+        "purposes",
+        challenges=programme.challenges.all(),
+        matrix=m,
+    )
+
+
+@require_capability(MANAGE)
+def programme_edit(request, pk):
+    programme = _programme(request, pk, MANAGE)
+    form = forms.ProgrammeForm(
+        _post(request), instance=programme, municipality=programme.municipality
+    )
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request)
+        messages.success(request, _("Programme saved."))
+        return redirect(programme)
+    return _form_page(
+        request,
+        form,
+        title=_("Edit programme"),
+        back=programme.get_absolute_url(),
+        programme=programme,
+    )
+
+
+@require_capability(MANAGE)
+def challenge_add(request, pk):
+    programme = _programme(request, pk, MANAGE)
+    initial = {"number": programme.challenges.count() + 1}
+    form = forms.ChallengeForm(_post(request), initial=initial)
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request, programme=programme)
+        return redirect(programme)
+    return _form_page(
+        request,
+        form,
+        title=_("Add a challenge"),
+        back=programme.get_absolute_url(),
+        programme=programme,
+    )
+
+
+@require_capability(MANAGE)
+def weights_edit(request, pk):
+    programme = _programme(request, pk, MANAGE)
+    form = forms.WeightsForm(_post(request), programme=programme)
+    if form.is_valid():
+        actions.set_weights(programme, form.weights(), actor=request.user, request=request)
+        messages.success(request, _("Weights saved."))
+        return redirect(reverse("programmes:matrix", args=[programme.pk]))
+    return _page(request, "programmes/weights_form.html", programme, "matrix", form=form)
+
+
+@require_capability(VIEW)
+def core_areas(request):
+    return render(
+        request,
+        "programmes/core_areas.html",
+        {
+            "core_areas": inputs.core_areas_for(request.municipality),
+            "can_manage": request.membership.can(MANAGE),
+        },
+    )
+
+
+@require_capability(MANAGE)
+def core_area_add(request):
+    form = forms.CoreAreaForm(_post(request), municipality=request.municipality)
+    if form.is_valid():
+        actions.save_form(
+            form, actor=request.user, request=request, municipality=request.municipality
+        )
+        return redirect("programmes:core_areas")
+    return _form_page(
+        request, form, title=_("Add a core area"), back=reverse("programmes:core_areas")
+    )
+
+
+# --- initiatives and matrix ------------------------------------------------------------------------
+
+
+@require_capability(VIEW)
+def matrix(request, pk):
+    programme = _programme(request, pk)
+    initiatives = programme.initiatives.prefetch_related("core_areas", "funders")
+    return _page(
+        request,
+        "programmes/matrix.html",
+        programme,
+        "matrix",
+        matrix=inputs.matrix(programme),
+        initiatives=initiatives,
+    )
+
+
+@require_capability(MANAGE)
+def initiative_add(request, pk):
+    programme = _programme(request, pk, MANAGE)
+    form = forms.InitiativeForm(_post(request), municipality=programme.municipality)
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request, programme=programme)
+        return redirect(reverse("programmes:matrix", args=[programme.pk]))
+    return _form_page(
+        request,
+        form,
+        title=_("Add an initiative"),
+        back=reverse("programmes:matrix", args=[programme.pk]),
+        programme=programme,
+    )
+
+
+@require_capability(MANAGE)
+def initiative_edit(request, pk):
+    initiative = get_for_user(Initiative, request.user, MANAGE, pk=pk)
+    programme = initiative.programme
+    form = forms.InitiativeForm(
+        _post(request), instance=initiative, municipality=programme.municipality
+    )
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request)
+        return redirect(reverse("programmes:matrix", args=[programme.pk]))
+    return _form_page(
+        request,
+        form,
+        title=_("Edit initiative"),
+        back=reverse("programmes:matrix", args=[programme.pk]),
+        programme=programme,
+    )
+
+
+@require_capability(MANAGE)
+def initiative_delete(request, pk):
+    initiative = get_for_user(Initiative, request.user, MANAGE, pk=pk)
+    programme = initiative.programme
+    dependants = actions.initiative_dependants(initiative)
+    if request.method == "POST":
+        try:
+            actions.delete_initiative(initiative, actor=request.user, request=request)
+        except actions.HasDependants as exc:
+            dependants = exc.dependants
+        else:
+            messages.success(request, _("Initiative deleted."))
+            return redirect(reverse("programmes:matrix", args=[programme.pk]))
+    return _page(
+        request,
+        "programmes/initiative_delete.html",
+        programme,
+        "matrix",
+        initiative=initiative,
+        dependants=dependants,
+        http_status=409 if dependants and request.method == "POST" else 200,
+    )
+
+
+# --- theory of change ------------------------------------------------------------------------------
+
+
+@require_capability(VIEW)
+def theory(request, pk):
+    programme = _programme(request, pk)
+    graphs = [(c, inputs.theory_layout(c)) for c in programme.challenges.all()]
+    return _page(request, "programmes/theory.html", programme, "theory", graphs=graphs)
+
+
+@require_capability(MANAGE)
+def node_add(request, pk):
+    challenge = get_for_user(Challenge, request.user, MANAGE, pk=pk)
+    programme = challenge.programme
+    form = forms.NodeForm(_post(request), challenge=challenge)
+    if form.is_valid():
+        actions.save_node(form, challenge=challenge, actor=request.user, request=request)
+        return redirect(
+            reverse("programmes:theory", args=[programme.pk]) + f"#challenge-{challenge.pk}"
+        )
+    return _form_page(
+        request,
+        form,
+        title=_("Add a step to the theory of change"),
+        back=reverse("programmes:theory", args=[programme.pk]),
+        programme=programme,
+        intro=str(challenge),
+    )
+
+
+@require_capability(MANAGE)
+def node_edit(request, pk):
+    node = get_for_user(ChangeNode, request.user, MANAGE, pk=pk)
+    challenge = node.theory.challenge
+    programme = challenge.programme
+    back = reverse("programmes:theory", args=[programme.pk])
+    if request.method == "POST" and "delete" in request.POST:
+        actions.delete_node(node, actor=request.user, request=request)
+        return redirect(back)
+    form = forms.NodeForm(_post(request), instance=node, challenge=challenge)
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request)
+        return redirect(back + f"#challenge-{challenge.pk}")
+    return _form_page(
+        request,
+        form,
+        title=_("Edit a step of the theory of change"),
+        back=back,
+        programme=programme,
+        intro=str(challenge),
+    )
+
+
+# --- goals -----------------------------------------------------------------------------------------
+
+
+@require_capability(VIEW)
+def goals(request, pk):
+    programme = _programme(request, pk)
+    statuses = inputs.scorecard(programme)
+    by_kind = [
+        (kind, label, [s for s in statuses if s.goal.kind == kind])
+        for kind, label in TargetKind.choices
+    ]
+    return _page(
+        request,
+        "programmes/goals.html",
+        programme,
+        "goals",
+        by_kind=by_kind,
+        counts=inputs.band_counts(statuses),
+        summary=inputs.summary_band(statuses),
+        band_labels=inputs.BAND_LABELS,
+    )
+
+
+@require_capability(VIEW)
+def goal_detail(request, pk):
+    goal = get_for_user(Goal, request.user, VIEW, pk=pk)
+    status = inputs.goal_status(goal)
+    chart = {
+        "labels": [d.isoformat() for d, _v in status.series],
+        "values": [v for _d, v in status.series],
+        "baseline": goal.baseline_value,
+        "baseline_date": goal.baseline_date.isoformat(),
+        "target": goal.target_value,
+        "deadline": goal.deadline.isoformat(),
+    }
+    value_form = forms.GoalValueForm() if goal.measure == "own" else None
+    return _page(
+        request,
+        "programmes/goal_detail.html",
+        goal.programme,
+        "goals",
+        goal=goal,
+        status=status,
+        chart=chart,
+        value_form=value_form,
+    )
+
+
+@require_capability(MANAGE)
+def goal_add(request, pk):
+    programme = _programme(request, pk, MANAGE)
+    form = forms.GoalForm(_post(request), programme=programme)
+    if form.is_valid():
+        goal = actions.save_form(form, actor=request.user, request=request, programme=programme)
+        return redirect(goal)
+    return _form_page(
+        request,
+        form,
+        title=_("Add a goal"),
+        back=reverse("programmes:goals", args=[programme.pk]),
+        programme=programme,
+        intro=_(
+            "Every goal has an indicator, a baseline value and date, and a target with a deadline "
+            "after the baseline."
+        ),
+    )
+
+
+@require_capability(MANAGE)
+def goal_edit(request, pk):
+    goal = get_for_user(Goal, request.user, MANAGE, pk=pk)
+    form = forms.GoalForm(_post(request), instance=goal, programme=goal.programme)
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request)
+        return redirect(goal)
+    return _form_page(
+        request, form, title=_("Edit goal"), back=goal.get_absolute_url(), programme=goal.programme
+    )
+
+
+@require_capability(MANAGE)
+def goal_value_add(request, pk):
+    goal = get_for_user(Goal, request.user, MANAGE, pk=pk)
+    form = forms.GoalValueForm(_post(request))
+    if form.is_valid():
+        if goal.values.filter(date=form.cleaned_data["date"]).exists():
+            form.add_error("date", _("There is a value for this date already."))
+        else:
+            actions.save_form(form, actor=request.user, request=request, goal=goal)
+            return redirect(goal)
+    return _form_page(
+        request,
+        form,
+        title=_("Record a value"),
+        back=goal.get_absolute_url(),
+        programme=goal.programme,
+    )
+
+
+# --- action plans and tasks ------------------------------------------------------------------------
+
+
+@require_capability(VIEW)
+def plans(request, pk):
+    programme = _programme(request, pk)
+    today = inputs.today()
+    rows = []
+    for plan in programme.plans.prefetch_related("tasks"):
+        tasks = list(plan.tasks.all())
+        rows.append(
+            {
+                "plan": plan,
+                "total": len(tasks),
+                "done": sum(t.status == TaskStatus.DONE for t in tasks),
+                "overdue": sum(t.status != TaskStatus.DONE and t.due < today for t in tasks),
+            }
+        )
+    return _page(
+        request,
+        "programmes/plans.html",
+        programme,
+        "plans",
+        rows=rows,
+        overdue=inputs.overdue_tasks([programme]),
+    )
+
+
+@require_capability(VIEW)
+def plan_detail(request, pk):
+    plan = get_for_user(ActionPlan, request.user, VIEW, pk=pk)
+    tasks = plan.tasks.select_related("owner", "focus_area", "initiative")
+    focus = [(f, [t for t in tasks if t.focus_area_id == f.pk]) for f in plan.focus_areas.all()]
+    loose = [t for t in tasks if t.focus_area_id is None]
+    return _page(
+        request,
+        "programmes/plan_detail.html",
+        plan.programme,
+        "plans",
+        plan=plan,
+        focus=focus,
+        loose=loose,
+        today=inputs.today(),
+        statuses=TaskStatus.choices,
+    )
+
+
+@require_capability(MANAGE)
+def plan_add(request, pk):
+    programme = _programme(request, pk, MANAGE)
+    form = forms.NewActionPlanForm(_post(request), programme=programme)
+    if form.is_valid():
+        plan = actions.create_plan_with_focus_areas(
+            form, form.focus_titles(), programme=programme, actor=request.user, request=request
+        )
+        return redirect(plan)
+    return _form_page(
+        request,
+        form,
+        title=_("New action plan"),
+        back=reverse("programmes:plans", args=[programme.pk]),
+        programme=programme,
+    )
+
+
+@require_capability(MANAGE)
+def plan_edit(request, pk):
+    plan = get_for_user(ActionPlan, request.user, MANAGE, pk=pk)
+    form = forms.ActionPlanForm(_post(request), instance=plan, programme=plan.programme)
+    conflict = None
+    if form.is_valid():
+        try:
+            actions.save_versioned(
+                form,
+                expected_version=form.cleaned_data.get("version") or 0,
+                actor=request.user,
+                request=request,
+            )
+        except actions.Conflict as exc:
+            conflict = exc.current
+            # Keep what this user typed; the next save starts from the version now stored.
+            data = request.POST.copy()
+            data["version"] = conflict.version
+            form = forms.ActionPlanForm(data, instance=conflict, programme=plan.programme)
+            form.is_valid()
+        else:
+            messages.success(request, _("Action plan saved."))
+            return redirect(plan)
+    return _form_page(
+        request,
+        form,
+        title=_("Edit action plan"),
+        back=plan.get_absolute_url(),
+        programme=plan.programme,
+        conflict=conflict,
+        status=409 if conflict else 200,
+    )
+
+
+@require_capability(MANAGE)
+def focus_add(request, pk):
+    plan = get_for_user(ActionPlan, request.user, MANAGE, pk=pk)
+    form = forms.FocusAreaForm(
+        _post(request),
+        programme=plan.programme,
+        initial={"number": plan.focus_areas.count() + 1},
+    )
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request, plan=plan)
+        return redirect(plan)
+    return _form_page(
+        request,
+        form,
+        title=_("Add a focus area"),
+        back=plan.get_absolute_url(),
+        programme=plan.programme,
+    )
+
+
+@require_capability(MANAGE)
+def task_add(request, pk):
+    plan = get_for_user(ActionPlan, request.user, MANAGE, pk=pk)
+    form = forms.TaskForm(_post(request), plan=plan)
+    if form.is_valid():
+        actions.save_form(
+            form, actor=request.user, request=request, plan=plan, programme=plan.programme
+        )
+        return redirect(plan)
+    return _form_page(
+        request, form, title=_("Add a task"), back=plan.get_absolute_url(), programme=plan.programme
+    )
+
+
+@require_capability(MANAGE)
+def task_edit(request, pk):
+    task = get_for_user(Task, request.user, MANAGE, pk=pk)
+    plan = task.plan
+    back = (
+        plan.get_absolute_url() if plan else reverse("programmes:plans", args=[task.programme_id])
+    )
+    if plan is None:
+        plan = ActionPlan(programme=task.programme)
+    form = forms.TaskForm(_post(request), instance=task, plan=plan)
+    conflict = None
+    if form.is_valid():
+        try:
+            actions.save_versioned(
+                form,
+                expected_version=form.cleaned_data.get("version") or 0,
+                actor=request.user,
+                request=request,
+            )
+        except actions.Conflict as exc:
+            conflict = exc.current
+            data = request.POST.copy()
+            data["version"] = conflict.version
+            form = forms.TaskForm(data, instance=conflict, plan=plan)
+            form.is_valid()
+        else:
+            return redirect(back)
+    return _form_page(
+        request,
+        form,
+        title=_("Edit task"),
+        back=back,
+        programme=task.programme,
+        conflict=conflict,
+        status=409 if conflict else 200,
+    )
+
+
+@require_POST
+@require_capability(VIEW)
+def task_status(request, pk):
+    """Mark a task's status: the coordinator, or the person the task is assigned to."""
+    task = get_for_user(Task, request.user, VIEW, pk=pk)
+    if not (_can_manage(request, task.programme) or task.owner_id == request.user.pk):
+        raise PermissionDenied
+    form = forms.TaskStatusForm(request.POST)
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = task.plan.get_absolute_url() if task.plan else reverse("programmes:my_tasks")
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid status."))
+        return redirect(back)
+    try:
+        actions.set_task_status(
+            task,
+            form.cleaned_data["status"],
+            expected_version=form.cleaned_data["version"],
+            actor=request.user,
+            request=request,
+        )
+    except actions.Conflict as exc:
+        messages.error(
+            request,
+            _(
+                "Someone else changed this task while you were looking at it; it is now “%(status)s”. "
+                "Nothing was changed: check it and try again."
+            )
+            % {"status": exc.current.get_status_display()},
+        )
+    else:
+        messages.success(request, _("Task updated."))
+    return redirect(back)
+
+
+@require_capability(VIEW)
+def my_tasks(request):
+    tasks = (
+        Task.objects.visible_to(request.user)
+        .in_municipality(request.municipality)
+        .filter(owner=request.user)
+        .open()
+        .select_related("programme", "plan")
+    )
+    return render(request, "programmes/my_tasks.html", {"tasks": tasks, "today": inputs.today()})
+
+
+@require_capability(MANAGE)
+def overdue(request):
+    programmes = Programme.objects.visible_to(request.user, MANAGE).in_municipality(
+        request.municipality
+    )
+    return render(
+        request,
+        "programmes/overdue.html",
+        {"tasks": inputs.overdue_tasks(programmes), "today": inputs.today()},
+    )
+
+
+# --- budget ----------------------------------------------------------------------------------------
+
+
+@require_capability(VIEW)
+def budget(request, pk):
+    programme = _programme(request, pk)
+    return _page(
+        request, "programmes/budget.html", programme, "budget", budget=inputs.budget(programme)
+    )
+
+
+def _budget_form(request, pk, form_class, title, **assign_extra):
+    programme = _programme(request, pk, MANAGE)
+    if form_class is forms.FunderForm:
+        form = form_class(_post(request), municipality=programme.municipality)
+        assign = {"municipality": programme.municipality}
+    else:
+        form = form_class(_post(request), programme=programme)
+        assign = {"programme": programme}
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request, **assign)
+        return redirect(reverse("programmes:budget", args=[programme.pk]))
+    return _form_page(
+        request,
+        form,
+        title=title,
+        back=reverse("programmes:budget", args=[programme.pk]),
+        programme=programme,
+    )
+
+
+@require_capability(MANAGE)
+def funder_add(request, pk):
+    return _budget_form(request, pk, forms.FunderForm, _("Add a funder"))
+
+
+@require_capability(MANAGE)
+def grant_add(request, pk):
+    return _budget_form(request, pk, forms.GrantForm, _("Add a grant"))
+
+
+@require_capability(MANAGE)
+def budget_line_add(request, pk):
+    return _budget_form(request, pk, forms.BudgetLineForm, _("Add a budget line"))
+
+
+@require_capability(MANAGE)
+def spend_add(request, pk):
+    return _budget_form(request, pk, forms.SpendForm, _("Record spend"))
+
+
+# --- groups and meetings ---------------------------------------------------------------------------
+
+
+@require_capability(VIEW)
+def groups(request, pk):
+    programme = _programme(request, pk)
+    return _page(
+        request,
+        "programmes/groups.html",
+        programme,
+        "groups",
+        groups=programme.groups.prefetch_related("members__core_area", "meetings"),
+        board=inputs.board_check(programme),
+        today=inputs.today(),
+    )
+
+
+@require_capability(MANAGE)
+def group_add(request, pk):
+    programme = _programme(request, pk, MANAGE)
+    form = forms.GroupForm(_post(request))
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request, programme=programme)
+        return redirect(reverse("programmes:groups", args=[programme.pk]))
+    return _form_page(
+        request,
+        form,
+        title=_("Add a group"),
+        back=reverse("programmes:groups", args=[programme.pk]),
+        programme=programme,
+    )
+
+
+@require_capability(MANAGE)
+def member_add(request, pk):
+    group = get_for_user(Group, request.user, MANAGE, pk=pk)
+    programme = group.programme
+    form = forms.MemberForm(_post(request), programme=programme)
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request, group=group)
+        return redirect(reverse("programmes:groups", args=[programme.pk]) + f"#group-{group.pk}")
+    return _form_page(
+        request,
+        form,
+        title=_("Add a member"),
+        back=reverse("programmes:groups", args=[programme.pk]),
+        programme=programme,
+        intro=str(group),
+    )
+
+
+@require_capability(MANAGE)
+def meeting_add(request, pk):
+    group = get_for_user(Group, request.user, MANAGE, pk=pk)
+    form = forms.MeetingForm(_post(request))
+    if form.is_valid():
+        meeting = actions.create_meeting(form, group=group, actor=request.user, request=request)
+        return redirect(meeting)
+    return _form_page(
+        request,
+        form,
+        title=_("Plan a meeting"),
+        back=reverse("programmes:groups", args=[group.programme_id]),
+        programme=group.programme,
+        intro=str(group),
+    )
+
+
+@require_capability(VIEW)
+def meeting_detail(request, pk):
+    meeting = get_for_user(Meeting, request.user, VIEW, pk=pk)
+    programme = meeting.group.programme
+    decisions = meeting.decisions.all()
+    tasks = {t.decision_id: t for t in Task.objects.filter(decision__in=decisions)}
+    rows = [(d, tasks.get(d.pk)) for d in decisions]
+    return _page(
+        request,
+        "programmes/meeting_detail.html",
+        programme,
+        "groups",
+        meeting=meeting,
+        rows=rows,
+        decision_form=forms.DecisionForm(),
+        action_kind=DecisionKind.ACTION,
+    )
+
+
+@require_capability(MANAGE)
+def meeting_edit(request, pk):
+    meeting = get_for_user(Meeting, request.user, MANAGE, pk=pk)
+    form = forms.MinutesForm(_post(request), instance=meeting)
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request)
+        return redirect(meeting)
+    return _form_page(
+        request,
+        form,
+        title=_("Agenda and minutes"),
+        back=meeting.get_absolute_url(),
+        programme=meeting.group.programme,
+        intro=str(meeting),
+    )
+
+
+@require_capability(MANAGE)
+def decision_add(request, pk):
+    meeting = get_for_user(Meeting, request.user, MANAGE, pk=pk)
+    form = forms.DecisionForm(_post(request))
+    if form.is_valid():
+        actions.save_form(form, actor=request.user, request=request, meeting=meeting)
+        return redirect(meeting)
+    return _form_page(
+        request,
+        form,
+        title=_("Record a decision or action item"),
+        back=meeting.get_absolute_url(),
+        programme=meeting.group.programme,
+    )
+
+
+@require_capability(MANAGE)
+def decision_task(request, pk):
+    decision = get_for_user(Decision, request.user, MANAGE, pk=pk)
+    meeting = decision.meeting
+    programme = meeting.group.programme
+    if decision.kind != DecisionKind.ACTION:
+        messages.error(request, _("Only action items become tasks."))
+        return redirect(meeting)
+    initial = {"due": inputs.today() + dt.timedelta(days=14), "plan": programme.plans.first()}
+    form = forms.ActionItemTaskForm(_post(request), programme=programme, initial=initial)
+    if form.is_valid():
+        actions.decision_to_task(
+            decision,
+            plan=form.cleaned_data["plan"],
+            owner=form.cleaned_data["owner"],
+            owner_name=form.cleaned_data["owner_name"],
+            due=form.cleaned_data["due"],
+            actor=request.user,
+            request=request,
+        )
+        messages.success(request, _("The action item is now a task."))
+        return redirect(meeting)
+    return _form_page(
+        request,
+        form,
+        title=_("Make the action item a task"),
+        back=meeting.get_absolute_url(),
+        programme=programme,
+        intro=decision.text,
+    )
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+
+def _report_context(request, programme):
+    statuses = inputs.scorecard(programme)
+    plans = []
+    today = inputs.today()
+    for plan in programme.plans.prefetch_related("tasks", "focus_areas"):
+        tasks = list(plan.tasks.all())
+        plans.append(
+            {
+                "plan": plan,
+                "total": len(tasks),
+                "done": sum(t.status == TaskStatus.DONE for t in tasks),
+                "overdue": sum(t.status != TaskStatus.DONE and t.due < today for t in tasks),
+            }
+        )
+    return {
+        "programme": programme,
+        "challenges": programme.challenges.all(),
+        "matrix": inputs.matrix(programme),
+        "statuses": statuses,
+        "charts": [(s, inputs.chart_geometry(s)) for s in statuses],
+        "counts": inputs.band_counts(statuses),
+        "summary": inputs.summary_band(statuses),
+        "graphs": [(c, inputs.theory_layout(c)) for c in programme.challenges.all()],
+        "plans": plans,
+        "budget": inputs.budget(programme),
+        "board": inputs.board_check(programme),
+        "today": today,
+    }
+
+
+@require_capability(VIEW)
+def report(request, pk):
+    programme = _programme(request, pk)
+    context = _report_context(request, programme)
+    del context["programme"]
+    return _page(request, "programmes/report.html", programme, "report", **context)
+
+
+@require_capability(VIEW)
+def report_pdf(request, pk):
+    from hotspot.reports.pdf import pdf_response
+
+    programme = _programme(request, pk)
+    record(
+        Action.EXPORT,
+        actor=request.user,
+        municipality=programme.municipality,
+        obj=programme,
+        purpose=Purpose.ANALYSIS,
+        count=1,
+        request=request,
+    )
+    return pdf_response(
+        "programmes/report_pdf.html",
+        _report_context(request, programme),
+        request=request,
+        filename=f"programme-{programme.name}",
+    )
+
+
+@require_capability(VIEW)
+def tables_xlsx(request, pk):
+    programme = _programme(request, pk)
+    book = workbook(_report_context(request, programme))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    record(
+        Action.EXPORT,
+        actor=request.user,
+        municipality=programme.municipality,
+        obj=programme,
+        purpose=Purpose.ANALYSIS,
+        count=len(book.sheetnames),
+        request=request,
+    )
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="programme-{programme.pk}.xlsx"'
+    return response
+
+
+def workbook(context):
+    """Every table of the programme report as one sheet each (plain values, Danish-readable headers)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+
+    def sheet(title, header, rows):
+        ws = book.create_sheet(title[:31])
+        ws.append([str(h) for h in header])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append(
+                [v if isinstance(v, (int, float, dt.date)) or v is None else str(v) for v in row]
+            )
+        for column in ws.columns:
+            width = max(len(str(c.value or "")) for c in column)
+            ws.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+
+    sheet(
+        _("Scorecard"),
+        [
+            _("Goal"),
+            _("Kind"),
+            _("Measured by"),
+            _("Baseline"),
+            _("Baseline date"),
+            _("Current"),
+            _("Date"),
+            _("Target"),
+            _("Deadline"),
+            _("Progress (%)"),
+            _("Status"),
+        ],
+        [
+            [
+                s.goal.title,
+                s.goal.get_kind_display(),
+                s.goal.get_measure_display(),
+                s.goal.baseline_value,
+                s.goal.baseline_date,
+                s.current,
+                s.current_date,
+                s.goal.target_value,
+                s.goal.deadline,
+                s.progress_percent,
+                s.band_label,
+            ]
+            for s in context["statuses"]
+        ],
+    )
+    matrix = context["matrix"]
+    sheet(
+        _("Initiatives"),
+        [_("Core area"), _("Field"), _("Weight"), _("Initiatives")],
+        [
+            [
+                f"{ca.code} {ca.name}",
+                cell.level,
+                cell.weight,
+                "; ".join(i.name for i in cell.initiatives),
+            ]
+            for ca, cells in matrix["rows"]
+            for cell in cells
+        ],
+    )
+    sheet(
+        _("Action plans"),
+        [_("Action plan"), _("Start"), _("End"), _("Tasks"), _("Done"), _("Overdue")],
+        [
+            [p["plan"].title, p["plan"].start, p["plan"].end, p["total"], p["done"], p["overdue"]]
+            for p in context["plans"]
+        ],
+    )
+    money = context["budget"]
+    sheet(
+        _("Budget per funder"),
+        [_("Funder"), _("Granted"), _("Planned"), _("Spent")],
+        [
+            [f["funder"].name, float(f["granted"]), float(f["planned"]), float(f["spent"])]
+            for f in money["funders"]
+        ],
+    )
+    sheet(
+        _("Grants"),
+        [
+            _("Funder"),
+            _("Grant"),
+            _("Start"),
+            _("End"),
+            _("Granted"),
+            _("Planned"),
+            _("Spent"),
+            _("Left"),
+        ],
+        [
+            [
+                g["grant"].funder.name,
+                g["grant"].title,
+                g["grant"].start,
+                g["grant"].end,
+                float(g["grant"].amount),
+                float(g["planned"]),
+                float(g["spent"]),
+                float(g["left"]),
+            ]
+            for g in money["grants"]
+        ],
+    )
+    sheet(
+        _("Budget per initiative"),
+        [_("Initiative"), _("Planned"), _("Spent")],
+        [
+            [r["initiative"].name, float(r["planned"]), float(r["spent"])]
+            for r in money["initiatives"]
+        ],
+    )
+    return book
