@@ -113,3 +113,15 @@ class TenantModel(models.Model):
         for part in self.tenant_field.split("__")[:-1]:
             obj = getattr(obj, part)
         return getattr(obj, self.tenant_field.split("__")[-1] + "_id")
+
+
+def import_batch_field():
+    """The provenance link every imported row carries: the batch it came in (hotspot.imports)."""
+    return models.ForeignKey(
+        "imports.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import batch"),
+    )

@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hotspot.accounts.models import TenantModel
+from hotspot.accounts.models import TenantModel, import_batch_field
 
 STORAGE_SRID = 25832  # ETRS89 / UTM zone 32N: metres, the Danish standard for area statistics
 
@@ -58,14 +58,7 @@ class Area(TenantModel):
     max_y = models.FloatField(null=True, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    batch = models.ForeignKey(
-        "imports.ImportBatch",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("import batch"),
-    )
+    batch = import_batch_field()
 
     class Meta:
         ordering = ["code"]
@@ -123,14 +116,7 @@ class Population(TenantModel):
     age_band = models.CharField(_("age band"), max_length=8, choices=[(b, b) for b in AGE_BANDS])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     count = models.PositiveIntegerField(_("residents"))
-    batch = models.ForeignKey(
-        "imports.ImportBatch",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("import batch"),
-    )
+    batch = import_batch_field()
 
     class Meta:
         constraints = [

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from hotspot.accounts.models import TenantModel
+from hotspot.accounts.models import TenantModel, import_batch_field
 
 
 class OffenceGroup(models.TextChoices):
@@ -70,14 +70,7 @@ class CrimeReport(TenantModel):
         related_name="+",
         verbose_name=_("area"),
     )
-    batch = models.ForeignKey(
-        "imports.ImportBatch",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("import batch"),
-    )
+    batch = import_batch_field()
 
     class Meta:
         constraints = [
@@ -105,14 +98,7 @@ class Charge(TenantModel):
         related_name="+",
         verbose_name=_("residence area"),
     )
-    batch = models.ForeignKey(
-        "imports.ImportBatch",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("import batch"),
-    )
+    batch = import_batch_field()
 
     class Meta:
         constraints = [

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from hotspot.accounts.models import TenantModel
+from hotspot.accounts.models import TenantModel, import_batch_field
 
 
 class Direction(models.IntegerChoices):
@@ -46,14 +46,7 @@ class IndicatorValue(TenantModel):
     value = models.FloatField(_("value"), null=True, blank=True)
     numerator = models.FloatField(_("numerator"), null=True, blank=True)
     denominator = models.FloatField(_("denominator"), null=True, blank=True)
-    batch = models.ForeignKey(
-        "imports.ImportBatch",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("import batch"),
-    )
+    batch = import_batch_field()
 
     class Meta:
         constraints = [

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from hotspot.accounts.models import TenantModel
+from hotspot.accounts.models import TenantModel, import_batch_field
 
 
 class SurveyItem(models.Model):
@@ -54,14 +54,7 @@ class SurveyResponse(TenantModel):
     weight = models.FloatField(_("design weight"))
     # {"safety": 3, "unsafe_evening": 0, ...}: items differ between surveys, so answers live in one column.
     answers = models.JSONField(_("answers"), default=dict)
-    batch = models.ForeignKey(
-        "imports.ImportBatch",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("import batch"),
-    )
+    batch = import_batch_field()
 
     class Meta:
         constraints = [
