@@ -78,3 +78,17 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def english(client, settings):
+    """Messages and pages in English (the source language): for tests that check texts of the code.
+
+    The test client sends the language cookie the switch in the header would set; code outside a request
+    runs with English active.
+    """
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

@@ -6,6 +6,12 @@ def _import_dir(settings, tmp_path):
     settings.IMPORT_DIR = str(tmp_path / "imports")
 
 
+@pytest.fixture(autouse=True)
+def _english(english):
+    """The engine's messages are checked in English (the source language); the pages are Danish."""
+    yield
+
+
 @pytest.fixture(scope="session")
 def demo_files(tmp_path_factory):
     """The demo city at the suite's scale in the import formats (safetystats.synthetic.write_csv)."""
