@@ -9,7 +9,14 @@ from django.utils.translation import gettext as _
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.evaluations.inputs import StudyInputError, first_treated_year, tiling_ids
-from hotspot.evaluations.models import Study, StudyArea, StudyResult
+from hotspot.evaluations.models import (
+    SCORE_OUTCOMES,
+    Design,
+    Outcome,
+    Study,
+    StudyArea,
+    StudyResult,
+)
 
 
 def validate_areas(treated, controls) -> None:
@@ -54,10 +61,31 @@ def create_study(
     inference: str,
     buffer_m: int = 300,
     seed: int = 1,
+    programme=None,
+    index_version=None,
     request=None,
 ) -> Study:
-    """Create a study; ``treated`` is a list of (Area, start date), ``controls`` a list of Areas."""
+    """Create a study; ``treated`` is a list of (Area, start date), ``controls`` a list of Areas.
+
+    ``programme``: the programme evaluated (recorded on the study); ``index_version``: the index
+    definition version whose scores are the outcome (the safety index outcome only).
+    """
     validate_areas(treated, controls)
+    if outcome in SCORE_OUTCOMES:
+        from hotspot.evaluations.tasks import poisson_refused
+
+        if index_version is None:
+            raise StudyInputError(
+                _("Choose the index definition version whose scores are the outcome of the study.")
+            )
+        if index_version.definition.municipality_id != municipality.pk:
+            raise StudyInputError(_("The index must belong to the municipality of the study."))
+        if design == Design.POISSON_FE:
+            raise StudyInputError(poisson_refused())
+    if outcome != Outcome.SAFETY_INDEX:
+        index_version = None
+    if programme is not None and programme.municipality_id != municipality.pk:
+        raise StudyInputError(_("The programme must belong to the municipality of the study."))
     if first_year >= last_year:
         raise StudyInputError(_("The first year must come before the last year."))
     for area, start in treated:
@@ -82,6 +110,8 @@ def create_study(
         inference=inference,
         buffer_m=buffer_m,
         seed=seed,
+        programme=programme,
+        index_version=index_version,
         created_by=user,
     )
     StudyArea.objects.bulk_create(
@@ -94,7 +124,17 @@ def create_study(
         municipality=municipality,
         obj=study,
         purpose=Purpose.ANALYSIS,
-        fields=["name", "outcome", "areas", "first_year", "last_year", "design", "inference"],
+        fields=[
+            "name",
+            "outcome",
+            "areas",
+            "first_year",
+            "last_year",
+            "design",
+            "inference",
+            "programme",
+            "index_version",
+        ],
         request=request,
     )
     return study

@@ -2,7 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.areas.models import Area, AreaKind
-from hotspot.evaluations.models import Design, Inference, Outcome
+from hotspot.evaluations.models import SCORE_OUTCOMES, Design, Inference, Outcome
+from hotspot.indices.models import DefinitionVersion
+from hotspot.programmes.models import Programme
 
 
 class AreaChoiceField(forms.ModelMultipleChoiceField):
@@ -12,9 +14,35 @@ class AreaChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name} ({obj.code})"
 
 
+class IndexVersionField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.definition.name} v{obj.number}"
+
+
 class StudyForm(forms.Form):
     name = forms.CharField(label=_("Name of the study"), max_length=200)
+    # the programme the study evaluates (picked above the form; carried as a hidden field)
+    programme = forms.ModelChoiceField(
+        queryset=Programme.objects.none(), required=False, widget=forms.HiddenInput
+    )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    index_version = IndexVersionField(
+        label=_("Index (for the safety index score)"),
+        queryset=DefinitionVersion.objects.none(),
+        required=False,
+        empty_label="–",
+        help_text=_("The definition version whose latest successful run gives the scores."),
+    )
+    start = forms.DateField(
+        label=_("Start date of the effort"),
+        required=False,
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "form-input input-width-s"}, format="%Y-%m-%d"
+        ),
+        help_text=_(
+            "Empty: each hotspot's own start date. Starting from a programme fills in its start."
+        ),
+    )
     treated = AreaChoiceField(
         label=_("Treated hotspot areas"),
         queryset=Area.objects.none(),
@@ -45,8 +73,12 @@ class StudyForm(forms.Form):
         label=_("Suggested controls per hotspot"), min_value=1, max_value=10, initial=4
     )
 
-    def __init__(self, *args, treated_qs, pool, **kwargs):
+    def __init__(self, *args, treated_qs, pool, programmes=None, index_versions=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if programmes is not None:
+            self.fields["programme"].queryset = programmes
+        if index_versions is not None:
+            self.fields["index_version"].queryset = index_versions
         self.fields["treated"].queryset = treated_qs
         ids = [a.pk for a in pool]
         if self.is_bound:
@@ -65,7 +97,17 @@ class StudyForm(forms.Form):
             self.add_error("last_year", _("The last year must come after the first year."))
         treated = data.get("treated") or []
         missing = [a.code for a in treated if a.valid_from is None]
-        if missing:
+        if data.get("outcome") in SCORE_OUTCOMES:
+            from hotspot.evaluations.tasks import poisson_refused
+
+            if not data.get("index_version"):
+                self.add_error(
+                    "index_version",
+                    _("Choose the index definition version whose scores are the outcome."),
+                )
+            if data.get("design") == Design.POISSON_FE:
+                self.add_error("design", poisson_refused())
+        if missing and not data.get("start"):
             self.add_error(
                 "treated",
                 _("These hotspot areas have no start date: %(areas)s")

@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hotspot.areas.models import YOUTH_BANDS, Area, AreaKind, Population
-from hotspot.evaluations.models import COUNT_OUTCOMES, Outcome
+from hotspot.evaluations.models import COUNT_OUTCOMES, SCORE_OUTCOMES, Outcome
 from hotspot.incidents.models import Charge, CrimeReport, ReportCount
 
 PER = 1000.0
@@ -58,9 +58,15 @@ class Panel:
     counts: np.ndarray
     population: np.ndarray
     present: np.ndarray
+    #: where the figures come from when it is not the raw data (the safety index: its run and version)
+    source: dict = field(default_factory=dict)
     value: np.ndarray = field(init=False)
 
     def __post_init__(self):
+        if self.outcome in SCORE_OUTCOMES:
+            # a score is its own value; a missing score stays missing (NaN), never zero
+            self.value = np.where(self.present, self.counts, np.nan)
+            return
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = 100.0 if self.outcome == Outcome.SURVEY_UNSAFE else PER
             self.value = np.where(self.population > 0, scale * self.counts / self.population, 0.0)
@@ -103,6 +109,8 @@ class Panel:
             "population": self.population.tolist(),
             "present": self.present.astype(int).tolist(),
         }
+        if self.source:
+            payload["source"] = self.source
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()
 
@@ -161,8 +169,85 @@ def _population(by_tile, col, shape, tiles, years, bands=None):
     return pop
 
 
+def latest_index_run(version):
+    """The latest successful run of an index definition version (None if it has none)."""
+    from hotspot.indices.models import IndexRun, Status
+
+    if version is None:
+        return None
+    return (
+        IndexRun.objects.filter(version=version, status=Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def _index_scores(panel_areas, by_tile, col, shape, tiles, years, index_version):
+    """Safety index scores of the latest successful run of ``index_version`` for the study areas.
+
+    A study area made of several tiling areas gets the population-weighted mean of their scores, and
+    only when every one of them has a score that year; anything else is missing (``present`` False).
+    """
+    from hotspot.indices.models import SafetyScore
+
+    if index_version is None:
+        raise StudyInputError(
+            _("Choose the index definition version whose scores are the outcome of the study.")
+        )
+    run = latest_index_run(index_version)
+    if run is None:
+        raise StudyInputError(
+            _(
+                "The index %(version)s has no successful run yet: compute it under Safety index "
+                "first."
+            )
+            % {"version": str(index_version)}
+        )
+    score = {}
+    for area_id, year, value in (
+        SafetyScore.objects.filter(
+            run=run, area_id__in=tiles, year__in=years, score__isnull=False, no_data=False
+        )
+        .values_list("area_id", "year", "score")
+        .order_by()
+    ):
+        if np.isfinite(value):
+            score[area_id, year] = float(value)
+    pop = defaultdict(float)
+    for area_id, year, n in (
+        Population.objects.filter(area_id__in=tiles, year__in=years)
+        .values_list("area_id", "year")
+        .annotate(n=Sum("count"))
+        .order_by()
+    ):
+        pop[area_id, year] = float(n)
+    counts = np.zeros(shape)
+    present = np.zeros(shape, dtype=bool)
+    for i, pa in enumerate(panel_areas):
+        for year, j in col.items():
+            vals = [score.get((t, year)) for t in pa.tiling]
+            if not vals or any(v is None for v in vals):
+                continue
+            w = np.array([pop[t, year] for t in pa.tiling])
+            w = w if w.sum() > 0 else np.ones(len(vals))
+            counts[i, j] = float(np.average(vals, weights=w))
+            present[i, j] = True
+    source = {
+        "index_run": run.pk,
+        "index_version": index_version.pk,
+        "index_label": str(index_version),
+        "inputs_hash": run.inputs_hash,
+    }
+    return counts, present.astype(float), present, source
+
+
 def build_panel(
-    panel_areas: list[PanelArea], outcome: str, first_year: int, last_year: int
+    panel_areas: list[PanelArea],
+    outcome: str,
+    first_year: int,
+    last_year: int,
+    *,
+    index_version=None,
 ) -> Panel:
     years = list(range(int(first_year), int(last_year) + 1))
     shape = (len(panel_areas), len(years))
@@ -170,7 +255,13 @@ def build_panel(
     tiles = sorted(by_tile)
     counts = np.zeros(shape)
     present = np.ones(shape, dtype=bool)
-    if outcome in (Outcome.REPORTS, Outcome.REPORTS_CITIZEN, Outcome.REPORTS_SERIOUS):
+    source = {}
+    if outcome == Outcome.SAFETY_INDEX:
+        # population 1 in every scored cell: the methods' "counts / population" is the score itself
+        counts, population, present, source = _index_scores(
+            panel_areas, by_tile, col, shape, tiles, years, index_version
+        )
+    elif outcome in (Outcome.REPORTS, Outcome.REPORTS_CITIZEN, Outcome.REPORTS_SERIOUS):
         column = {
             Outcome.REPORTS: "reports",
             Outcome.REPORTS_CITIZEN: "citizen_directed",
@@ -226,7 +317,7 @@ def build_panel(
         present = population > 0
     else:
         raise StudyInputError(_("Unknown outcome: %(outcome)s") % {"outcome": outcome})
-    return Panel(outcome, panel_areas, years, counts, population, present)
+    return Panel(outcome, panel_areas, years, counts, population, present, source)
 
 
 def study_panel_areas(study) -> list[PanelArea]:
@@ -239,7 +330,13 @@ def study_panel_areas(study) -> list[PanelArea]:
 
 
 def study_panel(study) -> Panel:
-    return build_panel(study_panel_areas(study), study.outcome, study.first_year, study.last_year)
+    return build_panel(
+        study_panel_areas(study),
+        study.outcome,
+        study.first_year,
+        study.last_year,
+        index_version=study.index_version,
+    )
 
 
 def check_panel(panel: Panel) -> list[str]:
@@ -298,12 +395,16 @@ def check_panel(panel: Panel) -> list[str]:
                 )
                 % {"area": panel.areas[i].area.code, "year": panel.years[j], "n": len(zero)}
             )
+    elif panel.outcome in SCORE_OUTCOMES:
+        check_scores(panel)
     else:
         missing = [a.area.code for i, a in enumerate(panel.areas) if not panel.present[i].any()]
         if missing:
             raise StudyInputError(
                 _("No survey answers at all for %(areas)s.") % {"areas": ", ".join(missing)}
             )
+    if panel.outcome in SCORE_OUTCOMES:
+        return []
     if not np.any(panel.counts[panel.present] > 0):
         raise StudyInputError(
             _(
@@ -312,6 +413,57 @@ def check_panel(panel: Panel) -> list[str]:
             )
         )
     return []
+
+
+def check_scores(panel: Panel) -> None:
+    """Index scores: every area needs scores, a hotspot both before and after its start, and the scores
+    must vary. Single missing area-years are allowed; the result reports them (``missing_scores``)."""
+    label = panel.source.get("index_label", "")
+    none = [a.area.code for i, a in enumerate(panel.areas) if not panel.present[i].any()]
+    if none:
+        raise StudyInputError(
+            _(
+                "The index %(version)s has no score for %(areas)s in %(first)s–%(last)s (the area is "
+                "not among the index's areas, or has no data). Remove the area or choose another "
+                "index version."
+            )
+            % {
+                "version": label,
+                "areas": ", ".join(none),
+                "first": panel.years[0],
+                "last": panel.years[-1],
+            }
+        )
+    years = np.array(panel.years)
+    for i, a in enumerate(panel.areas):
+        if not a.treated or a.first_treated is None:
+            continue
+        before = panel.present[i] & (years < a.first_treated)
+        after = panel.present[i] & (years >= a.first_treated)
+        if not before.any():
+            message = _(
+                "The index %(version)s has no score for the hotspot %(area)s before its start "
+                "(%(year)s): the effect cannot be measured."
+            )
+        elif not after.any():
+            message = _(
+                "The index %(version)s has no score for the hotspot %(area)s from its start "
+                "(%(year)s) on: the effect cannot be measured."
+            )
+        else:
+            continue
+        raise StudyInputError(
+            message % {"version": label, "area": a.area.code, "year": a.first_treated}
+        )
+    if np.ptp(panel.counts[panel.present]) == 0:
+        raise StudyInputError(
+            _("The index score is the same in every area and year: there is nothing to compare.")
+        )
+
+
+def missing_cells(panel: Panel) -> list[str]:
+    """'CODE year' of every area-year without a value (the index: no score), for the caveat."""
+    return [f"{panel.areas[i].area.code} {panel.years[j]}" for i, j in np.argwhere(~panel.present)]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -339,6 +491,8 @@ def matching_features(panel: Panel, pre_until: int) -> tuple[np.ndarray, list[st
     )
     cols = [mean, slope]
     names = [_("pre-period rate"), _("pre-period trend per year")]
+    if panel.outcome in SCORE_OUTCOMES:
+        names[0] = _("pre-period mean score")
     tiles = sorted({t for a in panel.areas for t in a.tiling})
     values = defaultdict(lambda: defaultdict(list))
     names_by_code = {}

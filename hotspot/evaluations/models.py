@@ -20,6 +20,7 @@ class Outcome(models.TextChoices):
     REPORTS_SERIOUS = "reports_serious", _("Serious crime reports per 1,000 residents")
     YOUTH_CHARGES = "youth_charges", _("Charged youths (10–17) per 1,000 residents aged 10–17")
     SURVEY_UNSAFE = "survey_unsafe", _("Share who feel unsafe (survey, %)")
+    SAFETY_INDEX = "safety_index", _("Safety index score (a chosen index definition version)")
 
 
 #: Outcomes that are counts with a population (Poisson, 2×2 on rates, displacement); the survey share is not.
@@ -30,6 +31,8 @@ COUNT_OUTCOMES = (
     Outcome.YOUTH_CHARGES,
 )
 REPORT_OUTCOMES = (Outcome.REPORTS, Outcome.REPORTS_CITIZEN, Outcome.REPORTS_SERIOUS)
+#: Outcomes that are scores, not counts: only linear designs apply (no Poisson model, no count caveats).
+SCORE_OUTCOMES = (Outcome.SAFETY_INDEX,)
 
 
 class Design(models.TextChoices):
@@ -72,6 +75,24 @@ class Study(TenantModel):
         _("random seed"), default=1, help_text=_("Makes placebo draws repeatable.")
     )
     areas = models.ManyToManyField("areas.Area", through="StudyArea", related_name="+")
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evaluation_studies",
+        verbose_name=_("programme"),
+        help_text=_("The programme whose hotspots the study evaluates."),
+    )
+    index_version = models.ForeignKey(
+        "indices.DefinitionVersion",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="+",
+        verbose_name=_("index definition version"),
+        help_text=_("For the safety index outcome: whose scores the study compares."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

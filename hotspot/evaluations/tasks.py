@@ -21,6 +21,7 @@ from hotspot.evaluations.inputs import (
     Panel,
     StudyInputError,
     check_panel,
+    missing_cells,
     reports_in_geometry,
     ring_geometry,
     study_panel,
@@ -28,6 +29,7 @@ from hotspot.evaluations.inputs import (
 from hotspot.evaluations.models import (
     COUNT_OUTCOMES,
     REPORT_OUTCOMES,
+    SCORE_OUTCOMES,
     Design,
     Inference,
     Outcome,
@@ -57,8 +59,15 @@ class Inputs:
         return hashlib.sha256(blob).hexdigest()
 
 
+def poisson_refused() -> str:
+    return _(
+        "The safety index score is a score, not a count: Poisson regression does not apply. "
+        "Choose a linear design (two-way fixed effects or the 2×2 difference-in-differences)."
+    )
+
+
 def study_parameters(study: Study) -> dict:
-    return {
+    params = {
         "outcome": study.outcome,
         "design": study.design,
         "inference": study.inference,
@@ -72,6 +81,9 @@ def study_parameters(study: Study) -> dict:
         "lags": LAGS,
         "wdq_years": WDQ_YEARS,
     }
+    if study.outcome in SCORE_OUTCOMES:
+        params["index_version"] = study.index_version_id
+    return params
 
 
 def library_versions() -> dict:
@@ -145,6 +157,16 @@ def _try(key, fn, **kw):
 def _pooled_trend(panel: Panel) -> dict:
     t = panel.treated_mask
     out = {"years": panel.years}
+    if panel.outcome in SCORE_OUTCOMES:
+        # mean score of the areas with a score that year; "counts" = how many areas that is
+        for name, mask in (("treated", t), ("control", ~t)):
+            have = panel.present[mask]
+            n = have.sum(axis=0)
+            total = np.where(have, panel.counts[mask], 0.0).sum(axis=0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[name] = _nums(np.where(n > 0, total / n, np.nan))
+            out[name + "_counts"] = _nums(n)
+        return out
     for name, mask in (("treated", t), ("control", ~t)):
         c = np.where(panel.present[mask], panel.counts[mask], 0).sum(axis=0)
         n = np.where(panel.present[mask], panel.population[mask], 0).sum(axis=0)
@@ -213,6 +235,57 @@ def _did_2x2(panel: Panel, lv):
             "change_control": _num(res.change_control),
             "rates": [_nums(r) for r in res.rates],
             "absolute": _num(res.absolute),
+        },
+        warnings=list(res.warnings),
+    )
+
+
+def _did_2x2_scores(panel: Panel, lv):
+    """2×2 difference-in-differences on a score: each area's mean before and after the (common) start,
+    then the linear model with area and period effects on those two means (cluster-robust by area)."""
+    ft = panel.first_treated()
+    starts = np.unique(ft[~np.isnan(ft)])
+    if starts.size != 1:
+        raise ValueError(
+            "2x2 DiD: expected one common start year, got several (use Sun-Abraham for staggered starts)"
+        )
+    post = np.array(panel.years) >= starts[0]
+    area, period, y, d = [], [], [], []
+    means = {}
+    for i, pa in enumerate(panel.areas):
+        for p, cols in ((0, ~post), (1, post)):
+            have = panel.present[i] & cols
+            if not have.any():
+                continue
+            m = float(panel.counts[i, have].mean())
+            means[i, p] = m
+            area.append(pa.area.code)
+            period.append(p)
+            y.append(m)
+            d.append(float(pa.treated and p == 1))
+    res = ev.twfe(np.array(y), np.array(d), area=np.array(area), period=np.array(period), level=lv)
+
+    def change(mask):
+        rows = [
+            means[i, 1] - means[i, 0]
+            for i in np.flatnonzero(mask)
+            if (i, 0) in means and (i, 1) in means
+        ]
+        return float(np.mean(rows)) if rows else None
+
+    return _row(
+        "did_2x2",
+        estimate=_num(res.estimate),
+        ci_low=_num(res.ci_low),
+        ci_high=_num(res.ci_high),
+        p_value=_num(res.p_value),
+        p_kind="cluster",
+        scale="absolute",
+        extra={
+            "change_treated": _num(change(panel.treated_mask)),
+            "change_control": _num(change(~panel.treated_mask)),
+            "change_scale": "absolute",
+            "n_clusters": res.n_clusters,
         },
         warnings=list(res.warnings),
     )
@@ -372,6 +445,9 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
     panel = inputs.panel
     lv = float(params["level"])
     counts_outcome = panel.outcome in COUNT_OUTCOMES
+    score_outcome = panel.outcome in SCORE_OUTCOMES
+    if score_outcome and params["design"] == Design.POISSON_FE:
+        raise StudyInputError(poisson_refused())
     model = "poisson" if counts_outcome else "ols"
     d = panel.long()
     y = d["counts"] if counts_outcome else d["value"]
@@ -397,6 +473,8 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
         "starts": starts,
         "trend": _pooled_trend(panel),
     }
+    if panel.source:
+        figures["source"] = panel.source
     rows = {}
 
     # Poisson FE (counts) and TWFE on rates: the two regression designs
@@ -416,6 +494,8 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
     )
     if counts_outcome:
         rows["did_2x2"] = _try("did_2x2", lambda: _did_2x2(panel, lv))
+    elif score_outcome:
+        rows["did_2x2"] = _try("did_2x2", lambda: _did_2x2_scores(panel, lv), scale="absolute")
     progress(25)
 
     # event study (leads and lags; the pre-trend plot's companion)
@@ -578,6 +658,10 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
     dropped = rows.get("poisson_fe", {}).get("extra", {}).get("dropped") or []
     if dropped:
         caveats.append({"key": "dropped", "areas": dropped})
+    if score_outcome:
+        missing = missing_cells(panel)
+        if missing:
+            caveats.append({"key": "missing_scores", "n": len(missing), "cells": missing[:12]})
     figures["caveats"] = caveats
     progress(100)
     return figures

@@ -2,7 +2,7 @@ import numpy as np
 from django.contrib import messages
 from django.db.models import Min
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -25,7 +25,15 @@ from hotspot.evaluations.inputs import (
     study_panel,
     tiling_ids,
 )
-from hotspot.evaluations.models import Design, Inference, Outcome, Study, StudyResult
+from hotspot.evaluations.models import (
+    COUNT_OUTCOMES,
+    SCORE_OUTCOMES,
+    Design,
+    Inference,
+    Outcome,
+    Study,
+    StudyResult,
+)
 from hotspot.incidents.models import ReportCount
 from hotspot.reports.exports import export_response
 from hotspot.reports.pdf import pdf_response
@@ -63,12 +71,15 @@ OUTCOME_NOUN = {
     Outcome.REPORTS_SERIOUS: lambda: _("Serious crime reports"),
     Outcome.YOUTH_CHARGES: lambda: _("Charged youths"),
     Outcome.SURVEY_UNSAFE: lambda: _("The share who feel unsafe"),
+    Outcome.SAFETY_INDEX: lambda: _("The safety index score"),
 }
 
 
 def _unit(outcome):
     if outcome == Outcome.SURVEY_UNSAFE:
         return _("percentage points")
+    if outcome == Outcome.SAFETY_INDEX:
+        return _("index points")
     if outcome == Outcome.YOUTH_CHARGES:
         return _("per 1,000 residents aged 10–17")
     return _("per 1,000 residents")
@@ -187,6 +198,17 @@ def caveat_texts(figures: dict) -> list[str]:
                 )
                 % {"area": c["area"]}
             )
+        elif key == "missing_scores":
+            out.append(
+                _(
+                    "The index has no score for %(n)s area-years (%(cells)s): they are left out, "
+                    "not counted as zero."
+                )
+                % {
+                    "n": c["n"],
+                    "cells": ", ".join(c["cells"]) + (" …" if c["n"] > len(c["cells"]) else ""),
+                }
+            )
         elif key == "dropped":
             out.append(
                 _("Areas with no cases at all were left out of the Poisson model: %(areas)s")
@@ -241,9 +263,10 @@ def robustness_rows(figures: dict) -> list[dict]:
                 "x": _effect_text(r["extra"]["in_time_placebo"], "relative")
             }
         if r["key"] == "did_2x2" and r["extra"].get("change_treated") is not None:
+            change_scale = r["extra"].get("change_scale", "relative")
             note = _("hotspots %(t)s, controls %(c)s") % {
-                "t": _effect_text(r["extra"]["change_treated"], "relative"),
-                "c": _effect_text(r["extra"]["change_control"], "relative"),
+                "t": _effect_text(r["extra"]["change_treated"], change_scale),
+                "c": _effect_text(r["extra"]["change_control"], change_scale),
             }
         interval = "–"
         if r["ci_low"] is not None and r["ci_high"] is not None:
@@ -323,8 +346,8 @@ def svg_trend(trend: dict, starts, unit_label: str) -> str:
     vals = [v for k in ("treated", "control") for v in trend[k] if v is not None]
     if not vals:
         return ""
-    ticks, _step = _ticks(0.0, max(vals))
-    lo, hi = 0.0, float(ticks[-1])
+    ticks, _step = _ticks(min(0.0, min(vals)), max(vals))
+    lo, hi = float(ticks[0]), float(ticks[-1])
     w, h = 640, 220
     px, py = _svg_frame(w, h, xs, lo, hi)
     parts = [
@@ -420,14 +443,21 @@ def study_list(request):
 def _suggest(municipality, form_data, pool):
     """Nearest-neighbour controls on pre-period rates and register criteria, with the balance table."""
     treated = list(form_data["treated"])
-    starts = [first_treated_year(a.valid_from) for a in treated]
+    start = form_data.get("start")
+    starts = [first_treated_year(start or a.valid_from) for a in treated]
     pre_until = min(starts)
-    areas = [PanelArea(a, True, a.valid_from, tiling_ids(a)) for a in treated]
+    areas = [PanelArea(a, True, start or a.valid_from, tiling_ids(a)) for a in treated]
     areas += [PanelArea(a, False, None, tiling_ids(a)) for a in pool]
-    panel = build_panel(areas, form_data["outcome"], form_data["first_year"], pre_until - 1)
+    panel = build_panel(
+        areas,
+        form_data["outcome"],
+        form_data["first_year"],
+        pre_until - 1,
+        index_version=form_data.get("index_version"),
+    )
     x, names = matching_features(panel, pre_until)
     ok = np.isfinite(x).all(axis=1)
-    if panel.outcome != Outcome.SURVEY_UNSAFE:
+    if panel.outcome in COUNT_OUTCOMES:
         ok &= (panel.population > 0).all(axis=1)
     n_t = len(treated)
     candidates = [i for i in range(n_t, len(areas)) if ok[i]]
@@ -469,9 +499,47 @@ def _suggest(municipality, form_data, pool):
     return suggested, balance, notes
 
 
+def _index_versions(municipality):
+    """Index definition versions of the municipality that have a successful run (their scores exist)."""
+    from hotspot.indices.models import DefinitionVersion, Status
+
+    return (
+        DefinitionVersion.objects.filter(
+            definition__municipality=municipality, runs__status=Status.DONE
+        )
+        .select_related("definition")
+        .distinct()
+        .order_by("definition__name", "-number")
+    )
+
+
+def _programme_initial(programme, initial) -> list[str]:
+    """Pre-fill the form from a programme: its hotspot areas, its start, its name. Returns notes."""
+    hotspots = list(programme.areas.filter(kind=AreaKind.HOTSPOT).order_by("code"))
+    initial.update(
+        programme=programme.pk,
+        name=programme.name,
+        start=programme.start,
+        treated=[a.pk for a in hotspots],
+    )
+    if not hotspots:
+        return [
+            _(
+                "The programme %(programme)s covers no hotspot area: tick the treated areas "
+                "yourself."
+            )
+            % {"programme": programme.name}
+        ]
+    return []
+
+
 @require_capability(CREATE)
 def study_new(request):
+    from hotspot.programmes.models import Programme
+
     municipality = request.municipality
+    programmes = Programme.objects.filter(municipality=municipality).order_by("-start", "name")
+    index_versions = _index_versions(municipality)
     treated_qs = Area.objects.filter(municipality=municipality, kind=AreaKind.HOTSPOT).order_by(
         "code"
     )
@@ -493,8 +561,10 @@ def study_new(request):
         "outcome": Outcome.REPORTS_CITIZEN,
     }
     balance, match_warnings, suggested = None, [], False
+    programme, programme_notes = None, []
+    kw = {"programmes": programmes, "index_versions": index_versions}
     if request.method == "POST":
-        form = StudyForm(request.POST, treated_qs=treated_qs, pool=pool)
+        form = StudyForm(request.POST, treated_qs=treated_qs, pool=pool, **kw)
         step = request.POST.get("step", "create")
         if form.is_valid():
             data = form.cleaned_data
@@ -503,7 +573,7 @@ def study_new(request):
                     controls, balance, match_warnings = _suggest(municipality, data, pool)
                     post = request.POST.copy()
                     post.setlist("controls", [str(a.pk) for a in controls])
-                    form = StudyForm(post, treated_qs=treated_qs, pool=pool)
+                    form = StudyForm(post, treated_qs=treated_qs, pool=pool, **kw)
                     form.is_valid()
                     suggested = True
                 else:
@@ -512,13 +582,15 @@ def study_new(request):
                         user=request.user,
                         name=data["name"],
                         outcome=data["outcome"],
-                        treated=[(a, a.valid_from) for a in data["treated"]],
+                        treated=[(a, data["start"] or a.valid_from) for a in data["treated"]],
                         controls=list(data["controls"]),
                         first_year=data["first_year"],
                         last_year=data["last_year"],
                         design=data["design"],
                         inference=data["inference"],
                         buffer_m=data["buffer_m"],
+                        programme=data["programme"],
+                        index_version=data["index_version"],
                         request=request,
                     )
                     messages.success(request, _("The study was created. Run it to see the result."))
@@ -529,8 +601,13 @@ def study_new(request):
                 form.add_error(
                     None, _("Controls could not be suggested: %(reason)s") % {"reason": exc}
                 )
+        programme = form.cleaned_data.get("programme") if hasattr(form, "cleaned_data") else None
     else:
-        form = StudyForm(treated_qs=treated_qs, pool=pool, initial=initial)
+        pk = request.GET.get("programme", "")
+        if pk:
+            programme = get_object_or_404(programmes, pk=int(pk) if pk.isdigit() else 0)
+            programme_notes = _programme_initial(programme, initial)
+        form = StudyForm(treated_qs=treated_qs, pool=pool, initial=initial, **kw)
     return render(
         request,
         "evaluations/study_form.html",
@@ -541,6 +618,10 @@ def study_new(request):
             "suggested": suggested,
             "has_hotspots": treated_qs.exists(),
             "pool_ids": [a.pk for a in pool],
+            "programmes": programmes,
+            "programme": programme,
+            "programme_notes": programme_notes,
+            "has_index": index_versions.exists(),
         },
     )
 
@@ -619,6 +700,7 @@ def study_detail(request, pk):
     result = study.latest_result()
     ctx = _result_context(study, result)
     ctx.update(
+        programme=study.programme,
         can_create=request.user.membership_for(study.municipality_id).can(CREATE),
         treated=list(study.treated()),
         controls=list(study.controls()),
@@ -649,8 +731,43 @@ def study_pdf(request, pk):
     )
 
 
+def _score_table(study, panel):
+    """The index outcome's panel: one row per area and year, a missing score as an empty cell."""
+    header = [
+        _("area code"),
+        _("area"),
+        _("group"),
+        _("first treated year"),
+        _("year"),
+        _("treated"),
+        _("safety index score"),
+        _("index run"),
+    ]
+    run = panel.source.get("index_run", "")
+    rows = []
+    for i, pa in enumerate(panel.areas):
+        ft = pa.first_treated
+        for j, year in enumerate(panel.years):
+            score = round(float(panel.counts[i, j]), 4) if panel.present[i, j] else ""
+            rows.append(
+                [
+                    pa.area.code,
+                    pa.area.name,
+                    _("hotspot") if pa.treated else _("control"),
+                    ft or "",
+                    year,
+                    int(bool(ft and year >= ft)),
+                    score,
+                    run,
+                ]
+            )
+    return header, rows, panel.inputs_hash()
+
+
 def _panel_table(study):
     panel = study_panel(study)
+    if study.outcome in SCORE_OUTCOMES:
+        return _score_table(study, panel)
     scale_label = _("per 1,000") if study.outcome != Outcome.SURVEY_UNSAFE else "%"
     header = [
         _("area code"),

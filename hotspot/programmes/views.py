@@ -4,7 +4,7 @@ import datetime as dt
 import io
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from hotspot.programmes.models import (
     Goal,
     Group,
     Initiative,
+    Level,
     Meeting,
     Programme,
     TargetKind,
@@ -59,6 +60,39 @@ def _page(request, template, programme, tab, *, http_status=200, **context):
     )
 
 
+def _stored_value(instance, name):
+    """What ``instance`` holds in field ``name``, as a person reads it: the chosen label, the linked
+    object's name (a user's full name), never a raw code or database id."""
+    from django.contrib.auth import get_user_model
+
+    try:
+        field = instance._meta.get_field(name)
+    except FieldDoesNotExist:
+        return getattr(instance, name, None)
+    if field.many_to_many:
+        return ", ".join(str(o) for o in getattr(instance, name).all())
+    if field.is_relation:
+        obj = getattr(instance, name)
+        if isinstance(obj, get_user_model()):
+            return obj.get_full_name() or obj.get_username()
+        return obj
+    if field.choices:
+        return getattr(instance, f"get_{name}_display")()
+    return getattr(instance, name)
+
+
+def _conflict_rows(form, conflict):
+    """(label, stored value) for each visible field of the form, from the version saved meanwhile.
+
+    Read afresh from the database: validating the form that keeps this user's input has copied that
+    input onto ``conflict``.
+    """
+    if conflict is None:
+        return []
+    stored = type(conflict)._default_manager.get(pk=conflict.pk)
+    return [(field.label, _stored_value(stored, field.name)) for field in form.visible_fields()]
+
+
 def _form_page(request, form, *, title, back, programme=None, intro="", conflict=None, status=200):
     return render(
         request,
@@ -70,6 +104,7 @@ def _form_page(request, form, *, title, back, programme=None, intro="", conflict
             "programme": programme,
             "intro": intro,
             "conflict": conflict,
+            "conflict_rows": _conflict_rows(form, conflict),
         },
         status=status,
     )
@@ -1006,7 +1041,7 @@ def workbook(context):
         [
             [
                 f"{ca.code} {ca.name}",
-                cell.level,
+                Level(cell.level).label,
                 cell.weight,
                 "; ".join(i.name for i in cell.initiatives),
             ]

@@ -1,5 +1,5 @@
-"""Journey 4 (UX.md): the evaluator creates a study, accepts the suggested controls, runs it, reads the
-result sentence and downloads the report (axe-checked on every page)."""
+"""Journey 4 (UX.md): the evaluator starts a new study from a programme, accepts the suggested controls,
+runs it, reads the result sentence and downloads the report (axe-checked on every page)."""
 
 import re
 
@@ -18,28 +18,38 @@ def test_evaluator_journey(page):
     page.wait_for_url("**/evaluations/new/")
     check_axe(page)
 
-    page.locator("#id_name").fill("Hotspots 2010")
+    # start from a programme: it fills in its hotspot area, its start date and its name
+    page.select_option("#id_programme_pick", index=1)
+    page.locator("#use-programme").click()
+    page.wait_for_url(re.compile(r".*/evaluations/new/\?programme=\d+$"))
+    programme_url = page.locator("#study-programme a").get_attribute("href")
+    assert re.fullmatch(r"/programmes/\d+/", programme_url)
+    assert page.locator("input[name='treated']:checked").count() == 1
+    assert page.locator("#id_start").input_value() == "2010-07-01"
+    assert page.locator("#id_name").input_value()
+    check_axe(page)
+
     page.select_option("#id_outcome", "reports_citizen")
     page.locator("#id_first_year").fill("2008")
     page.locator("#id_last_year").fill("2016")
-    # the two hotspots that started in 2010 (their labels carry the start date)
-    boxes = page.locator("input[name='treated']")
-    labels = page.locator("input[name='treated'] + label")
-    for i in range(boxes.count()):
-        if "2010" in labels.nth(i).inner_text():
-            boxes.nth(i).check()
     page.locator("#suggest-controls").click()
     page.wait_for_selector("#balance-table")
-    assert page.locator("input[name='controls']:checked").count() == 8
+    # one hotspot, four suggested controls (the default per hotspot)
+    assert page.locator("input[name='treated']:checked").count() == 1
+    assert page.locator("input[name='controls']:checked").count() == 4
     check_axe(page)
 
     page.locator("#create-study").click()
     page.wait_for_url(re.compile(r".*/evaluations/\d+/$"))
+    # the study records the programme it evaluates
+    assert page.locator("#study-programme a").get_attribute("href") == programme_url
     check_axe(page)
     page.locator("#run-study").click()
     page.wait_for_selector("#result-sentence", timeout=60000)
     sentence = page.locator("#result-sentence").inner_text()
-    assert re.search(r"\d+ %", sentence) and "29" in sentence
+    # measured: "… faldt 21 % mere … (95 %-interval 13–29 %); … i 1 af 5 placebotildelinger."
+    # (one hotspot, four controls: 1 of 5 is the strongest answer placebo areas can give)
+    assert re.search(r"faldt \d+ %", sentence) and re.search(r"\b1 af 5\b", sentence)
     page.wait_for_function("document.body.dataset.chartsReady === 'true'")
     assert page.locator("#table-robustness tbody tr").count() >= 6
     check_axe(page)

@@ -249,6 +249,44 @@ def test_two_people_editing_one_action_plan(client, coordinator, objs, django_us
     assert plan.notes == "Anden udgave" and plan.version == 3
 
 
+def test_conflict_box_names_linked_objects_not_their_ids(client, coordinator, objs):
+    """What the other person saved is shown as people read it: area, focus area, initiative, owner and
+    status by name, never a database id or an internal code."""
+    from hotspot.programmes.models import FocusArea
+
+    plan, task, area = objs["plan"], objs["task"], objs["programme"].areas.get()
+    focus = FocusArea.objects.create(plan=plan, number=1, title="Tryghed i gaderne")
+    coordinator.first_name, coordinator.last_name = "Karen", "Koordinator"
+    coordinator.save()
+    client.force_login(coordinator)
+    plan_url = reverse("programmes:plan_edit", args=[plan.pk])
+    plan_data = {"title": plan.title, "start": "2010-07-01", "end": "2011-06-30", "version": "1"}
+    assert client.post(plan_url, {**plan_data, "area": area.pk}).status_code == 302
+    second = client.post(plan_url, {**plan_data, "notes": "Anden udgave"})
+    assert second.status_code == 409
+    box = second.content.decode().split('id="conflict"')[1].split("</dl>")[0]
+    assert f"<dd>{area}</dd>" in box
+    assert f"<dd>{area.pk}</dd>" not in box
+
+    task_url = reverse("programmes:task_edit", args=[task.pk])
+    task_data = {"title": task.title, "due": "2011-01-01", "version": "1"}
+    first = {
+        **task_data,
+        "focus_area": focus.pk,
+        "initiative": objs["initiative"].pk,
+        "owner": coordinator.pk,
+        "status": "in_progress",
+    }
+    assert client.post(task_url, first).status_code == 302
+    second = client.post(task_url, {**task_data, "status": "open"})
+    assert second.status_code == 409
+    box = second.content.decode().split('id="conflict"')[1].split("</dl>")[0]
+    for shown in ("Tryghed i gaderne", "SSP", "Karen Koordinator", "In progress"):
+        assert f"<dd>{shown}</dd>" in box, shown
+    for hidden in (focus.pk, objs["initiative"].pk, coordinator.pk, "in_progress"):
+        assert f"<dd>{hidden}</dd>" not in box, hidden
+
+
 def test_stale_task_status_is_refused_with_a_message(login, coordinator, objs):
     task = objs["task"]
     client = login(coordinator)
@@ -261,6 +299,30 @@ def test_stale_task_status_is_refused_with_a_message(login, coordinator, objs):
 
 
 # --- initiatives -------------------------------------------------------------------------------------
+
+
+def test_single_checkbox_is_drawn_and_saved(login, coordinator, objs):
+    """A lone checkbox ("new with the programme") gets the design system's class: without it the
+    native box has appearance none and no size, so nobody sees it."""
+    client = login(coordinator)
+    p = objs["programme"]
+    url = reverse("programmes:initiative_add", args=[p.pk])
+    page = client.get(url).content.decode()
+    assert 'class="form-checkbox" name="is_new" id="id_is_new">' in page
+    core = CoreArea.objects.get(code="2", municipality__isnull=True)
+    data = {
+        "name": "Ny indsats",
+        "owner": "Kommunen",
+        "core_areas": [core.pk],
+        "level": "family",
+        "evidence": "none",
+    }
+    assert client.post(url, {**data, "is_new": "on"}).status_code == 302
+    assert Initiative.objects.get(programme=p, name="Ny indsats").is_new
+    edit = client.get(
+        reverse("programmes:initiative_edit", args=[p.initiatives.get(name="Ny indsats").pk])
+    )
+    assert 'id="id_is_new" checked>' in edit.content.decode()
 
 
 def test_deleting_an_initiative_that_goals_depend_on_is_refused(login, coordinator, objs):
@@ -404,6 +466,8 @@ def test_board_member_sees_the_report_pdf_and_xlsx(login, member, objs):
     book = load_workbook(io.BytesIO(xlsx.content))
     assert len(book.sheetnames) == 6
     assert book.worksheets[0]["A2"].value == objs["goal"].title
+    fields = {row[1] for row in book["Initiatives"].iter_rows(min_row=2, values_only=True)}
+    assert fields == {"Family and individual", "Neighbourhood"}  # labels, not internal codes
     assert _audit(p).filter(action="export").count() == 2
     # Read-only: no edit links for the board.
     page = client.get(reverse("programmes:goals", args=[p.pk]))
