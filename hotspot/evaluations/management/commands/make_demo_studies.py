@@ -17,7 +17,7 @@ def demo_study_specs(truth: dict) -> list[dict]:
     controls = [f"KO-{code}" for code in truth["controls"]]
     return [
         {
-            "name": "Hotspots 2010: borgerrettede anmeldelser",
+            "name": "Hotspots 2010: borgervendte anmeldelser",
             "outcome": Outcome.REPORTS_CITIZEN,
             "treated": early,
             "controls": controls,
@@ -35,7 +35,7 @@ def demo_study_specs(truth: dict) -> list[dict]:
             "design": Design.POISSON_FE,
         },
         {
-            "name": "Alle tre hotspots (forskudt start): borgerrettede anmeldelser",
+            "name": "Alle tre hotspots (forskudt start): borgervendte anmeldelser",
             "outcome": Outcome.REPORTS_CITIZEN,
             "treated": early + late,
             "controls": controls,
