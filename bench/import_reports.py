@@ -216,6 +216,7 @@ def main() -> None:
         synthetic.write_csv(synthetic.generate_city(seed=1, scale=a.scale), directory)
         print(f"wrote the scale-{a.scale:g} city to {directory} in {time.perf_counter() - t:.1f} s")
     size = reports.stat().st_size / 1e6
+    print("load average (1, 5, 15 min) at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     duck = floor_duckdb(reports)
     raw = floor_sqlite(reports, directory)
     print(f"file: {reports} ({size:.0f} MB)")
@@ -235,6 +236,7 @@ def main() -> None:
             drop()
     else:
         print("PostgreSQL: not reachable, skipped")
+    print("load average (1, 5, 15 min) at end:   {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for db, r in results.items():
         floor = raw if db == "sqlite" else copy
         total = r["check"] + r["commit"]

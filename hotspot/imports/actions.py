@@ -156,6 +156,48 @@ def _progress(batch):
     return report
 
 
+class _OutsideProgress:
+    """Progress of a commit on PostgreSQL, written on a second connection so that the page sees it
+    while the import's transaction is still open (and the import's own connection is busy writing).
+
+    Best effort: a batch row locked by another transaction is skipped, never waited for.
+    """
+
+    def __init__(self, batch):
+        from django.db import connection
+
+        self.pk = batch.pk
+        self.last = -1
+        self.other = connection.copy()
+        self.table = connection.ops.quote_name(ImportBatch._meta.db_table)
+
+    def __call__(self, fraction):
+        percent = int(fraction * 100)
+        if percent == self.last:
+            return
+        self.last = percent
+        try:
+            with self.other.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {self.table} SET progress = %s WHERE id IN "
+                    f"(SELECT id FROM {self.table} WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED)",
+                    [percent, self.pk],
+                )
+        except Exception:  # noqa: BLE001 - progress must never break an import
+            pass
+
+    def close(self):
+        self.other.close()
+
+
+def _commit_progress(batch):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return _OutsideProgress(batch)
+    return _progress(batch)
+
+
 def validate(batch: ImportBatch) -> ImportBatch:
     """Check every row (no data are written) and store problems and preview."""
     ImportBatch.objects.filter(pk=batch.pk).update(status=Status.VALIDATING, progress=0)
@@ -191,9 +233,10 @@ def commit(batch: ImportBatch, user=None, request=None) -> ImportBatch:
         batch.refresh_from_db()
     if batch.status != Status.COMMITTING:
         raise ImportRefused(_("Only a checked batch without errors can be imported."))
+    progress = _commit_progress(batch)
     try:
         with transaction.atomic():
-            outcome = engine.run(batch, commit=True, progress=_progress(batch))
+            outcome = engine.run(batch, commit=True, progress=progress)
             if outcome.committed:
                 batch.created, batch.updated, batch.unchanged = (
                     outcome.created,
@@ -220,6 +263,9 @@ def commit(batch: ImportBatch, user=None, request=None) -> ImportBatch:
             message=_("The import failed because of an internal error; nothing was changed."),
         )
         raise
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()
     if not outcome.committed:
         # The file changed meaning since it was checked (e.g. areas were removed): nothing written.
         _save_outcome(batch, outcome)

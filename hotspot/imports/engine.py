@@ -445,6 +445,232 @@ def fast_insert(model, fields: list[str], rows: list[tuple]) -> None:
             cursor.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", rows)
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value) -> str:
+    """One value in PostgreSQL's COPY text format (None -> \\N, floats in round-trip form)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
+
+
+class PgStream:
+    """Writes the checked chunks of one import on PostgreSQL while the next chunk is being checked.
+
+    The rows of a chunk go in one ``COPY``: straight into the table while the municipality has none of
+    these rows yet, otherwise into a temporary staging table followed by one
+    ``INSERT … SELECT … ON CONFLICT (municipality, key) DO UPDATE … WHERE … IS DISTINCT FROM …`` that
+    keeps the previous values of the changed rows (``RowChange``, for roll-back) in the same statement
+    and counts new and changed rows; unchanged rows are not written at all. The statements run on the
+    import's own connection and transaction (all or nothing), from a second thread, so that the
+    database's work (indexes, foreign-key checks) overlaps the checking of the next chunk on the
+    other core. Foreign keys are checked per chunk (``SET CONSTRAINTS ALL IMMEDIATE``) rather than all
+    at the commit, so that this work overlaps too. Between the first ``put`` and ``close`` the main
+    thread must not use the database connection (psycopg does not lock it for a ``COPY``).
+    """
+
+    def __init__(self, model, *, municipality_id: int, batch_id: int, key: str, values, direct):
+        import queue
+        import threading
+
+        self.model = model
+        self.table = model._meta.db_table
+        self.municipality_id, self.batch_id = municipality_id, batch_id
+        self.key, self.values = key, list(values)
+        self.direct = direct  # no rows of this municipality yet: COPY straight into the table
+        self.created = self.updated = self.unchanged = 0
+        self.error: BaseException | None = None
+        connection.ensure_connection()
+        self.raw = connection.connection
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._work, name="import-writer", daemon=True)
+        self.staged = False
+        self._prepare()
+        with self.raw.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            self.set_based = self._may_skip_row_checks(cur)
+            if self.set_based:
+                # Instead of four foreign-key checks per row: lock every row the new rows may refer
+                # to (as those checks would), write without them, check the batch's rows at the end.
+                for sql in self.lock_referenced:
+                    cur.execute(sql, self.params)
+                cur.execute("SET LOCAL session_replication_role = replica")
+        self.thread.start()
+
+    @staticmethod
+    def _may_skip_row_checks(cur) -> bool:
+        """True when this role may set session_replication_role (a superuser, or on PostgreSQL 15+
+        ``GRANT SET ON PARAMETER session_replication_role TO <role>``) and the setting allows it."""
+        if not getattr(settings, "IMPORT_SET_BASED_FK_CHECKS", True):
+            return False
+        if cur.connection.info.server_version >= 150000:
+            cur.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+        else:
+            cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        row = cur.fetchone()
+        return bool(row and row[0])
+
+    # -- main thread ---------------------------------------------------------------------------------
+    def put(self, rows: list[str], count: int) -> None:
+        """Queue one chunk: ``rows`` are lines in COPY text format (key, values...), ``count`` rows."""
+        if self.error is None and rows:
+            if self.direct:
+                head, tail = f"{self.municipality_id}\t", f"\t{self.batch_id}\n"
+                data = head + (tail + head).join(rows) + tail
+            else:
+                data = "\n".join(rows) + "\n"
+            self.queue.put((data, count))
+        self._raise()
+
+    def close(self) -> tuple[int, int, int]:
+        """Wait for the writes; -> (created, updated, unchanged). Raises what the writer raised."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        self._raise()
+        with self.raw.cursor() as cur:
+            if self.set_based:
+                cur.execute("SET LOCAL session_replication_role = origin")
+                cur.execute(self.verify, self.params)
+                broken = cur.fetchone()[0]
+                if broken:
+                    from django.db import IntegrityError
+
+                    raise IntegrityError(
+                        f"{broken} rows of batch {self.batch_id} refer to rows that do not exist"
+                    )
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        return self.created, self.updated, self.unchanged
+
+    def abort(self) -> None:
+        """Stop the writer without raising (the transaction is being rolled back anyway)."""
+        if self.thread.is_alive():
+            self.error = self.error or _Abort()
+            self.queue.put(None)
+            self.thread.join()
+
+    def _raise(self):
+        if self.error is not None and not isinstance(self.error, _Abort):
+            raise self.error
+
+    # -- writer thread -------------------------------------------------------------------------------
+    def _work(self):
+        while (item := self.queue.get()) is not None:
+            if self.error is not None:
+                continue
+            try:
+                self._write(*item)
+            except BaseException as exc:  # handed to the main thread by put/close
+                self.error = exc
+
+    def _write(self, data: str, count: int) -> None:
+        with self.raw.cursor() as cur:
+            if self.direct:
+                with cur.copy(self.copy_direct) as copy:
+                    copy.write(data)
+                self.created += count
+                return
+            if not self.staged:
+                cur.execute(self.create_stage)
+                self.staged = True
+            cur.execute(self.truncate_stage)
+            with cur.copy(self.copy_stage) as copy:
+                copy.write(data)
+            cur.execute(self.upsert, self.params)
+            created, updated = cur.fetchone()
+        self.created += created
+        self.updated += updated
+        self.unchanged += count - created - updated
+
+    def _prepare(self) -> None:
+        """The statements, built on the main thread (Django's connection object is per thread)."""
+        qn = connection.ops.quote_name
+        fields = [model_field(self.model, f) for f in (self.key, *self.values)]
+        cols = [f.column for f in fields]
+        table, stage = qn(self.table), qn(f"import_stage_{self.table}")
+        self.copy_direct = (
+            f"COPY {table} ({', '.join(qn(c) for c in ('municipality_id', *cols, 'batch_id'))}) "
+            "FROM STDIN"
+        )
+        types = ", ".join(f"{qn(c)} {f.db_type(connection)}" for c, f in zip(cols, fields))
+        self.create_stage = f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({types}) ON COMMIT DROP"
+        self.truncate_stage = f"TRUNCATE {stage}"
+        self.copy_stage = f"COPY {stage} ({', '.join(qn(c) for c in cols)}) FROM STDIN"
+        self.upsert = self._upsert_sql(cols)
+        # The foreign keys of the written columns and their checks as set-based statements.
+        foreign = [
+            f
+            for f in (
+                *fields,
+                model_field(self.model, "municipality_id"),
+                model_field(self.model, "batch_id"),
+            )
+            if f.is_relation and f.db_constraint
+        ]
+        self.lock_referenced = []
+        missing = []
+        for f in foreign:
+            target = f.target_field
+            ref = qn(target.model._meta.db_table)
+            where = ""
+            if f.column == "batch_id":
+                where = f" WHERE {qn(target.column)} = %(b)s"
+            elif f.column == "municipality_id":
+                where = f" WHERE {qn(target.column)} = %(m)s"
+            elif any(x.name == "municipality" for x in target.model._meta.fields):
+                where = " WHERE municipality_id = %(m)s"
+            self.lock_referenced.append(f"SELECT 1 FROM {ref}{where} FOR KEY SHARE")
+            missing.append(  # NOT IN a small table: one hashed look-up per row
+                f"(r.{qn(f.column)} IS NOT NULL AND r.{qn(f.column)} NOT IN "
+                f"(SELECT x.{qn(target.column)} FROM {ref} x))"
+            )
+        self.verify = (
+            f"SELECT count(*) FROM {table} r WHERE r.batch_id = %(b)s AND ("
+            + " OR ".join(missing or ["false"])
+            + ")"
+        )
+        self.params = {
+            "m": self.municipality_id,
+            "b": self.batch_id,
+            "label": self.model._meta.label_lower,
+        }
+
+    def _upsert_sql(self, cols) -> str:
+        from hotspot.imports.models import RowChange
+
+        qn = connection.ops.quote_name
+        table, stage = qn(self.table), qn(f"import_stage_{self.table}")
+        key, values = qn(cols[0]), [qn(c) for c in cols[1:]]
+
+        def row(alias):
+            return "(" + ", ".join(f"{alias}.{v}" for v in values) + ")"
+
+        previous = ", ".join(
+            f"'{name}', r.{v}" for name, v in zip([*self.values, "batch_id"], [*values, "batch_id"])
+        )
+        return f"""
+            WITH old AS (
+                SELECT r.id, {", ".join(f"r.{v}" for v in values)}, r.batch_id
+                FROM {table} r JOIN {stage} s ON r.municipality_id = %(m)s AND r.{key} = s.{key}
+                WHERE {row("r")} IS DISTINCT FROM {row("s")}
+            ), saved AS (  -- (no FOR UPDATE in "old": it would skip the rows "up" changes)
+                INSERT INTO {qn(RowChange._meta.db_table)} (batch_id, model, object_id, previous)
+                SELECT %(b)s, %(label)s, r.id, jsonb_build_object({previous}) FROM old r
+            ), up AS (
+                INSERT INTO {table} AS r (municipality_id, {key}, {", ".join(values)}, batch_id)
+                SELECT %(m)s, s.{key}, {", ".join(f"s.{v}" for v in values)}, %(b)s FROM {stage} s
+                ON CONFLICT (municipality_id, {key}) DO UPDATE
+                SET {", ".join(f"{v} = EXCLUDED.{v}" for v in values)}, batch_id = EXCLUDED.batch_id
+                WHERE {row("r")} IS DISTINCT FROM {row("EXCLUDED")}
+                RETURNING (r.xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
+        """
+
+
 def db_datetime_strings(utc_naive_seconds) -> list:
     """numpy datetime64[s] in UTC -> the values the database column takes from a raw insert."""
     import numpy as np
@@ -495,7 +721,10 @@ def run(batch, *, commit: bool, progress=None) -> Outcome:
         outcome.preview = {"header": table.header, "rows": [], "format": table.note}
         if commit:
             with transaction.atomic():
-                _loop(adapter, table, outcome, progress, write=True)
+                try:
+                    _loop(adapter, table, outcome, progress, write=True)
+                finally:
+                    adapter.stop()  # a writer still running stops before the roll-back
                 if problems.errors:
                     raise _Abort
                 outcome.committed = True

@@ -15,13 +15,15 @@ import numpy as np
 import pyproj
 import shapely
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotspot.areas.models import AGE_BANDS, STORAGE_SRID, TILING_KINDS, Area, AreaKind, Population
 from hotspot.imports.engine import (
+    PgStream,
     Refused,
+    copy_text,
     db_datetime_strings,
     fast_insert,
     model_field,
@@ -144,10 +146,13 @@ class Adapter:
                 r = (list(r) + [""] * self.width)[: self.width]
             fixed.append(r)
         cols = list(zip(*fixed)) if fixed else [()] * self.width
-        return {
-            h: [c.strip() if isinstance(c, str) else c for c in cols[i]]
-            for h, i in self.col.items()
-        }, ok
+        out = {}
+        for h, i in self.col.items():
+            try:
+                out[h] = list(map(str.strip, cols[i]))
+            except TypeError:  # not only text (a GeoJSON geometry)
+                out[h] = [c.strip() if isinstance(c, str) else c for c in cols[i]]
+        return out, ok
 
     def key_check(self, first_row, keys, ok, problems, column):
         """Refuse empty keys and keys that appear twice in the file (naming the earlier row)."""
@@ -296,6 +301,9 @@ class Adapter:
 
     def write_final(self):
         return 0, 0, 0
+
+    def stop(self):
+        """Called once the commit's rows are written or the commit failed (see PgStream)."""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -535,19 +543,28 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
         self.setup_offences()
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.any_existing = CrimeReport.objects.filter(municipality=self.municipality).exists()
+        self.stream: PgStream | None = None
+        self.written = (0, 0, 0)  # what the stream wrote: (created, updated, unchanged)
+
+    def _offset(self, hour) -> int:
+        return int(hour.astype(dt.datetime).replace(tzinfo=self.tz).utcoffset().total_seconds())
 
     def _utc(self, local: np.ndarray) -> np.ndarray:
-        """Local wall-clock times (datetime64[s]) -> UTC, one zoneinfo look-up per distinct hour."""
+        """Local wall-clock times (datetime64[s]) -> UTC, as zoneinfo gives it for the start of each
+        hour: one look-up per distinct day, and per distinct hour only on the days the offset changes.
+        """
         hours = local.astype("datetime64[h]")
-        uniq, inverse = np.unique(hours, return_inverse=True)
-        offsets = np.array(
-            [
-                int(h.astype(dt.datetime).replace(tzinfo=self.tz).utcoffset().total_seconds())
-                for h in uniq
-            ],
-            dtype="timedelta64[s]",
-        )
-        return local - offsets[inverse]
+        days, day_of = np.unique(hours.astype("datetime64[D]"), return_inverse=True)
+        starts = days.astype("datetime64[h]")
+        first = np.array([self._offset(h) for h in starts], dtype=np.int64)
+        last = np.array([self._offset(h) for h in starts + np.timedelta64(23, "h")], dtype=np.int64)
+        offsets = first[day_of]
+        shifting = np.flatnonzero(first != last)
+        if len(shifting):
+            idx = np.flatnonzero(np.isin(day_of, shifting))
+            uniq, inverse = np.unique(hours[idx], return_inverse=True)
+            offsets[idx] = np.array([self._offset(h) for h in uniq], dtype=np.int64)[inverse]
+        return local - offsets.astype("timedelta64[s]")
 
     def check(self, first_row, rows, problems):
         cols, ok = self.columns(first_row, rows, problems)
@@ -609,12 +626,48 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
             ids[k]: (
                 t,
                 offence_ids[k],
-                None if np.isnan(xv) else float(xv),
-                None if np.isnan(yv) else float(yv),
+                None if xv != xv else xv,  # NaN: no coordinates
+                None if yv != yv else yv,
                 area_ids[k],
             )
             for k, t, xv, yv in zip(keep.tolist(), times, xr.tolist(), yr.tolist())
         }
+
+    def write(self, records):
+        if connection.vendor != "postgresql":
+            return super().write(records)
+        # PostgreSQL: COPY (and upsert) in a writer thread while the next chunk is checked.
+        if not records:
+            return 0, 0, 0
+        if self.stream is None:
+            self.stream = PgStream(
+                CrimeReport,
+                municipality_id=self.municipality.pk,
+                batch_id=self.batch.pk,
+                key=self.key_fields[0],
+                values=self.value_fields,
+                direct=not self.any_existing,
+            )
+        ids = list(records)
+        joined = "".join(ids)
+        if any(c in joined for c in "\\\t\n\r"):
+            ids = [copy_text(k) for k in ids]
+        n = "\\N"
+        lines = [
+            f"{k}\t{t}\t{o}\t{n if x is None else x}\t{n if y is None else y}\t{n if a is None else a}"
+            for k, (t, o, x, y, a) in zip(ids, records.values())
+        ]
+        self.stream.put(lines, len(lines))
+        return 0, 0, 0
+
+    def write_final(self):
+        counts, self.written = self.written, (0, 0, 0)
+        return counts
+
+    def stop(self):
+        if self.stream is not None:
+            self.stream.abort()
+            self.stream = None
 
     def existing(self, keys):
         if not self.any_existing:
@@ -637,6 +690,9 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
         fast_insert(self.model, fields, [(self.municipality.pk, *r, self.batch.pk) for r in rows])
 
     def finish(self, problems):
+        if self.stream is not None:  # the writer owns the connection until it is done
+            self.written = self.stream.close()
+            self.stream = None
         self.finish_points(problems)
         self.finish_offences(problems)
 
