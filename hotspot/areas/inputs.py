@@ -2,10 +2,14 @@
 
 from collections import defaultdict
 
-from django.db.models import Max, Sum
+import numpy as np
+from django.db.models import Case, Count, F, IntegerField, Max, Sum, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
-from hotspot.areas.models import AGE_BANDS, Area, AreaKind, Population
+from hotspot.areas.models import AGE_BANDS, Area, AreaKind, Population, tiling_map
 from hotspot.incidents.models import OffenceGroup, ReportCount
+from safetystats.rates import rate
 
 
 def population_by_year(area_ids) -> dict[int, dict[str, int]]:
@@ -43,11 +47,15 @@ def reports_by_year(area_ids) -> dict[int, dict[str, int]]:
     return dict(sorted(result.items()))
 
 
+def rates_per_1000(counts, residents) -> list[float | None]:
+    """METHODS.md §1 via :func:`safetystats.rates.rate`; None (shown as "–", never 0) without residents."""
+    result = rate(counts, residents).rate
+    return [None if np.isnan(v) else float(v) for v in result]
+
+
 def rate_per_1000(count: int | None, residents: int | None) -> float | None:
-    """METHODS.md §1: 1000 * count / residents; None (not 0) when there are no residents."""
-    if count is None or not residents:
-        return None
-    return 1000.0 * count / residents
+    """One rate: :func:`rates_per_1000` of a single count (None when the count is missing)."""
+    return None if count is None else rates_per_1000([count], [residents or 0])[0]
 
 
 def latest_year(municipality) -> int | None:
@@ -61,6 +69,8 @@ def area_table(municipality, year: int | None = None) -> list[dict]:
     """
     year = year or latest_year(municipality)
     areas = list(Area.objects.filter(municipality=municipality).select_related("parent"))
+    if not areas:
+        return []
     residents = dict(
         Population.objects.filter(area__municipality=municipality, year=year)
         .values("area_id")
@@ -73,54 +83,39 @@ def area_table(municipality, year: int | None = None) -> list[dict]:
         .values("area_id")
         .annotate(n=Sum("reports"), cd=Sum("citizen_directed"), s=Sum("serious"))
     }
-    children: dict[int | None, list[Area]] = defaultdict(list)
-    for a in areas:
-        children[a.parent_id].append(a)
-    memo: dict[int, tuple[int, int, int, int]] = {}
-
-    def totals(area: Area) -> tuple[int, int, int, int]:
-        if area.pk in memo:
-            return memo[area.pk]
-        if area.kind in (AreaKind.RODE, AreaKind.HOUSING):
-            c = counts.get(area.pk, {})
-            t = (residents.get(area.pk, 0), c.get("n", 0), c.get("cd", 0), c.get("s", 0))
-        elif area.kind in (AreaKind.HOTSPOT, AreaKind.CONTROL) and area.parent_id:
-            t = totals(area.parent)
-        else:
-            parts = [
-                totals(ch)
-                for ch in children[area.pk]
-                if ch.kind not in (AreaKind.HOTSPOT, AreaKind.CONTROL)
-            ]
-            t = tuple(sum(p[i] for p in parts) for i in range(4)) if parts else (0, 0, 0, 0)
-        memo[area.pk] = t
-        return t
-
-    rows = []
-    for a in areas:
-        pop, reports, cd, serious = totals(a)
-        rows.append(
-            {
-                "area": a,
-                "year": year,
-                "residents": pop,
-                "reports": reports,
-                "citizen_directed": cd,
-                "serious": serious,
-                "rate": rate_per_1000(reports, pop),
-                "citizen_directed_rate": rate_per_1000(cd, pop),
-            }
-        )
-    return rows
+    members = tiling_map((a.pk, a.parent_id, a.kind) for a in areas)
+    cols = ("n", "cd", "s")
+    sums = np.array(
+        [
+            [sum(residents.get(m, 0) for m in members[a.pk])]
+            + [sum(counts.get(m, {}).get(c, 0) for m in members[a.pk]) for c in cols]
+            for a in areas
+        ],
+        dtype=np.int64,
+    ).reshape(len(areas), 4)
+    rates = rates_per_1000(sums[:, 1], sums[:, 0])
+    cd_rates = rates_per_1000(sums[:, 2], sums[:, 0])
+    return [
+        {
+            "area": a,
+            "year": year,
+            "residents": int(pop),
+            "reports": int(reports),
+            "citizen_directed": int(cd),
+            "serious": int(serious),
+            "rate": rates[k],
+            "citizen_directed_rate": cd_rates[k],
+        }
+        for k, (a, (pop, reports, cd, serious)) in enumerate(zip(areas, sums))
+    ]
 
 
 def municipality_overview(municipality) -> dict:
     if municipality is None:
         return {}
-    top = Area.objects.filter(municipality=municipality, kind=AreaKind.MUNICIPALITY).first()
     year = latest_year(municipality)
     table = area_table(municipality, year) if year else []
-    whole = next((r for r in table if top and r["area"].pk == top.pk), None)
+    whole = next((r for r in table if r["area"].kind == AreaKind.MUNICIPALITY), None)
     worst = sorted(
         (
             r
@@ -134,43 +129,50 @@ def municipality_overview(municipality) -> dict:
         "whole": whole,
         "worst": worst,
         "area_count": len(table),
-        "top_area": top,
     }
 
 
 def survey_unsafe_by_year(area_ids, *, min_n: int = 20) -> list[dict]:
     """Weighted share answering 5-7 ("unsafe") on the 7-point safety item per survey year, with the
     Wilson interval on the effective n (METHODS.md §3); years with fewer than ``min_n`` answers are
-    suppressed, never shown as 0."""
-    from hotspot.surveys.models import SurveyResponse
-    from safetystats.survey import grouped_shares
+    suppressed, never shown as 0.
 
-    rows = list(
+    The database adds up n, Σw, Σw² and Σw·1[unsafe] per year (a district or the whole municipality is
+    tens of thousands of answers: summing them in Python took ~0.8 s a page); the share, the Kish
+    effective n = (Σw)²/Σw² and the interval then come from :mod:`safetystats.survey`. A test checks the
+    result against ``weighted_share`` on the raw answers.
+    """
+    from hotspot.surveys.models import SurveyResponse
+    from safetystats.survey import SAFETY_CODING, wilson_interval
+
+    unsafe = list(SAFETY_CODING["unsafe"])
+    coded = [c for codes in SAFETY_CODING.values() for c in codes]
+    rows = (
         SurveyResponse.objects.filter(area_id__in=area_ids)
-        .values_list("wave__year", "weight", "answers__safety")
-        .order_by()
-    )
-    rows = [r for r in rows if r[2] is not None]
-    if not rows:
-        return []
-    years, weights, answers = (list(col) for col in zip(*rows))
-    result = grouped_shares(
-        [int(a) for a in answers],
-        [float(w) for w in weights],
-        by=[int(y) for y in years],
-        min_n=min_n,
+        .annotate(safety=Cast(KeyTextTransform("safety", "answers"), IntegerField()))
+        .filter(safety__in=coded)
+        .values("wave__year")
+        .annotate(
+            n=Count("id"),
+            sw=Sum("weight"),
+            sw2=Sum(F("weight") * F("weight")),
+            su=Sum(Case(When(safety__in=unsafe, then="weight"), default=Value(0.0))),
+        )
+        .order_by("wave__year")
     )
     out = []
-    for k, year in enumerate(result.keys[0].tolist()):
-        suppressed = bool(result.suppressed[k])
+    for r in rows:
+        suppressed = r["n"] < min_n
+        share = r["su"] / r["sw"]
+        low, high = wilson_interval(share, r["sw"] ** 2 / r["sw2"])
         out.append(
             {
-                "year": int(year),
-                "n": int(result.n[k]),
+                "year": int(r["wave__year"]),
+                "n": int(r["n"]),
                 "suppressed": suppressed,
-                "share": None if suppressed else 100 * float(result.share[k]),
-                "low": None if suppressed else 100 * float(result.low[k]),
-                "high": None if suppressed else 100 * float(result.high[k]),
+                "share": None if suppressed else 100 * float(share),
+                "low": None if suppressed else 100 * float(low),
+                "high": None if suppressed else 100 * float(high),
             }
         )
     return out

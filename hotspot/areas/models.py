@@ -92,21 +92,48 @@ class Area(TenantModel):
         """Ids of the tiling areas (rode/housing) whose data make up this area's figures."""
         if self.kind in TILING_KINDS:
             return [self.pk]
-        if self.kind in (AreaKind.HOTSPOT, AreaKind.CONTROL) and self.parent_id:
-            return self.parent.tiling_descendant_ids()
-        by_parent: dict[int | None, list[tuple[int, str]]] = {}
-        for pk, parent_id, kind in Area.objects.filter(
-            municipality_id=self.municipality_id
-        ).values_list("pk", "parent_id", "kind"):
-            by_parent.setdefault(parent_id, []).append((pk, kind))
-        result, stack = [], [self.pk]
-        while stack:
-            for pk, kind in by_parent.get(stack.pop(), []):
-                if kind in TILING_KINDS:
-                    result.append(pk)
-                elif kind not in (AreaKind.HOTSPOT, AreaKind.CONTROL):
-                    stack.append(pk)
-        return result
+        return tiling_map_for(self.municipality_id)[self.pk]
+
+
+def tiling_map(rows) -> dict[int, list[int]]:
+    """{area id: ids of the tiling areas whose data make up its figures} from (pk, parent_id, kind) rows.
+
+    A tiling area (rode, housing) is itself; a hotspot or control area is the area it covers (its
+    parent); any other area (district, municipality) is the tiling areas below it. This one function is
+    the rule every page and analysis uses to add areas up.
+    """
+    kind_of, parent_of = {}, {}
+    children: dict[int, list[int]] = {}
+    for pk, parent_id, kind in rows:
+        kind_of[pk], parent_of[pk] = kind, parent_id
+        children.setdefault(parent_id, []).append(pk)
+    overlays = (AreaKind.HOTSPOT, AreaKind.CONTROL)
+    memo: dict[int, list[int]] = {}
+
+    def members(pk: int) -> list[int]:
+        if pk not in memo:
+            kind = kind_of[pk]
+            if kind in TILING_KINDS:
+                memo[pk] = [pk]
+            elif kind in overlays:
+                memo[pk] = members(parent_of[pk]) if parent_of[pk] in kind_of else []
+            else:
+                memo[pk] = [
+                    m
+                    for ch in children.get(pk, [])
+                    if kind_of[ch] not in overlays
+                    for m in members(ch)
+                ]
+        return memo[pk]
+
+    return {pk: members(pk) for pk in kind_of}
+
+
+def tiling_map_for(municipality_id: int) -> dict[int, list[int]]:
+    """:func:`tiling_map` of one municipality's areas, in one query."""
+    return tiling_map(
+        Area.objects.filter(municipality_id=municipality_id).values_list("pk", "parent_id", "kind")
+    )
 
 
 class Population(TenantModel):

@@ -11,7 +11,7 @@ from hotspot.areas.inputs import (
     area_table,
     latest_year,
     population_by_year,
-    rate_per_1000,
+    rates_per_1000,
     reports_by_year,
     survey_unsafe_by_year,
 )
@@ -79,20 +79,23 @@ def area_detail(request, pk):
     reports = reports_by_year(ids)
     groups = OffenceGroup.choices
     years = sorted(set(population) | set(reports))
-    trend = []
-    for year in years:
-        residents = sum(population.get(year, {}).values()) or None
-        r = reports.get(year, {})
-        trend.append(
-            {
-                "year": year,
-                "residents": residents,
-                "total": r.get("total", 0),
-                "rate": rate_per_1000(r.get("total"), residents),
-                "citizen_directed_rate": rate_per_1000(r.get("citizen_directed"), residents),
-                "groups": [r.get(g, 0) for g, _label in groups],
-            }
-        )
+    residents = [sum(population.get(y, {}).values()) for y in years]
+    totals = [reports.get(y, {}).get("total", 0) for y in years]
+    rates = rates_per_1000(totals, residents)
+    cd_rates = rates_per_1000(
+        [reports.get(y, {}).get("citizen_directed", 0) for y in years], residents
+    )
+    trend = [
+        {
+            "year": year,
+            "residents": residents[k] or None,
+            "total": totals[k],
+            "rate": rates[k],
+            "citizen_directed_rate": cd_rates[k],
+            "groups": [reports.get(year, {}).get(g, 0) for g, _label in groups],
+        }
+        for k, year in enumerate(years)
+    ]
     chart = {
         "years": years,
         "population": {

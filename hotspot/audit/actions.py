@@ -2,6 +2,8 @@
 
 import re
 
+from django.conf import settings
+
 from hotspot.audit.models import Action, AuditEvent, Purpose
 
 # Object ids are database keys or codes; anything that could be a CPR number (ddmmyy-xxxx) or free text is
@@ -24,8 +26,17 @@ def _check(object_type: str, object_id: str, fields) -> None:
 
 
 def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind a trusted reverse proxy (BEHIND_PROXY) the last
+    address in X-Forwarded-For, the one the proxy itself appended (earlier entries are client-supplied).
+    django-axes uses this too (AXES_CLIENT_IP_CALLABLE), so lock-outs and the audit log agree."""
     if request is None:
         return None
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = [
+            a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+        ]
+        if forwarded:
+            return forwarded[-1]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -34,7 +34,7 @@ OUTSIDER = "outsider"
 
 @dataclasses.dataclass
 class BuildReport:
-    municipality: str
+    municipality: Municipality
     built: bool
     seconds: float
     sizes: dict
@@ -113,7 +113,7 @@ def build_city(
     if existing is not None:
         demo = DemoCity.objects.filter(municipality=existing).first()
         if demo and demo.seed == seed and demo.scale == scale and not rebuild:
-            return BuildReport(existing.name, False, 0.0, demo.sizes)
+            return BuildReport(existing, False, 0.0, demo.sizes)
         log(f"Removing the previous {existing.name} …")
         existing.delete()
 
@@ -289,7 +289,7 @@ def build_city(
         purpose=Purpose.DEMO,
         count=n_reports,
     )
-    return BuildReport(municipality.name, True, seconds, sizes)
+    return BuildReport(municipality, True, seconds, sizes)
 
 
 def ensure_demo_users(

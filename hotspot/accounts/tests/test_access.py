@@ -119,3 +119,14 @@ def test_switching_to_a_foreign_municipality_is_refused(client, coordinator, oth
     page = client.get(reverse("areas:list")).content.decode()
     foreign = Area.objects.filter(municipality=other_municipality, kind=AreaKind.DISTRICT).first()
     assert foreign.name not in page
+
+
+@pytest.mark.parametrize("value", ["abc", "", "99999999999999999999", "1; DROP TABLE"])
+def test_switching_with_a_malformed_municipality_is_refused(client, coordinator, value):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("switch_municipality"), {"municipality": value, "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"  # never an open redirect
+    assert client.session.get("municipality_id") is None

@@ -85,8 +85,11 @@ def test_area_page_shows_charts_with_tables(client, partner, demo_municipality):
     assert area.name in html
     assert 'id="chart-reports"' in html and 'id="table-reports"' in html
     assert 'id="chart-population"' in html and 'id="table-population"' in html
-    chart = json.loads(response.context["chart"] and json.dumps(response.context["chart"]))
+    chart = json.loads(
+        html.split('id="chart-data" type="application/json">')[1].split("</script>")[0]
+    )
     assert chart["years"][0] == 2008 and chart["years"][-1] == 2025
+    assert len(chart["reports"]["series"][0]) == len(chart["years"])
     # The partner sees aggregates, and no link to the raw export.
     assert reverse("areas:reports_csv", args=[area.pk]) not in html
 
@@ -129,3 +132,44 @@ def test_area_page_survey_shares_match_the_library(client, partner, demo_municip
         assert s["suppressed"] == (s["n"] < 20)
         if s["suppressed"]:
             assert s["share"] is None
+
+
+def test_tiling_map_agrees_with_the_geometry(demo_municipality):
+    """Which tiling areas make up an area, by the hierarchy, equals which lie inside it, by geometry."""
+    from hotspot.areas.models import tiling_map_for
+
+    members = tiling_map_for(demo_municipality.pk)
+    areas = {a.pk: a for a in Area.objects.filter(municipality=demo_municipality)}
+    tiles = [a for a in areas.values() if a.kind in TILING_KINDS]
+    for area in areas.values():
+        inside = {t.pk for t in tiles if area.polygon.contains(t.polygon.representative_point())}
+        assert set(members[area.pk]) == inside, area.code
+    assert members[next(a.pk for a in areas.values() if a.kind == AreaKind.MUNICIPALITY)]
+
+
+@pytest.mark.parametrize("name", ["areas:list", "areas:map", "areas:geojson"])
+def test_pages_do_a_fixed_number_of_queries(client, partner, name, django_assert_max_num_queries):
+    """No query per area: the whole municipality in a handful of queries (N+1 guard)."""
+    client.force_login(partner)
+    client.get(reverse(name))  # warm the session
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse(name)).status_code == 200
+
+
+def test_area_page_does_a_fixed_number_of_queries(
+    client, partner, demo_municipality, django_assert_max_num_queries
+):
+    district = Area.objects.filter(municipality=demo_municipality, kind=AreaKind.DISTRICT).first()
+    client.force_login(partner)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("areas:detail", args=[district.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["?year=abc", "?year=1900", "?kind=bogus", "?kind=district&year=-1"]
+)
+def test_geojson_bad_parameters_are_not_errors(client, partner, query):
+    client.force_login(partner)
+    response = client.get(reverse("areas:geojson") + query)
+    assert response.status_code == 200
+    assert response.json()["type"] == "FeatureCollection"

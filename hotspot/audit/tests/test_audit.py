@@ -153,3 +153,40 @@ def test_raw_data_export_is_audited_with_row_count(client, analyst, demo_municip
     event = _events(action=Action.EXPORT, actor=analyst, object_type="areas.area").first()
     assert event.object_id == str(area.pk)
     assert event.count == expected
+
+
+def test_behind_a_proxy_the_forwarded_address_is_audited_and_locked_out(client, settings, analyst):
+    """One client-address rule for the audit log and for lock-outs (django-axes uses client_ip)."""
+    settings.BEHIND_PROXY = True
+    settings.AXES_FAILURE_LIMIT = 2
+    # The proxy appends the address it saw; anything before it was sent by the client and is not trusted.
+    spoofed = {"HTTP_X_FORWARDED_FOR": "10.9.9.9, 203.0.113.7", "REMOTE_ADDR": "127.0.0.1"}
+    other = {"HTTP_X_FORWARDED_FOR": "10.9.9.9, 198.51.100.2", "REMOTE_ADDR": "127.0.0.1"}
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "analyst", "password": "wrong"}, **spoofed)
+    failed = _events(action=Action.LOGIN_FAILED, actor=analyst).first()
+    assert failed.ip == "203.0.113.7"
+    assert _events(action=Action.LOCKED_OUT, actor=analyst, ip="203.0.113.7").exists()
+    analyst.set_password("right-password-123")
+    analyst.save()
+    locked = client.post(
+        reverse("login"), {"username": "analyst", "password": "right-password-123"}, **spoofed
+    )
+    assert locked.status_code == 429
+    # The same user from another address is not locked out (lock-out is per user name and address).
+    ok = client.post(
+        reverse("login"), {"username": "analyst", "password": "right-password-123"}, **other
+    )
+    assert ok.status_code == 302
+    assert _events(action=Action.LOGIN, actor=analyst, ip="198.51.100.2").exists()
+
+
+def test_without_a_proxy_forwarded_headers_are_ignored(client, settings, coordinator):
+    settings.BEHIND_PROXY = False
+    client.post(
+        reverse("login"),
+        {"username": "coordinator", "password": "wrong"},
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+        REMOTE_ADDR="192.0.2.5",
+    )
+    assert _events(action=Action.LOGIN_FAILED, actor=coordinator).first().ip == "192.0.2.5"

@@ -1,7 +1,6 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from hotspot.accounts.models import Municipality
 from hotspot.demo.actions import build_city, ensure_demo_users
 
 
@@ -33,8 +32,11 @@ class Command(BaseCommand):
             if not quiet:
                 self.stdout.write(message)
 
+        built = {}
         for variant in ("demo", "small"):
-            result = build_city(seed=seed, scale=scale, variant=variant, rebuild=rebuild, log=log)
+            built[variant] = result = build_city(
+                seed=seed, scale=scale, variant=variant, rebuild=rebuild, log=log
+            )
             if result.built:
                 sizes = ", ".join(f"{k} {v:,}" for k, v in result.sizes.items())
                 log(
@@ -48,15 +50,7 @@ class Command(BaseCommand):
                 )
         if no_users:
             return
-        from safetystats.synthetic import generate_city
-
-        codes = [
-            generate_city(seed=seed, scale=scale, variant=v).municipality_code
-            for v in ("demo", "small")
-        ]
-        demo = Municipality.objects.get(code=codes[0])
-        small = Municipality.objects.filter(code=codes[1]).first()
-        rows = ensure_demo_users(demo, small)
+        rows = ensure_demo_users(built["demo"].municipality, built["small"].municipality)
         # Demo content of the later apps: the two 2010 programmes (and more as apps arrive).
         call_command("make_demo_programmes", verbosity=options["verbosity"])
         from hotspot.evaluations.management.commands.make_demo_studies import make_demo_studies
