@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
-from hotspot.evaluations.inputs import StudyInputError, first_treated_year, tiling_ids
+from hotspot.evaluations.inputs import StudyInputError, first_treated_year, tilings
 from hotspot.evaluations.models import (
     SCORE_OUTCOMES,
     Design,
@@ -28,9 +28,12 @@ def validate_areas(treated, controls) -> None:
             _("The study has no control areas: add comparable areas without a hotspot.")
         )
     treated_ids = {a.pk for a, _start in treated}
-    treated_tiles = set().union(*(set(tiling_ids(a)) for a, _start in treated))
+    tiles_of = tilings([*(a for a, _start in treated), *controls])
+    treated_tiles = set().union(*(tiles_of[a.pk] for a, _start in treated))
     clash = sorted(
-        a.code for a in controls if a.pk in treated_ids or treated_tiles.intersection(tiling_ids(a))
+        a.code
+        for a in controls
+        if a.pk in treated_ids or treated_tiles.intersection(tiles_of[a.pk])
     )
     if clash:
         raise StudyInputError(

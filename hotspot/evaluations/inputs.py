@@ -17,7 +17,14 @@ from django.db.models import Q, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from hotspot.areas.models import YOUTH_BANDS, Area, AreaKind, Population
+from hotspot.areas.models import (
+    TILING_KINDS,
+    YOUTH_BANDS,
+    Area,
+    AreaKind,
+    Population,
+    tiling_map_for,
+)
 from hotspot.evaluations.models import COUNT_OUTCOMES, SCORE_OUTCOMES, Outcome
 from hotspot.incidents.models import Charge, CrimeReport, ReportCount
 
@@ -119,26 +126,39 @@ class Panel:
 # Which areas
 
 
-def tiling_ids(area: Area) -> tuple[int, ...]:
-    return tuple(sorted(area.tiling_descendant_ids()))
+def tilings(areas) -> dict[int, tuple[int, ...]]:
+    """``{area id: sorted ids of the tiling areas it covers}`` (``Area.tiling_descendant_ids``) with
+    one query per municipality, not one per overlay area."""
+    maps: dict[int, dict] = {}
+    out = {}
+    for a in areas:
+        if a.kind in TILING_KINDS:
+            out[a.pk] = (a.pk,)
+            continue
+        if a.municipality_id not in maps:
+            maps[a.municipality_id] = tiling_map_for(a.municipality_id)
+        out[a.pk] = tuple(sorted(maps[a.municipality_id][a.pk]))
+    return out
 
 
 def control_pool(municipality, treated: list[Area]) -> list[Area]:
     """Areas that can serve as controls: control and housing areas that share no territory with a
     hotspot (any hotspot, also later ones) or with each other (a control area over an estate replaces
     the estate)."""
+    hotspots = list(Area.objects.filter(municipality=municipality, kind=AreaKind.HOTSPOT))
+    candidates = list(
+        Area.objects.filter(
+            municipality=municipality, kind__in=(AreaKind.CONTROL, AreaKind.HOUSING)
+        ).select_related("parent")
+    )
+    tiles_of = tilings([*hotspots, *treated, *candidates])
     hotspot_tiles: set[int] = set()
-    for a in Area.objects.filter(municipality=municipality, kind=AreaKind.HOTSPOT):
-        hotspot_tiles.update(tiling_ids(a))
-    for a in treated:
-        hotspot_tiles.update(tiling_ids(a))
+    for a in [*hotspots, *treated]:
+        hotspot_tiles.update(tiles_of[a.pk])
     pool, seen = [], set()
-    candidates = Area.objects.filter(
-        municipality=municipality, kind__in=(AreaKind.CONTROL, AreaKind.HOUSING)
-    ).select_related("parent")
     # control areas first, so that they win over the estate they cover
     for a in sorted(candidates, key=lambda a: (a.kind != AreaKind.CONTROL, a.code)):
-        tiles = tiling_ids(a)
+        tiles = tiles_of[a.pk]
         if not tiles or hotspot_tiles.intersection(tiles) or tiles in seen:
             continue
         seen.add(tiles)
@@ -321,12 +341,11 @@ def build_panel(
 
 
 def study_panel_areas(study) -> list[PanelArea]:
-    return [
-        PanelArea(sa.area, sa.role == "treated", sa.start, tiling_ids(sa.area))
-        for sa in study.study_areas.select_related("area", "area__parent").order_by(
-            "-role", "area__code"
-        )
-    ]
+    rows = list(
+        study.study_areas.select_related("area", "area__parent").order_by("-role", "area__code")
+    )
+    tiles_of = tilings([sa.area for sa in rows])
+    return [PanelArea(sa.area, sa.role == "treated", sa.start, tiles_of[sa.area_id]) for sa in rows]
 
 
 def study_panel(study) -> Panel:

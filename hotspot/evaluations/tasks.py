@@ -556,7 +556,7 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
         ri = {
             "p_value": _num(r.p_value),
             "n": r.n_assignments,
-            "extreme": int(round(r.p_value * (1 + r.n_assignments))) - 1,
+            "extreme": r.n_extreme,
             "exact": r.exact,
             "model": model,
             "warnings": list(r.warnings),

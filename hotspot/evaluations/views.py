@@ -23,7 +23,7 @@ from hotspot.evaluations.inputs import (
     first_treated_year,
     matching_features,
     study_panel,
-    tiling_ids,
+    tilings,
 )
 from hotspot.evaluations.models import (
     COUNT_OUTCOMES,
@@ -446,8 +446,9 @@ def _suggest(municipality, form_data, pool):
     start = form_data.get("start")
     starts = [first_treated_year(start or a.valid_from) for a in treated]
     pre_until = min(starts)
-    areas = [PanelArea(a, True, start or a.valid_from, tiling_ids(a)) for a in treated]
-    areas += [PanelArea(a, False, None, tiling_ids(a)) for a in pool]
+    tiles_of = tilings([*treated, *pool])
+    areas = [PanelArea(a, True, start or a.valid_from, tiles_of[a.pk]) for a in treated]
+    areas += [PanelArea(a, False, None, tiles_of[a.pk]) for a in pool]
     panel = build_panel(
         areas,
         form_data["outcome"],

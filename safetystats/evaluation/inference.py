@@ -230,7 +230,9 @@ class RandomizationResult:
 
     ``p_value`` is the share of placebo assignments whose statistic is at least as extreme
     (two-sided, ``|s*| >= |s|``). With ``pool="controls"`` the real assignment is counted once
-    more: ``(1 + #extreme) / (1 + n)``. ``exact`` says whether all assignments were enumerated.
+    more: ``(1 + #extreme) / (1 + n)``. ``n_extreme`` is ``#extreme``, the number of placebo
+    assignments at least as extreme (the real assignment not counted). ``exact`` says whether all
+    assignments were enumerated.
     """
 
     estimate: float
@@ -238,6 +240,7 @@ class RandomizationResult:
     p_value: float
     placebo: np.ndarray = field(repr=False)
     n_assignments: int = 0
+    n_extreme: int = 0
     exact: bool = False
     pool: str = "controls"
     n_treated: int = 0
@@ -435,6 +438,7 @@ def randomization_inference(
         p_value=float(p),
         placebo=placebo,
         n_assignments=int(placebo.size),
+        n_extreme=extreme,
         exact=exact,
         pool=pool,
         n_treated=int(n_t),

@@ -130,7 +130,8 @@ def test_randomization_exact_controls_pool_equals_brute_force():
         < REL_TOL_BRUTE_FORCE
     )
     real = twfe(df.y, df.treat, area=df.area, period=df.year).estimate
-    assert res.p_value == pytest.approx((1 + np.sum(np.abs(ref) >= abs(real))) / 67, abs=1e-15)
+    assert res.n_extreme == np.sum(np.abs(ref) >= abs(real))
+    assert res.p_value == pytest.approx((1 + res.n_extreme) / 67, abs=1e-15)
     assert any("only 2 treated" in w for w in res.warnings)
 
 
@@ -146,6 +147,7 @@ def test_randomization_fisher_all_areas_t_statistic_equals_brute_force():
         < REL_TOL_BRUTE_FORCE
     )
     assert 1 / 36 <= res.p_value <= 1  # the real assignment is one of the 36
+    assert res.n_extreme >= 1 and res.p_value == res.n_extreme / 36  # not (1 + #extreme) / 37
 
 
 def test_randomization_poisson_equals_brute_force():
