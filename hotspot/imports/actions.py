@@ -320,16 +320,7 @@ def rollback(batch: ImportBatch, user=None, request=None) -> ImportBatch:
                     removed += _delete_areas(qs)
                 else:
                     removed += qs.delete()[0]
-                from hotspot.imports.kinds import _from_json
-
-                for change in changes:
-                    values = {
-                        name: _from_json(engine.model_field(model, name), v)
-                        if name != "batch_id"
-                        else v
-                        for name, v in change.previous.items()
-                    }
-                    model.objects.filter(pk=change.object_id).update(**values)
+                _restore(model, changes)
             batch.status = Status.ROLLED_BACK
             batch.removed = removed
             batch.rolled_back_at = timezone.now()
@@ -353,6 +344,23 @@ def rollback(batch: ImportBatch, user=None, request=None) -> ImportBatch:
         ) from None
     _after_change(batch)
     return batch
+
+
+def _restore(model, changes) -> None:
+    """Put back the values the batch changed (every change of a model saved the same fields)."""
+    if not changes:
+        return
+    from hotspot.imports.kinds import _from_json
+
+    names = list(changes[0].previous)
+    fields = {name: engine.model_field(model, name) for name in names if name != "batch_id"}
+    objs = []
+    for change in changes:
+        obj = model(pk=change.object_id)
+        for name, v in change.previous.items():
+            setattr(obj, name, _from_json(fields[name], v) if name in fields else v)
+        objs.append(obj)
+    model.objects.bulk_update(objs, names, batch_size=500)
 
 
 def _delete_areas(qs) -> int:

@@ -671,6 +671,44 @@ class PgStream:
         """
 
 
+def local_to_utc(local, tz: str | None = None):
+    """Local wall-clock times (numpy datetime64, naive) -> UTC datetime64[s], as zoneinfo gives it.
+
+    The offset is the one zoneinfo gives the start of each hour (``fold=0``: an hour that occurs twice
+    in autumn is read as summer time, an hour skipped in spring as winter time), looked up once per
+    distinct day, and per distinct hour only on the days the offset changes. ``tz`` defaults to
+    ``settings.TIME_ZONE``.
+    """
+    from zoneinfo import ZoneInfo
+
+    import numpy as np
+
+    zone = ZoneInfo(tz or settings.TIME_ZONE)
+
+    def offsets_of(hours) -> np.ndarray:
+        return np.array(
+            [
+                int(h.replace(tzinfo=zone).utcoffset().total_seconds())
+                for h in hours.astype(dt.datetime)
+            ],
+            dtype=np.int64,
+        )
+
+    local = np.asarray(local, dtype="datetime64[s]")
+    hours = local.astype("datetime64[h]")
+    days, day_of = np.unique(hours.astype("datetime64[D]"), return_inverse=True)
+    starts = days.astype("datetime64[h]")
+    first = offsets_of(starts)
+    last = offsets_of(starts + np.timedelta64(23, "h"))
+    offsets = first[day_of]
+    shifting = np.flatnonzero(first != last)
+    if len(shifting):
+        idx = np.flatnonzero(np.isin(day_of, shifting))
+        uniq, inverse = np.unique(hours[idx], return_inverse=True)
+        offsets[idx] = offsets_of(uniq)[inverse]
+    return local - offsets.astype("timedelta64[s]")
+
+
 def db_datetime_strings(utc_naive_seconds) -> list:
     """numpy datetime64[s] in UTC -> the values the database column takes from a raw insert."""
     import numpy as np

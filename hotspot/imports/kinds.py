@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyproj
 import shapely
-from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +24,7 @@ from hotspot.imports.engine import (
     copy_text,
     db_datetime_strings,
     fast_insert,
+    local_to_utc,
     model_field,
     parse_date,
     parse_datetime,
@@ -74,6 +73,8 @@ class Adapter:
     key_fields: tuple[str, ...] = ()
     value_fields: tuple[str, ...] = ()
     fast = False  # insert new rows with fast_insert (executemany / COPY) instead of bulk_create
+    tenant = False  # the model has its own municipality column, filled from the batch
+    narrow_by = ""  # a key of several fields: the one that narrows the look-up of existing rows
 
     def __init__(self, batch):
         self.batch = batch
@@ -233,8 +234,29 @@ class Adapter:
 
     # -- writing -------------------------------------------------------------------------------------
     def existing(self, keys):
-        """{key: (pk, values..., batch_id)} for the keys that exist already."""
-        return {}
+        """{key: (pk, values..., batch_id)} for the keys that exist already, ``LOOKUP`` per query.
+
+        A key of one field is looked up as it is; a key of several fields by its ``narrow_by`` part
+        (every row of those areas or waves comes back; ``write`` only asks for its own keys).
+        """
+        single = len(self.key_fields) == 1
+        field = self.key_fields[0] if single else self.narrow_by
+        if single:
+            wanted = list(keys)
+        else:
+            part = self.key_fields.index(field)
+            wanted = sorted({k[part] for k in keys})
+        found = self.model.objects.all()
+        if self.tenant:
+            found = found.filter(municipality=self.municipality)
+        nk = len(self.key_fields)
+        out = {}
+        for i in range(0, len(wanted), LOOKUP):
+            for row in found.filter(**{f"{field}__in": wanted[i : i + LOOKUP]}).values_list(
+                *self.key_fields, "pk", *self.value_fields, "batch_id"
+            ):
+                out[row[0] if single else row[:nk]] = row[nk:]
+        return out
 
     def write(self, records: dict) -> tuple[int, int, int]:
         if not records:
@@ -260,6 +282,9 @@ class Adapter:
     def insert(self, rows):
         fields = [*self.key_fields, *self.value_fields, "batch_id"]
         rows = [(*r, self.batch.pk) for r in rows]
+        if self.tenant:
+            fields = ["municipality_id", *fields]
+            rows = [(self.municipality.pk, *r) for r in rows]
         if self.fast:
             fast_insert(self.model, fields, rows)
         else:
@@ -537,34 +562,14 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
     key_fields = ("external_id",)
     value_fields = ("occurred_at", "offence_id", "x", "y", "area_id")
     fast = True
+    tenant = True
 
     def setup(self, problems):
         self.setup_points()
         self.setup_offences()
-        self.tz = ZoneInfo(settings.TIME_ZONE)
         self.any_existing = CrimeReport.objects.filter(municipality=self.municipality).exists()
         self.stream: PgStream | None = None
         self.written = (0, 0, 0)  # what the stream wrote: (created, updated, unchanged)
-
-    def _offset(self, hour) -> int:
-        return int(hour.astype(dt.datetime).replace(tzinfo=self.tz).utcoffset().total_seconds())
-
-    def _utc(self, local: np.ndarray) -> np.ndarray:
-        """Local wall-clock times (datetime64[s]) -> UTC, as zoneinfo gives it for the start of each
-        hour: one look-up per distinct day, and per distinct hour only on the days the offset changes.
-        """
-        hours = local.astype("datetime64[h]")
-        days, day_of = np.unique(hours.astype("datetime64[D]"), return_inverse=True)
-        starts = days.astype("datetime64[h]")
-        first = np.array([self._offset(h) for h in starts], dtype=np.int64)
-        last = np.array([self._offset(h) for h in starts + np.timedelta64(23, "h")], dtype=np.int64)
-        offsets = first[day_of]
-        shifting = np.flatnonzero(first != last)
-        if len(shifting):
-            idx = np.flatnonzero(np.isin(day_of, shifting))
-            uniq, inverse = np.unique(hours[idx], return_inverse=True)
-            offsets[idx] = np.array([self._offset(h) for h in uniq], dtype=np.int64)[inverse]
-        return local - offsets.astype("timedelta64[s]")
 
     def check(self, first_row, rows, problems):
         cols, ok = self.columns(first_row, rows, problems)
@@ -618,7 +623,7 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
         keep = np.flatnonzero(ok)
         if not len(keep):
             return {}
-        utc = self._utc(local[keep])
+        utc = local_to_utc(local[keep])
         times = db_datetime_strings(utc)
         xr = np.round(x[keep], 2)
         yr = np.round(y[keep], 2)
@@ -670,24 +675,12 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
             self.stream = None
 
     def existing(self, keys):
-        if not self.any_existing:
-            return {}
-        out = {}
-        for i in range(0, len(keys), LOOKUP):
-            for row in CrimeReport.objects.filter(
-                municipality=self.municipality, external_id__in=keys[i : i + LOOKUP]
-            ).values_list("external_id", "pk", *self.value_fields, "batch_id"):
-                out[row[0]] = row[1:]
-        return out
+        return super().existing(keys) if self.any_existing else {}
 
     def comparable(self, values):
         t, *rest = values
         return (db_datetime_strings(np.array([np.datetime64(t.replace(tzinfo=None), "s")]))[0],
                 *rest)  # fmt: skip
-
-    def insert(self, rows):
-        fields = ["municipality_id", *self.key_fields, *self.value_fields, "batch_id"]
-        fast_insert(self.model, fields, [(self.municipality.pk, *r, self.batch.pk) for r in rows])
 
     def finish(self, problems):
         if self.stream is not None:  # the writer owns the connection until it is done
@@ -705,6 +698,7 @@ class ChargesAdapter(_PointsMixin, _OffenceMixin, Adapter):
     model = Charge
     key_fields = ("external_id",)
     value_fields = ("person_key", "charged_on", "offence_id", "age", "area_id")
+    tenant = True
 
     def setup(self, problems):
         self.setup_points()
@@ -762,22 +756,6 @@ class ChargesAdapter(_PointsMixin, _OffenceMixin, Adapter):
             for k in np.flatnonzero(ok).tolist()
         }
 
-    def existing(self, keys):
-        out = {}
-        for i in range(0, len(keys), LOOKUP):
-            for row in Charge.objects.filter(
-                municipality=self.municipality, external_id__in=keys[i : i + LOOKUP]
-            ).values_list("external_id", "pk", *self.value_fields, "batch_id"):
-                out[row[0]] = row[1:]
-        return out
-
-    def insert(self, rows):
-        fields = ["municipality_id", *self.key_fields, *self.value_fields, "batch_id"]
-        Charge.objects.bulk_create(
-            [Charge(**dict(zip(fields, (self.municipality.pk, *r, self.batch.pk)))) for r in rows],
-            batch_size=2000,
-        )
-
     def finish(self, problems):
         self.finish_points(problems)
         self.finish_offences(problems)
@@ -793,6 +771,7 @@ class PopulationAdapter(Adapter):
     model = Population
     key_fields = ("area_id", "year", "age_band", "sex")
     value_fields = ("count",)
+    narrow_by = "area_id"
 
     def check(self, first_row, rows, problems):
         cols, ok = self.columns(first_row, rows, problems)
@@ -822,16 +801,6 @@ class PopulationAdapter(Adapter):
         keys = [(a, y, b, s) for a, y, b, s in zip(areas, years, bands, sexes)]
         self.key_check(first_row, keys, ok, problems, "area")
         return {keys[k]: (counts[k],) for k in np.flatnonzero(ok).tolist()}
-
-    def existing(self, keys):
-        area_ids = sorted({k[0] for k in keys})
-        out = {}
-        for i in range(0, len(area_ids), LOOKUP):
-            for row in Population.objects.filter(area_id__in=area_ids[i : i + LOOKUP]).values_list(
-                "area_id", "year", "age_band", "sex", "pk", "count", "batch_id"
-            ):
-                out[row[:4]] = row[4:]
-        return out
 
 
 class SurveyAdapter(Adapter):
@@ -923,17 +892,7 @@ class SurveyAdapter(Adapter):
         return super().write(resolved)
 
     key_fields = ("wave_id", "respondent")
-
-    def existing(self, keys):
-        wave_ids = sorted({k[0] for k in keys})
-        wanted = set(keys)
-        out = {}
-        for row in SurveyResponse.objects.filter(wave_id__in=wave_ids).values_list(
-            "wave_id", "respondent", "pk", *self.value_fields, "batch_id"
-        ):
-            if row[:2] in wanted:
-                out[row[:2]] = row[2:]
-        return out
+    narrow_by = "wave_id"
 
 
 class RegistersAdapter(Adapter):
@@ -944,6 +903,7 @@ class RegistersAdapter(Adapter):
     model = IndicatorValue
     key_fields = ("indicator_id", "area_id", "year")
     value_fields = ("value", "numerator", "denominator")
+    narrow_by = "area_id"
 
     def setup(self, problems):
         if not {"value", "numerator"} & set(self.col):
@@ -1000,16 +960,6 @@ class RegistersAdapter(Adapter):
             for k in np.flatnonzero(ok).tolist()
         }
 
-    def existing(self, keys):
-        area_ids = sorted({k[1] for k in keys})
-        out = {}
-        for i in range(0, len(area_ids), LOOKUP):
-            for row in IndicatorValue.objects.filter(
-                area_id__in=area_ids[i : i + LOOKUP]
-            ).values_list("indicator_id", "area_id", "year", "pk", *self.value_fields, "batch_id"):
-                out[row[:3]] = row[3:]
-        return out
-
     def comparable(self, values):
         return tuple(None if v is None else float(v) for v in values)
 
@@ -1021,6 +971,7 @@ class AreasAdapter(Adapter):
     optional = ("parent", "valid_from", "valid_to", "municipality", "geometry", "wkt", "crs")
     model = Area
     key_fields = ("code",)
+    tenant = True
     value_fields = (
         "name", "kind", "valid_from", "valid_to", "geometry", "area_m2",
         "min_x", "min_y", "max_x", "max_y",
@@ -1163,25 +1114,8 @@ class AreasAdapter(Adapter):
             elif parent == code:
                 problems.error(self.parent_rows[code], "parent", _("an area cannot contain itself"))
 
-    def existing(self, keys):
-        out = {}
-        for row in Area.objects.filter(municipality=self.municipality, code__in=keys).values_list(
-            "code", "pk", *self.value_fields, "batch_id"
-        ):
-            out[row[0]] = row[1:]
-        return out
-
     def comparable(self, values):
         return tuple(bytes(v) if isinstance(v, memoryview) else v for v in values)
-
-    def insert(self, rows):
-        fields = ["code", *self.value_fields]
-        Area.objects.bulk_create(
-            [
-                Area(municipality=self.municipality, batch=self.batch, **dict(zip(fields, r)))
-                for r in rows
-            ]
-        )
 
     def write_final(self):
         # Parents last: a file may name a parent further down.
@@ -1191,14 +1125,15 @@ class AreasAdapter(Adapter):
                 municipality=self.municipality, code__in=list(self.seen)
             ).values_list("code", "parent_id")
         )
-        changed = 0
+        moved: dict[int | None, list[str]] = {}  # new parent id -> codes of the areas it gets
         for code in self.seen:
             want = ids.get(self.parents.get(code)) if self.parents.get(code) else None
             if current.get(code) != want:
-                Area.objects.filter(municipality=self.municipality, code=code).update(
-                    parent_id=want
-                )
-                changed += 1
+                moved.setdefault(want, []).append(code)
+        for parent_id, codes in moved.items():
+            Area.objects.filter(municipality=self.municipality, code__in=codes).update(
+                parent_id=parent_id
+            )
         return 0, 0, 0
 
 

@@ -1,6 +1,7 @@
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
 
 from hotspot.incidents.models import CrimeReport, ReportCount
 
@@ -122,9 +123,10 @@ def mixed_levels(codes) -> str | None:
     if len(levels) <= 1:
         return None
     examples = "; ".join(
-        f"level {lvl}: {', '.join(sorted(c)[:5])}" for lvl, c in sorted(levels.items())
+        _("level %(level)s: %(codes)s") % {"level": lvl, "codes": ", ".join(sorted(c)[:5])}
+        for lvl, c in sorted(levels.items())
     )
-    return (
-        f"the offence codes mix levels of the hierarchy ({examples}); a group and its members "
+    return _(
+        "the offence codes mix levels of the hierarchy (%(examples)s); a group and its members "
         "would count the same crime twice. Use the codes of one level only."
-    )
+    ) % {"examples": examples}

@@ -25,6 +25,8 @@ import urllib.request
 
 from django.utils import timezone
 
+from hotspot.imports.engine import parse_number
+
 BASE_URL = "https://api.statbank.dk/v1"
 SOURCE = "Kilde: Danmarks Statistik, statistikbanken.dk/{table}"
 LICENCE = "CC BY 4.0 (Danmarks Statistik)"
@@ -171,10 +173,9 @@ class Client:
 
 
 def _number(text: str):
-    text = text.strip()
-    if text in ("", "..", ".", "-"):
+    if text.strip() in ("", "..", ".", "-"):
         return None  # DST: ".." = confidential / not available
-    return float(text.replace(".", "").replace(",", ".")) if "," in text else float(text)
+    return parse_number(text)
 
 
 def parse_csv(raw: str, info: TableInfo, *, response_id=None) -> Rows:

@@ -7,7 +7,7 @@ import os
 import openpyxl
 import pytest
 
-from hotspot.imports.engine import parse_date, parse_datetime, parse_number
+from hotspot.imports.engine import local_to_utc, parse_date, parse_datetime, parse_number
 from hotspot.imports.models import Status
 from hotspot.incidents.models import CrimeReport
 
@@ -37,6 +37,27 @@ def test_values():
         parse_date("2024-31-03")
     with pytest.raises(ValueError):
         parse_number("abc")
+
+
+def test_local_to_utc_matches_zoneinfo_across_both_dst_changes():
+    """Every quarter hour around the 2024 changes (the skipped and the repeated hour included) and
+    ordinary days, against zoneinfo applied one value at a time (fold=0, as Django does)."""
+    from zoneinfo import ZoneInfo
+
+    import numpy as np
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    times = [
+        start + dt.timedelta(minutes=15 * i)
+        for start in (dt.datetime(2024, 3, 30, 22), dt.datetime(2024, 10, 26, 22))
+        for i in range(4 * 30)
+    ] + [dt.datetime(2024, 1, 15, 8, 30, 5), dt.datetime(2024, 7, 1, 23, 59, 59)]
+    got = local_to_utc(np.array(times, dtype="datetime64[s]"), "Europe/Copenhagen")
+    expected = [t.replace(tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None) for t in times]
+    assert got.astype(dt.datetime).tolist() == expected
+    # the repeated hour is read as summer time, the skipped hour as winter time
+    assert got[times.index(dt.datetime(2024, 10, 27, 2, 30))] == np.datetime64("2024-10-27T00:30")
+    assert got[times.index(dt.datetime(2024, 3, 31, 2, 30))] == np.datetime64("2024-03-31T01:30")
 
 
 def test_good_file_is_ready_and_commits_with_utc_times(load):

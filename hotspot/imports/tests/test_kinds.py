@@ -172,3 +172,67 @@ def test_cli_dry_run_and_commit(tmp_path, demo_municipality, capsys):
     assert "cli.csv, row 2, column count" in capsys.readouterr().out
     with pytest.raises(CommandError, match="No municipality"):
         call_command("import_population", str(path), municipality="000")
+
+
+def test_area_parents_are_set_with_one_update_per_parent(load, demo_municipality):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def square(x0, y0, size=100):
+        x1, y1 = x0 + size, y0 + size
+        return f'"POLYGON (({x0} {y0}, {x1} {y0}, {x1} {y1}, {x0} {y1}, {x0} {y0}))"'
+
+    lines = ["code,name,kind,parent,wkt"]
+    lines += [
+        f"PQ-D{d},Bydel {d},district,,{square(700_000 + d * 1000, 6_100_000, 900)}" for d in (1, 2)
+    ]
+    lines += [
+        f"PQ-{i},Boligområde {i},housing,PQ-D{1 + i % 2},{square(700_000 + (1 + i % 2) * 1000 + i * 10, 6_100_010)}"
+        for i in range(12)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        batch = load("areas", "parents.csv", "\n".join(lines) + "\n", commit=True)
+    assert batch.status == Status.COMMITTED, list(batch.problems.values_list("reason", flat=True))
+    parent_updates = [
+        q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "parent_id" in q["sql"]
+    ]
+    assert len(parent_updates) == 2  # one per distinct parent, not one per area (was 12)
+    children = Area.objects.filter(municipality=demo_municipality, code__regex=r"^PQ-\d+$")
+    assert sorted(children.values_list("code", "parent__code")) == sorted(
+        (f"PQ-{i}", f"PQ-D{1 + i % 2}") for i in range(12)
+    )
+    # a re-import with one parent moved changes only that one
+    lines[4] = lines[4].replace(",PQ-D2,", ",PQ-D1,")  # PQ-1
+    with CaptureQueriesContext(connection) as queries:
+        again = load("areas", "parents2.csv", "\n".join(lines) + "\n", commit=True)
+    assert again.status == Status.COMMITTED
+    assert Area.objects.get(municipality=demo_municipality, code="PQ-1").parent.code == "PQ-D1"
+    assert (
+        len([q for q in queries if q["sql"].startswith("UPDATE") and "parent_id" in q["sql"]]) == 1
+    )
+
+
+def test_rollback_restores_changed_rows_in_bulk(load, demo_municipality):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    originals = list(CrimeReport.objects.filter(municipality=demo_municipality).order_by("pk")[:30])
+    body = "id,occurred_at,offence,area\n" + "".join(
+        f"{r.external_id},2019-06-01T12:00:00,ROEV,D01-R1\n" for r in originals
+    )
+    batch = load("reports", "fix30.csv", body, commit=True)
+    assert (batch.created, batch.updated) == (0, 30)
+    with CaptureQueriesContext(connection) as queries:
+        actions.rollback(batch)
+    restores = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("UPDATE") and "incidents_crimereport" in q["sql"]
+    ]
+    assert len(restores) == 1  # one bulk update, not one per restored row (was 30)
+    after = {r.pk: r for r in CrimeReport.objects.filter(pk__in=[r.pk for r in originals])}
+    for r in originals:
+        got = after[r.pk]
+        assert (got.occurred_at, got.offence_id, got.x, got.y, got.area_id, got.batch_id) == (
+            r.occurred_at, r.offence_id, r.x, r.y, r.area_id, r.batch_id,
+        )  # fmt: skip

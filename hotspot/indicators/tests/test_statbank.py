@@ -111,3 +111,14 @@ def test_bad_answer_is_a_clear_error():
         statbank.parse_csv("<html>Service unavailable</html>", info)
     with pytest.raises(statbank.StatbankError, match="not in tableinfo"):
         statbank.parse_csv("OMRÅDE;OVERTRÆD;TID;INDHOLD\n102;12;2023K1;5\n", info)
+
+
+def test_numbers_in_danish_and_plain_form_and_missing_marks():
+    from hotspot.indicators.statbank import _number
+
+    assert _number("1.234,5") == 1234.5
+    assert _number(" 12 ") == 12.0
+    assert _number("0,25") == 0.25
+    assert [_number(m) for m in ("", "..", ".", "-")] == [None] * 4
+    with pytest.raises(ValueError):
+        _number("nan")
