@@ -1,6 +1,3 @@
-import csv
-
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +16,7 @@ from hotspot.areas.models import AGE_BANDS, Area, AreaKind
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.incidents.models import CrimeReport, OffenceGroup
-from hotspot.reports.exports import export_response
+from hotspot.reports.exports import export_response, stream_csv_response
 
 
 @require_capability(Capability.VIEW_AGGREGATES)
@@ -136,11 +133,6 @@ def area_detail(request, pk):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_capability(Capability.VIEW_AGGREGATES)
 def area_reports_csv(request, pk):
     """Incident-level export (raw data): roles with view_raw_data only, and audited."""
@@ -160,24 +152,21 @@ def area_reports_csv(request, pk):
         count=reports.count(),
         request=request,
     )
-    writer = csv.writer(_Echo(), delimiter=";")
     header = [_("report id"), _("time"), _("offence code"), _("offence"), "x", "y", "crs"]
+    rows = (
+        [
+            r.external_id,
+            r.occurred_at,
+            r.offence.code,
+            r.offence.name,
+            _round(r.x),
+            _round(r.y),
+            "EPSG:25832",
+        ]
+        for r in reports.iterator(chunk_size=5000)
+    )
+    return stream_csv_response(header, rows, f"reports-{area.code}")
 
-    def rows():
-        yield "\ufeff" + writer.writerow(header)
-        for r in reports.iterator(chunk_size=5000):
-            yield writer.writerow(
-                [
-                    r.external_id,
-                    r.occurred_at.isoformat(),
-                    r.offence.code,
-                    r.offence.name,
-                    f"{r.x:.1f}".replace(".", ",") if r.x is not None else "",
-                    f"{r.y:.1f}".replace(".", ",") if r.y is not None else "",
-                    "EPSG:25832",
-                ]
-            )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="reports-{area.code}.csv"'
-    return response
+def _round(value):
+    return None if value is None else round(value, 1)

@@ -1,7 +1,6 @@
-import csv
+import datetime as dt
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from hotspot.accounts.access import require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, AuditEvent, Purpose
+from hotspot.reports.exports import stream_csv_response
 
 
 def _filtered(request):
@@ -36,45 +36,27 @@ def event_list(request):
 
 @require_capability(Capability.VIEW_AUDIT)
 def event_export(request):
+    """The whole filtered log as CSV, streamed (no row limit); the export is itself audited."""
     events, _action, _user = _filtered(request)
-    rows = list(events[:100000])
     record(
         Action.EXPORT,
         actor=request.user,
         object_type="audit.auditevent",
         purpose=Purpose.OVERSIGHT,
-        count=len(rows),
+        count=events.count(),
         request=request,
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-{timezone.now():%Y%m%d}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
+    header = [_("time (UTC)"), _("user name"), _("action"), _("object type"), _("object id")]
+    header += [_("purpose"), _("fields"), _("rows"), _("address")]
+    rows = (
         [
-            _("time (UTC)"),
-            _("user name"),
-            _("action"),
-            _("object type"),
-            _("object id"),
-            _("purpose"),
-            _("fields"),
-            _("rows"),
-            _("address"),
+            e.at.astimezone(dt.UTC).isoformat(),
+            e.actor_username,
+            e.action,
+            e.object_type,
+            e.object_id,
         ]
+        + [e.purpose, ",".join(e.fields), e.count, e.ip]
+        for e in events.iterator(chunk_size=5000)
     )
-    for e in rows:
-        writer.writerow(
-            [
-                e.at.isoformat(),
-                e.actor_username,
-                e.action,
-                e.object_type,
-                e.object_id,
-                e.purpose,
-                ",".join(e.fields),
-                e.count or "",
-                e.ip or "",
-            ]
-        )
-    return response
+    return stream_csv_response(header, rows, f"audit-{timezone.now():%Y%m%d}")

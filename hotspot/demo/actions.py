@@ -3,10 +3,8 @@
 import dataclasses
 import datetime as dt
 import time
-from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 
 from hotspot.accounts.models import Membership, Municipality, User
@@ -15,6 +13,7 @@ from hotspot.areas.models import Area, Population
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.demo.models import DemoCity
+from hotspot.imports.engine import local_to_utc
 from hotspot.incidents.actions import refresh_report_counts
 from hotspot.incidents.models import Charge, CrimeReport, Offence
 from hotspot.indicators.models import Direction, Indicator, IndicatorValue, NationalValue
@@ -45,11 +44,6 @@ def demo_users() -> list[tuple[str, str, str]]:
     users = [(role.value, DEMO_PASSWORD.format(username=role.value), role.value) for role in Role]
     users.append((OUTSIDER, DEMO_PASSWORD.format(username=OUTSIDER), Role.COORDINATOR.value))
     return users
-
-
-def _local_datetimes(values: np.ndarray) -> list[dt.datetime]:
-    tz = ZoneInfo(settings.TIME_ZONE)
-    return [d.replace(tzinfo=tz) for d in values.astype("datetime64[s]").astype(object)]
 
 
 def _seed_catalogues(synthetic) -> dict[str, Offence]:
@@ -158,7 +152,10 @@ def build_city(
     offence_ids = {code: o.pk for code, o in offences.items()}
     n_reports = 0
     for chunk in synthetic.iter_reports(city):
-        times = _local_datetimes(chunk["occurred_at"])
+        # The demo's times are local wall-clock times; stored in UTC by the importers' converter.
+        times = [
+            t.replace(tzinfo=dt.UTC) for t in local_to_utc(chunk["occurred_at"]).astype(dt.datetime)
+        ]
         CrimeReport.objects.bulk_create(
             [
                 CrimeReport(
