@@ -109,10 +109,22 @@ def page(requests: int = 20) -> None:
     spec = ix.preset_spec("copenhagen", reference_year=2009)
     d = IndexDefinition.objects.create(municipality=m, name="Bench", preset="copenhagen")
     v = DefinitionVersion.objects.create(definition=d, number=1, spec=spec)
-    run = IndexRun.objects.create(
-        version=v, status=Status.DONE, years=[2009, 2025], parameters={"areas": A}
-    )
     rng = np.random.default_rng(1)
+    codes = tuple(r["code"] for r in spec["indicators"])
+    stored = ix.Inputs(  # a run stores its inputs (here every year of the library benchmark)
+        values=rng.lognormal(3, 0.5, size=(A, Y, len(codes))),
+        area_ids=np.array(ids, dtype=np.int64),
+        years=np.arange(2025 - Y + 1, 2026, dtype=np.int64),
+        codes=codes,
+        survey_min_n=20,
+    )
+    run = IndexRun.objects.create(
+        version=v,
+        status=Status.DONE,
+        years=[2009, 2025],
+        parameters={"areas": A},
+        inputs=stored.to_bytes(),
+    )
     rows = []
     for year in (2009, 2025):
         score = 100 + 10 * rng.standard_normal(A)

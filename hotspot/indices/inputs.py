@@ -461,13 +461,27 @@ def divergence(result: sx.IndexResult, definition: sx.IndexDefinition) -> np.nda
 
 
 # -- the area profile ---------------------------------------------------------------------------------
-def survey_shares_for_area(area, *, min_n: int = 20) -> list[dict]:
-    """Per wave: the weighted unsafe share with its Wilson interval, n and n_eff (suppressed < min_n)."""
-    rows = list(
-        SurveyResponse.objects.filter(area_id__in=area.tiling_descendant_ids()).values_list(
-            "wave__year", "weight", "answers"
-        )
-    )
+def _tiling_ids(areas) -> dict[int, list[int]]:
+    return {a.pk: a.tiling_descendant_ids() for a in areas}
+
+
+def survey_shares_for_areas(areas, *, min_n: int = 20) -> dict[int, list[dict]]:
+    """Area id -> per wave: the weighted unsafe share with its Wilson interval, n and n_eff
+    (suppressed < min_n). One query for all the areas."""
+    owners = defaultdict(list)  # tiling area id -> the given areas it is part of
+    for pk, tiling in _tiling_ids(areas).items():
+        for i in tiling:
+            owners[i].append(pk)
+    rows_of = {a.pk: [] for a in areas}
+    for tiling_id, *row in SurveyResponse.objects.filter(area_id__in=list(owners)).values_list(
+        "area_id", "wave__year", "weight", "answers"
+    ):
+        for pk in owners[tiling_id]:
+            rows_of[pk].append(row)
+    return {pk: _survey_shares(rows, min_n=min_n) for pk, rows in rows_of.items()}
+
+
+def _survey_shares(rows, *, min_n: int) -> list[dict]:
     if not rows:
         return []
     year = np.array([r[0] for r in rows])
@@ -495,6 +509,11 @@ def survey_shares_for_area(area, *, min_n: int = 20) -> list[dict]:
     return out
 
 
+def survey_shares_for_area(area, *, min_n: int = 20) -> list[dict]:
+    """Per wave: the weighted unsafe share with its Wilson interval, n and n_eff (suppressed < min_n)."""
+    return survey_shares_for_areas([area], min_n=min_n)[area.pk]
+
+
 CRITERIA_FIELDS = {
     "outside_labour_education": "outside_share",
     "convicted": "convicted_share",
@@ -504,36 +523,56 @@ CRITERIA_FIELDS = {
 }
 
 
+def criteria_histories(areas) -> dict[int, dict[int, AreaYear]]:
+    """Area id -> year -> AreaYear for the statutory criteria, from the register values and the
+    population; a fixed number of queries whatever the number of areas."""
+    ids = _tiling_ids(areas)
+    all_ids = {i for v in ids.values() for i in v}
+    # a composite area's register share is not the mean of its parts: only single tiling areas
+    registers = defaultdict(lambda: defaultdict(dict))
+    single = {v[0] for v in ids.values() if len(v) == 1}
+    for area_id, code, year, value in IndicatorValue.objects.filter(
+        area_id__in=single, indicator__code__in=list(CRITERIA_FIELDS)
+    ).values_list("area_id", "indicator__code", "year", "value"):
+        if value is not None:
+            registers[area_id][year][CRITERIA_FIELDS[code]] = value
+    residents = defaultdict(dict)
+    for area_id, year, n in (
+        Population.objects.filter(area_id__in=all_ids)
+        .values("area_id", "year")
+        .annotate(n=Sum("count"))
+        .values_list("area_id", "year", "n")
+    ):
+        residents[area_id][year] = n
+    national = None
+    out = {}
+    for pk, tiling in ids.items():
+        fields: dict[int, dict] = defaultdict(dict)
+        if len(tiling) == 1:
+            for year, f in registers[tiling[0]].items():
+                fields[year].update(f)
+        for i in tiling:
+            for year, n in residents[i].items():
+                fields[year]["residents"] = fields[year].get("residents", 0) + n
+        if fields and national is None:
+            national = dict(
+                NationalValue.objects.filter(indicator__code="convicted").values_list(
+                    "year", "value"
+                )
+            )
+        for year, value in (national or {}).items():
+            if year in fields:
+                fields[year]["national_convicted_share"] = value
+        out[pk] = {y: AreaYear(**f) for y, f in sorted(fields.items())}
+    return out
+
+
 def criteria_history(area) -> dict[int, AreaYear]:
     """Year -> AreaYear for the statutory criteria, from the register values and the population."""
-    ids = area.tiling_descendant_ids()
-    fields: dict[int, dict] = defaultdict(dict)
-    # a composite area's register share is not the mean of its parts: only single tiling areas
-    if len(ids) == 1:
-        for code, year, value in IndicatorValue.objects.filter(
-            area_id=ids[0], indicator__code__in=list(CRITERIA_FIELDS)
-        ).values_list("indicator__code", "year", "value"):
-            if value is not None:
-                fields[year][CRITERIA_FIELDS[code]] = value
-    for year, n in (
-        Population.objects.filter(area_id__in=ids)
-        .values("year")
-        .annotate(n=Sum("count"))
-        .values_list("year", "n")
-    ):
-        fields[year]["residents"] = n
-    for year, value in NationalValue.objects.filter(indicator__code="convicted").values_list(
-        "year", "value"
-    ):
-        if year in fields:
-            fields[year]["national_convicted_share"] = value
-    return {y: AreaYear(**f) for y, f in sorted(fields.items())}
+    return criteria_histories([area])[area.pk]
 
 
-def assess_area(area, year: int, rules: str = "2018"):
-    """The statutory assessment, and, for an area below the minimum of residents (which the rules do
-    not cover), the criteria evaluated anyway so their values can be shown: ``(official, values)``."""
-    history = criteria_history(area)
+def _assess(history, year: int, rules: str):
     if not history:
         return None, None
     official = assess(history, year, rules=rules)
@@ -541,3 +580,14 @@ def assess_area(area, year: int, rules: str = "2018"):
         return official, official
     informative = assess(history, year, rules=replace(get_rules(rules), min_residents=0))
     return official, informative
+
+
+def assess_areas(areas, year: int, rules: str = "2018") -> dict[int, tuple]:
+    """Area id -> ``assess_area``'s pair, for many areas at once."""
+    return {pk: _assess(h, year, rules) for pk, h in criteria_histories(areas).items()}
+
+
+def assess_area(area, year: int, rules: str = "2018"):
+    """The statutory assessment, and, for an area below the minimum of residents (which the rules do
+    not cover), the criteria evaluated anyway so their values can be shown: ``(official, values)``."""
+    return _assess(criteria_history(area), year, rules)

@@ -4,8 +4,6 @@ Views are thin: they fetch through ``get_for_user``/``request.municipality``, ha
 ``actions`` and read stored results; the computations run in ``tasks``.
 """
 
-import csv
-import io
 import json
 
 import numpy as np
@@ -14,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +45,7 @@ from hotspot.indices.models import (
     SensitivityValue,
     Status,
 )
+from hotspot.reports.exports import FORMATS, XLSX, stream_csv_response, xlsx_bytes
 from hotspot.reports.pdf import pdf_response
 from safetystats.criteria import RULE_SETS
 
@@ -73,8 +72,9 @@ def _can(request, capability) -> bool:
 
 
 def _run(request, pk) -> IndexRun:
+    # the stored inputs (megabytes for a large municipality) are read only where used: ``_inputs``
     return get_for_user(
-        IndexRun.objects.select_related("version__definition"),
+        IndexRun.objects.select_related("version__definition").defer("inputs"),
         request.user,
         Capability.VIEW_AGGREGATES,
         pk=pk,
@@ -135,10 +135,19 @@ def home(request):
     for run in (
         IndexRun.objects.filter(version__definition__municipality=municipality)
         .select_related("version")
+        .defer("inputs")
         .order_by("-created_at", "-pk")
     ):
         latest.setdefault(run.version.definition_id, run)
-    rows = [{"definition": d, "version": d.current, "run": latest.get(d.pk)} for d in definitions]
+    rows = [
+        {
+            "definition": d,
+            # from the prefetched versions (``d.current`` would query once per definition)
+            "version": max(d.versions.all(), key=lambda v: v.number, default=None),
+            "run": latest.get(d.pk),
+        }
+        for d in definitions
+    ]
     years = _years_available(municipality)
     form = None
     if _can(request, DEFINE) and years:
@@ -255,7 +264,11 @@ def definition_detail(request, pk):
                     "effective": None if effective is None else 100 * float(effective[k]),
                 }
             )
-    runs = IndexRun.objects.filter(version__definition=definition).select_related("version")[:20]
+    runs = (
+        IndexRun.objects.filter(version__definition=definition)
+        .select_related("version")
+        .defer("inputs")[:20]
+    )
     return render(
         request,
         "indices/definition_detail.html",
@@ -715,26 +728,11 @@ def _export_rows(run):
     return header, rows
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_cell(v):
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "1" if v else "0"
-    if isinstance(v, float):
-        return repr(round(v, 6)).replace(".", ",")
-    return v
-
-
 @require_capability(Capability.VIEW_AGGREGATES)
 def export(request, pk, fmt):
     """Scores and inputs of a run (aggregates only), audited."""
     run = _run(request, pk)
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in FORMATS:
         raise Http404
     header, rows = _export_rows(run)
     record(
@@ -747,40 +745,19 @@ def export(request, pk, fmt):
         request=request,
     )
     name = f"index-run-{run.pk}"
-    meta = [
+    if fmt == "csv":
+        return stream_csv_response(header, rows, name)
+    method = [
         ("definition", f"{run.version.definition.name} v{run.version.number}"),
         ("inputs_hash", run.inputs_hash),
         ("library_version", run.library_version),
+        ("spec", json.dumps(run.version.spec, ensure_ascii=False)),
     ]
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(_("scores"))
-        ws.append(header)
-        for r in rows:
-            ws.append(r)
-        ws2 = wb.create_sheet(_("method"))
-        for k, v in meta:
-            ws2.append([k, v])
-        ws2.append(["spec", json.dumps(run.version.spec, ensure_ascii=False)])
-        buf = io.BytesIO()
-        wb.save(buf)
-        response = HttpResponse(
-            buf.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    writer = csv.writer(_Echo(), delimiter=";")
-
-    def lines():
-        yield "\ufeff" + writer.writerow(header)
-        for r in rows:
-            yield writer.writerow([_csv_cell(v) for v in r])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response = HttpResponse(
+        xlsx_bytes(header, rows, sheet=_("scores"), extra_sheets=[(_("method"), method)]),
+        content_type=XLSX,
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
 
 
@@ -789,7 +766,10 @@ def export(request, pk, fmt):
 @require_POST
 def dossier_new(request, pk):
     run = get_for_user(
-        IndexRun.objects.select_related("version__definition"), request.user, DECIDE, pk=pk
+        IndexRun.objects.select_related("version__definition").defer("inputs"),
+        request.user,
+        DECIDE,
+        pk=pk,
     )
     year = _year(request, run) if "year" in request.GET else None
     try:
@@ -887,15 +867,16 @@ def dossier_context(dossier) -> dict:
     inputs = _inputs(run)
     catalogue = ix.catalogue()
     threshold = float(spec.get("divergence_threshold", 1.0))
+    areas = [c.area for c in candidates]
+    assessments = ix.assess_areas(areas, year)
+    shares = ix.survey_shares_for_areas(areas, min_n=spec.get("survey_min_n", 20))
     columns = []
     for c in candidates:
         s = scores.get((c.area_id, year))
         ref = scores.get((c.area_id, ref_year))
-        assessment, criteria = ix.assess_area(c.area, year)
+        assessment, criteria = assessments[c.area_id]
         survey = [
-            r
-            for r in ix.survey_shares_for_area(c.area, min_n=spec.get("survey_min_n", 20))
-            if r["code"] == "survey_unsafe" and r["year"] <= year
+            r for r in shares[c.area_id] if r["code"] == "survey_unsafe" and r["year"] <= year
         ]
         columns.append(
             {

@@ -1,11 +1,15 @@
 """The indices app: inputs, reproducible runs, bad input, pages, sensitivity, dossier, export."""
 
 import datetime as dt
+import io
 
 import numpy as np
+import openpyxl
 import pytest
 import shapely
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from hotspot.areas.models import Area, AreaKind, Population
@@ -24,7 +28,13 @@ from hotspot.indices.models import (
     Status,
 )
 from hotspot.indices.tasks import compute_run, verify_run
-from hotspot.indices.tests.factories import MIN_N, cached_inputs, demo_spec, make_run
+from hotspot.indices.tests.factories import (
+    MIN_N,
+    cached_inputs,
+    demo_spec,
+    make_definition,
+    make_run,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -311,6 +321,40 @@ def test_ranking_map_and_profile(client, partner, demo_municipality):
     assert len(profile.context["indicator_rows"]) == len(run.parameters["indicators"])
 
 
+def test_ranking_and_home_read_no_stored_inputs_and_a_fixed_number_of_queries(
+    client, coordinator, demo_municipality
+):
+    run = make_run(demo_municipality)
+    client.force_login(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("indices:ranking", args=[run.pk]) + "?year=2025")
+    assert page.status_code == 200 and page.context["rows"]
+    # the stored input array (megabytes for a large municipality) is not read to show the ranking
+    assert not [q for q in queries if '"inputs"' in q["sql"]]
+    assert len(queries) <= 8
+    counts = []
+    for k in range(3):
+        make_definition(demo_municipality, name=f"Indeks {k}")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("indices:home")).status_code == 200
+        assert not [q for q in queries if '"inputs"' in q["sql"]]
+        counts.append(len(queries))
+    assert counts[0] == counts[-1], counts  # was one more query per definition
+
+
+def test_pages_fall_back_on_a_bad_year_page_or_rule_set(client, partner, demo_municipality):
+    run = make_run(demo_municipality)
+    client.force_login(partner)
+    ranking = client.get(reverse("indices:ranking", args=[run.pk]) + "?year=abc&page=x")
+    assert ranking.status_code == 200 and ranking.context["year"] == run.years[-1]
+    assert ranking.context["page"].number == 1
+    area = ranking.context["rows"][0]["area_id"]
+    url = reverse("indices:profile", args=[run.pk, area])
+    profile = client.get(url + "?year=1900&rules=1066")
+    assert profile.status_code == 200
+    assert profile.context["year"] == run.years[-1] and profile.context["rules"] == "2018"
+
+
 def test_profile_of_an_area_outside_the_run_is_404(client, partner, demo_municipality):
     run = make_run(demo_municipality)
     district = Area.objects.filter(municipality=demo_municipality, kind=AreaKind.DISTRICT).first()
@@ -430,6 +474,43 @@ def test_dossier_decision_creates_hotspot_areas(client, coordinator, demo_munici
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
+def test_dossier_page_queries_do_not_grow_with_the_candidates(
+    client, coordinator, demo_municipality
+):
+    run = make_run(demo_municipality)
+    ids = list(
+        SafetyScore.objects.filter(run=run, year=2025, score__isnull=False)
+        .order_by("score")
+        .values_list("area_id", flat=True)[:6]
+    )
+    client.force_login(coordinator)
+    counts = []
+    for k in (2, 6):
+        areas = sorted(Area.objects.filter(pk__in=ids[:k]), key=lambda a: ids.index(a.pk))
+        dossier = actions.create_dossier(run=run, year=2025, areas=areas, user=coordinator)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(dossier.get_absolute_url())
+        assert page.status_code == 200 and len(page.context["columns"]) == k
+        assert all(col["assessment"] is not None for col in page.context["columns"])
+        counts.append(len(queries))
+    # criteria, survey shares and scores are read for all candidates at once (was 8 + 4 per candidate)
+    assert counts[0] == counts[1] <= 12, counts
+
+
+def test_batched_area_profile_matches_one_area_at_a_time(demo_municipality):
+    areas = list(Area.objects.filter(municipality=demo_municipality).order_by("code")[:40])
+    district = Area.objects.filter(municipality=demo_municipality, kind=AreaKind.DISTRICT).first()
+    areas.append(district)  # a composite area: residents summed over its tiling areas
+    histories = ix.criteria_histories(areas)
+    shares = ix.survey_shares_for_areas(areas, min_n=MIN_N)
+    for a in areas:
+        assert histories[a.pk] == ix.criteria_histories([a])[a.pk]
+        assert shares[a.pk] == ix.survey_shares_for_areas([a], min_n=MIN_N)[a.pk]
+    ids = district.tiling_descendant_ids()
+    residents = Population.objects.filter(area_id__in=ids, year=2025).aggregate(n=Sum("count"))
+    assert histories[district.pk][2025].residents == residents["n"]
+
+
 def test_hotspot_code_does_not_clash_with_existing_hotspots(coordinator, demo_municipality):
     run = make_run(demo_municipality)
     parent = _area("D02-H1", demo_municipality)  # the demo already has HS-D02-H1
@@ -484,8 +565,19 @@ def test_export_csv_and_xlsx_are_audited(client, partner, demo_municipality):
     assert "survey_unsafe" in lines[0] and "reports_violence" in lines[0]
     event = AuditEvent.objects.filter(action=Action.EXPORT, object_id=str(run.pk)).get()
     assert event.count == len(lines) - 1 and event.actor == partner
+    # the shared Danish CSV: semicolons, decimal comma; rows by area code and year
+    stored = SafetyScore.objects.filter(run=run).order_by("area__code", "year")
+    exported = [line.split(";") for line in lines[1:]]
+    assert [(c[0], int(c[2])) for c in exported] == [(s.area.code, s.year) for s in stored]
+    assert [None if c[3] == "" else float(c[3].replace(",", ".")) for c in exported] == [
+        None if s.score is None else pytest.approx(s.score) for s in stored
+    ]
     xlsx = client.get(reverse("indices:export", args=[run.pk, "xlsx"]))
     assert xlsx.content[:2] == b"PK"
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    scores, method = book.worksheets
+    assert sum(1 for _row in scores.iter_rows()) == len(lines)
+    assert dict(method.iter_rows(values_only=True))["inputs_hash"] == run.inputs_hash
     assert AuditEvent.objects.filter(action=Action.EXPORT, object_id=str(run.pk)).count() == 2
     assert client.get(reverse("indices:export", args=[run.pk, "pdf"])).status_code == 404
 
