@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,7 @@ from hotspot.programmes.models import (
     CoreAreaWeight,
     Goal,
     GroupKind,
+    GroupMember,
     Level,
     Measure,
     Meeting,
@@ -47,35 +48,55 @@ def _year_end(year: int) -> dt.date:
     return dt.date(year, 12, 31)
 
 
-def goal_area_ids(goal: Goal) -> list[int]:
-    area = goal.area or goal.programme.areas.order_by("code").first()
-    return area.tiling_descendant_ids() if area is not None else []
+def goal_area_ids(goal: Goal, *, memo: dict | None = None) -> list[int]:
+    memo = {} if memo is None else memo
+    if goal.area_id is not None:
+        area = goal.area
+    else:
+        if "default_area" not in memo:
+            memo["default_area"] = goal.programme.areas.order_by("code").first()
+        area = memo["default_area"]
+    if area is None:
+        return []
+    if ("ids", area.pk) not in memo:
+        memo["ids", area.pk] = area.tiling_descendant_ids()
+    return memo["ids", area.pk]
 
 
-def goal_series(goal: Goal) -> list[tuple[dt.date, float]]:
+def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, float]]:
     """Stored values of the goal's measure as (date, value), oldest first.
 
-    Yearly figures (indicators, crime reports) are dated 31 December of their year.
+    Yearly figures (indicators, crime reports) are dated 31 December of their year. ``memo`` lets the
+    goals of one programme share the default area, the area ids and the yearly counts they read.
     """
+    memo = {} if memo is None else memo
     if goal.measure == Measure.OWN:
-        return [(v.date, v.value) for v in goal.values.order_by("date")]
+        return [(v.date, v.value) for v in goal.values.all()]
     if goal.measure == Measure.TASKS_DONE:
         done = Task.objects.filter(plan_id=goal.action_plan_id, status=TaskStatus.DONE).count()
         return [(min(today(), goal.deadline), float(done))]
-    ids = goal_area_ids(goal)
+    ids = goal_area_ids(goal, memo=memo)
     if not ids:
         return []
     if goal.measure == Measure.INDICATOR:
-        by_year = defaultdict(list)
-        for year, value in IndicatorValue.objects.filter(
-            indicator_id=goal.indicator_id, area_id__in=ids, value__isnull=False
-        ).values_list("year", "value"):
-            by_year[year].append(value)
-        return [(_year_end(y), sum(v) / len(v)) for y, v in sorted(by_year.items())]
+        indicator_key = ("indicator", goal.indicator_id, tuple(ids))
+        if indicator_key not in memo:
+            by_year = defaultdict(list)
+            for year, value in IndicatorValue.objects.filter(
+                indicator_id=goal.indicator_id, area_id__in=ids, value__isnull=False
+            ).values_list("year", "value"):
+                by_year[year].append(value)
+            memo[indicator_key] = [
+                (_year_end(y), sum(v) / len(v)) for y, v in sorted(by_year.items())
+            ]
+        return memo[indicator_key]
     key = "citizen_directed" if goal.measure == Measure.CITIZEN_RATE else "total"
-    population = population_by_year(ids)
+    counts_key = ("counts", tuple(ids))
+    if counts_key not in memo:
+        memo[counts_key] = (population_by_year(ids), reports_by_year(ids))
+    population, reports = memo[counts_key]
     series = []
-    for year, row in reports_by_year(ids).items():
+    for year, row in reports.items():
         residents = sum(population.get(year, {}).values())
         rate = rate_per_1000(row.get(key, 0), residents)
         if rate is not None:
@@ -133,9 +154,11 @@ def band(progress_value: float | None, expected: float | None) -> str:
     return RED
 
 
-def goal_status(goal: Goal, *, as_of: dt.date | None = None) -> GoalStatus:
+def goal_status(
+    goal: Goal, *, as_of: dt.date | None = None, memo: dict | None = None
+) -> GoalStatus:
     as_of = min(as_of or today(), goal.deadline)
-    series = goal_series(goal)
+    series = goal_series(goal, memo=memo)
     status = GoalStatus(goal=goal, series=series)
     usable = [(d, v) for d, v in series if goal.baseline_date < d <= as_of]
     if not usable:
@@ -149,8 +172,12 @@ def goal_status(goal: Goal, *, as_of: dt.date | None = None) -> GoalStatus:
 
 
 def scorecard(programme: Programme) -> list[GoalStatus]:
-    goals = programme.goals.select_related("indicator", "area", "challenge", "programme")
-    return [goal_status(g) for g in goals]
+    """Every goal's status; the goals share their area look-ups and yearly counts (one query each)."""
+    goals = programme.goals.select_related(
+        "indicator", "area", "challenge", "programme"
+    ).prefetch_related("values")
+    memo = {}
+    return [goal_status(g, memo=memo) for g in goals]
 
 
 def summary_band(statuses) -> str:
@@ -230,10 +257,11 @@ def board_check(programme: Programme) -> dict:
     pillars = {}
     for ca in core_areas_for(programme.municipality):
         pillars.setdefault(ca.pillar, ca)
-    boards = list(programme.groups.filter(kind=GroupKind.BOARD).prefetch_related("members"))
+    members = Prefetch("members", queryset=GroupMember.objects.select_related("core_area"))
+    boards = list(programme.groups.filter(kind=GroupKind.BOARD).prefetch_related(members))
     covered = defaultdict(list)
     for board in boards:
-        for m in board.members.select_related("core_area"):
+        for m in board.members.all():
             if m.core_area_id:
                 covered[m.core_area.pillar].append(m)
     missing = [ca for pillar, ca in pillars.items() if pillar not in covered]
@@ -249,18 +277,27 @@ def board_check(programme: Programme) -> dict:
 # --- budget ----------------------------------------------------------------------------------------
 
 
-def _sum(qs, name="amount") -> Decimal:
-    return qs.aggregate(s=Sum(name))["s"] or Decimal(0)
+def _sums_by(qs, key: str) -> dict:
+    """{key value: summed amount} in one grouped query (None collects the rows without a key)."""
+    return {
+        row[key]: row["s"] or Decimal(0)
+        for row in qs.order_by().values(key).annotate(s=Sum("amount"))
+    }
 
 
 def budget(programme: Programme, *, warn_days: int = 90) -> dict:
     """Granted, planned and spent per funder, per grant and per initiative; grants over budget and
     grants that end (or have ended) with money left."""
     now = today()
+    zero = Decimal(0)
+    planned_by_grant = _sums_by(programme.budget_lines.all(), "grant_id")
+    spent_by_grant = _sums_by(programme.spend.all(), "grant_id")
+    planned_by_initiative = _sums_by(programme.budget_lines.all(), "initiative_id")
+    spent_by_initiative = _sums_by(programme.spend.all(), "initiative_id")
     grants = []
     for g in programme.grants.select_related("funder"):
-        planned = _sum(g.budget_lines.all())
-        spent = _sum(g.spend.all())
+        planned = planned_by_grant.get(g.pk, zero)
+        spent = spent_by_grant.get(g.pk, zero)
         left = g.amount - spent
         grants.append(
             {
@@ -289,12 +326,12 @@ def budget(programme: Programme, *, warn_days: int = 90) -> dict:
         f["spent"] += row["spent"]
     initiatives = []
     for i in programme.initiatives.all():
-        planned = _sum(i.budget_lines.all())
-        spent = _sum(i.spend.all())
+        planned = planned_by_initiative.get(i.pk, zero)
+        spent = spent_by_initiative.get(i.pk, zero)
         if planned or spent:
             initiatives.append({"initiative": i, "planned": planned, "spent": spent})
-    unassigned_planned = _sum(programme.budget_lines.filter(initiative__isnull=True))
-    unassigned_spent = _sum(programme.spend.filter(initiative__isnull=True))
+    unassigned_planned = planned_by_initiative.get(None, zero)
+    unassigned_spent = spent_by_initiative.get(None, zero)
     totals = {
         "granted": sum((r["grant"].amount for r in grants), Decimal(0)),
         "planned": sum((r["planned"] for r in grants), Decimal(0)),
@@ -388,7 +425,7 @@ def overview_context(request) -> dict:
         context["mine"] = list(
             Task.objects.filter(programme__in=programmes, owner=request.user)
             .open()
-            .select_related("programme")
+            .select_related("programme", "plan", "owner")
         )
         context["meetings"] = next_meetings(programmes)
     return {"programme_overview": context}
@@ -413,13 +450,26 @@ def _wrap(text: str, width: int) -> list[str]:
 KIND_COLUMNS = (TargetKind.ACTIVITY, TargetKind.RESULT, TargetKind.EFFECT)
 
 
-def theory_layout(challenge, *, box_width: int = 230, column_gap: int = 70) -> dict:
-    """Boxes in three columns (activities -> results -> effects) and the arrows between them."""
-    nodes = list(
-        ChangeNode.objects.filter(theory__challenge=challenge)
+def _change_nodes(**filters):
+    return (
+        ChangeNode.objects.filter(**filters)
         .prefetch_related("leads_to", "initiatives", "goals")
         .order_by("pk")
     )
+
+
+def theory_layouts(programme: Programme) -> list[tuple]:
+    """(challenge, :func:`theory_layout`) for each of the programme's challenges, from one node query."""
+    nodes = defaultdict(list)
+    for node in _change_nodes(theory__challenge__programme=programme).select_related("theory"):
+        nodes[node.theory.challenge_id].append(node)
+    return [(c, theory_layout(c, nodes=nodes[c.pk])) for c in programme.challenges.all()]
+
+
+def theory_layout(challenge, *, nodes=None, box_width: int = 230, column_gap: int = 70) -> dict:
+    """Boxes in three columns (activities -> results -> effects) and the arrows between them."""
+    if nodes is None:
+        nodes = list(_change_nodes(theory__challenge=challenge))
     line_h, pad, gap, top = 15, 8, 14, 34
     boxes, heights = {}, [top] * 3
     for node in nodes:

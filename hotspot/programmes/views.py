@@ -315,7 +315,7 @@ def initiative_delete(request, pk):
 @require_capability(VIEW)
 def theory(request, pk):
     programme = _programme(request, pk)
-    graphs = [(c, inputs.theory_layout(c)) for c in programme.challenges.all()]
+    graphs = inputs.theory_layouts(programme)
     return _page(request, "programmes/theory.html", programme, "theory", graphs=graphs)
 
 
@@ -675,7 +675,7 @@ def my_tasks(request):
         .in_municipality(request.municipality)
         .filter(owner=request.user)
         .open()
-        .select_related("programme", "plan")
+        .select_related("programme", "plan", "owner")
     )
     return render(request, "programmes/my_tasks.html", {"tasks": tasks, "today": inputs.today()})
 
@@ -920,7 +920,7 @@ def _report_context(request, programme):
         "charts": [(s, inputs.chart_geometry(s)) for s in statuses],
         "counts": inputs.band_counts(statuses),
         "summary": inputs.summary_band(statuses),
-        "graphs": [(c, inputs.theory_layout(c)) for c in programme.challenges.all()],
+        "graphs": inputs.theory_layouts(programme),
         "plans": plans,
         "budget": inputs.budget(programme),
         "board": inputs.board_check(programme),

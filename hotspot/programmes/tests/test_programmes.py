@@ -123,6 +123,16 @@ def test_crime_goal_reads_report_counts(objs):
     assert 2009 in years and 2014 in years
     assert all(v >= 0 for _d, v in series)
     assert inputs.goal_status(goal).current_date == D(2014, 12, 31)
+    # 2014 by hand from the stored rows of the programme's (housing) area: 1000 * reports / residents.
+    from django.db.models import Sum
+
+    from hotspot.areas.models import Population
+    from hotspot.incidents.models import ReportCount
+
+    area = objs["programme"].areas.get()
+    reports = ReportCount.objects.filter(area=area, year=2014).aggregate(n=Sum("citizen_directed"))
+    residents = Population.objects.filter(area=area, year=2014).aggregate(n=Sum("count"))
+    assert dict(series)[D(2014, 12, 31)] == round(1000 * reports["n"] / residents["n"], 2)
 
 
 # --- bad input: never a 500 --------------------------------------------------------------------------
@@ -222,6 +232,89 @@ def test_plan_vs_spend_per_funder_and_initiative(objs):
     money = inputs.budget(p)
     assert money["funders"][0]["planned"] == 600 and money["funders"][0]["spent"] == 250
     assert money["initiatives"] == [{"initiative": ini, "planned": 600, "spent": 250}]
+
+
+def test_budget_sums_per_grant_initiative_and_unassigned(objs):
+    """Each row counted once, in its own grant and its own initiative (or unassigned); figures by hand."""
+    from hotspot.programmes.models import BudgetLine, Grant
+
+    p, grant, ini = objs["programme"], objs["grant"], objs["initiative"]
+    second = Grant.objects.create(
+        programme=p,
+        funder=grant.funder,
+        title="Anden",
+        amount=Decimal(500),
+        start=D(2010, 7, 1),
+        end=D(2014, 12, 31),
+    )
+    for g, i, amount in [(grant, ini, 100), (grant, None, 30), (second, ini, 7), (second, None, 2)]:
+        BudgetLine.objects.create(programme=p, grant=g, initiative=i, year=2011, amount=amount)
+        Spend.objects.create(programme=p, grant=g, initiative=i, date=D(2011, 3, 1), amount=amount)
+    money = inputs.budget(p)
+    by_grant = {r["grant"]: (r["planned"], r["spent"], r["left"]) for r in money["grants"]}
+    assert by_grant == {grant: (130, 130, 870), second: (9, 9, 491)}
+    assert money["initiatives"] == [{"initiative": ini, "planned": 107, "spent": 107}]
+    assert money["unassigned"] == {"planned": 32, "spent": 32}
+    assert money["totals"] == {"granted": 1500, "planned": 139, "spent": 139}
+    assert money["funders"][0]["granted"] == 1500
+
+
+def _queries(func):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        func()
+    return len(captured.captured_queries)
+
+
+def test_programme_pages_do_not_query_per_row(demo_municipality, coordinator, rf):
+    """Budget, scorecard, theory and Overblik read rows in a fixed number of queries (no N+1): adding
+    grants, lines, goals, steps and tasks does not add queries."""
+    from django.template.loader import render_to_string
+
+    from hotspot.accounts.models import Membership
+    from hotspot.programmes.models import BudgetLine, ChangeNode, Grant, TheoryOfChange
+
+    call_command("make_demo_programmes", verbosity=0)
+    p = Programme.objects.filter(municipality=demo_municipality).order_by("pk").first()
+    request = rf.get("/")
+    request.user = coordinator
+    request.membership = Membership.objects.get(user=coordinator, municipality=demo_municipality)
+    request.municipality = demo_municipality
+
+    def overview():
+        ctx = inputs.overview_context(request)
+        render_to_string("programmes/overview_fragment.html", ctx)
+
+    def counts():
+        return {
+            "budget": _queries(lambda: inputs.budget(p)),
+            "scorecard": _queries(lambda: inputs.scorecard(p)),
+            "theory": _queries(lambda: inputs.theory_layouts(p)),
+            "overview": _queries(overview),
+        }
+
+    counts()  # warm the per-process caches (content types, the tiling map)
+    before = counts()
+    assert before["budget"] == 6
+    grant = p.grants.first()
+    extra = Grant.objects.create(
+        programme=p, funder=grant.funder, title="Ekstra", amount=1, start=grant.start, end=grant.end
+    )
+    for g in (grant, extra):
+        BudgetLine.objects.create(programme=p, grant=g, year=2011, amount=1)
+        Spend.objects.create(programme=p, grant=g, date=D(2011, 3, 1), amount=1)
+    for g in list(p.goals.exclude(measure="tasks_done")):
+        g.pk = None
+        g.title += " (kopi)"
+        g.save()
+    theory = TheoryOfChange.objects.filter(programme=p).first()
+    ChangeNode.objects.create(theory=theory, kind="result", text="Endnu et skridt")
+    for t in Task.objects.filter(programme=p)[:3]:
+        t.pk, t.owner, t.due = None, coordinator, D(2011, 1, 1)
+        t.save()
+    assert counts() == before
 
 
 # --- optimistic locking ------------------------------------------------------------------------------
