@@ -25,7 +25,9 @@ def home(request):
     context = overview_context(request)
     # A board member's Overblik shows the scorecard and reports only (UX.md).
     if request.membership.role != Role.BOARD:
-        context["overview"] = municipality_overview(request.municipality)
+        context["overview"] = municipality_overview(
+            request.municipality, raw=request.membership.can(Capability.VIEW_RAW_DATA)
+        )
     return render(request, "accounts/home.html", context)
 
 

@@ -12,6 +12,7 @@ from hotspot.accounts.access import require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.areas.inputs import area_table
 from hotspot.areas.models import STORAGE_SRID, AreaKind
+from hotspot.indicators import disclosure
 
 WGS84 = 4326
 
@@ -33,9 +34,10 @@ def to_wgs84(geom, source: int = STORAGE_SRID):
     return shapely.transform(geom, fn)
 
 
-def feature_collection(municipality, *, kinds=None, year=None) -> dict:
+def feature_collection(municipality, *, kinds=None, year=None, raw: bool = False) -> dict:
+    """The areas as GeoJSON with their figures; small counts hidden unless ``raw`` (disclosure)."""
     features = []
-    for row in area_table(municipality, year):
+    for row in area_table(municipality, year, raw=raw):
         area = row["area"]
         if kinds and area.kind not in kinds:
             continue
@@ -54,7 +56,8 @@ def feature_collection(municipality, *, kinds=None, year=None) -> dict:
                     "url": area.get_absolute_url(),
                     "year": row["year"],
                     "residents": row["residents"],
-                    "reports": row["reports"],
+                    "reports": disclosure.js(row["reports"]),
+                    "suppressed": isinstance(row["reports"], disclosure.Suppressed),
                     "rate": None if row["rate"] is None else round(row["rate"], 1),
                     "citizen_directed_rate": None
                     if row["citizen_directed_rate"] is None
@@ -70,4 +73,5 @@ def geojson(request):
     kinds = [k for k in request.GET.getlist("kind") if k in AreaKind.values] or None
     year = request.GET.get("year")
     year = int(year) if year and year.isdigit() else None
-    return JsonResponse(feature_collection(request.municipality, kinds=kinds, year=year))
+    raw = disclosure.may_see_raw(request.user, request.municipality)
+    return JsonResponse(feature_collection(request.municipality, kinds=kinds, year=year, raw=raw))

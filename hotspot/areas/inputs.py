@@ -9,6 +9,7 @@ from django.db.models.functions import Cast
 
 from hotspot.areas.models import AGE_BANDS, Area, AreaKind, Population, tiling_map
 from hotspot.incidents.models import OffenceGroup, ReportCount
+from hotspot.indicators import disclosure
 from safetystats.rates import rate
 
 
@@ -62,10 +63,13 @@ def latest_year(municipality) -> int | None:
     return ReportCount.objects.filter(area__municipality=municipality).aggregate(y=Max("year"))["y"]
 
 
-def area_table(municipality, year: int | None = None) -> list[dict]:
+def area_table(municipality, year: int | None = None, *, raw: bool = False) -> list[dict]:
     """One row per area: residents, reports and rate in ``year`` (default: the latest year with reports).
 
-    Parent areas (district, municipality) and hotspot/control areas sum their tiling areas.
+    Parent areas (district, municipality) and hotspot/control areas sum their tiling areas. Unless
+    ``raw`` (the viewer holds ``view_raw_data``), small counts and their rates are hidden by
+    :mod:`hotspot.indicators.disclosure`, and the children of each parent are protected against
+    recovery by subtraction from the parent's total.
     """
     year = year or latest_year(municipality)
     areas = list(Area.objects.filter(municipality=municipality).select_related("parent"))
@@ -95,7 +99,7 @@ def area_table(municipality, year: int | None = None) -> list[dict]:
     ).reshape(len(areas), 4)
     rates = rates_per_1000(sums[:, 1], sums[:, 0])
     cd_rates = rates_per_1000(sums[:, 2], sums[:, 0])
-    return [
+    rows = [
         {
             "area": a,
             "year": year,
@@ -108,13 +112,42 @@ def area_table(municipality, year: int | None = None) -> list[dict]:
         }
         for k, (a, (pop, reports, cd, serious)) in enumerate(zip(areas, sums))
     ]
+    return rows if raw else _disclosed(rows)
 
 
-def municipality_overview(municipality) -> dict:
+_RATE_OF = {"reports": "rate", "citizen_directed": "citizen_directed_rate", "serious": None}
+
+
+def _disclosed(rows: list[dict]) -> list[dict]:
+    """The area table for a viewer without raw-data rights: small counts hidden, and the children of
+    each parent protected (complementary suppression), so no hidden count is recovered by subtraction."""
+    hide = [{c: disclosure.is_small(r[c]) for c in _RATE_OF} for r in rows]
+    children = defaultdict(list)
+    for k, r in enumerate(rows):
+        if r["area"].parent_id is not None:
+            children[r["area"].parent_id].append(k)
+    for members in children.values():
+        for c in _RATE_OF:
+            cells = [rows[k][c] for k in members]
+            for k, h in zip(members, disclosure.hidden(cells, raw=False)):
+                hide[k][c] = hide[k][c] or h
+    out = []
+    for r, hidden in zip(rows, hide):
+        r = dict(r)
+        for c, rate_key in _RATE_OF.items():
+            if hidden[c]:
+                r[c] = disclosure.SUPPRESSED
+                if rate_key:
+                    r[rate_key] = None
+        out.append(r)
+    return out
+
+
+def municipality_overview(municipality, *, raw: bool = False) -> dict:
     if municipality is None:
         return {}
     year = latest_year(municipality)
-    table = area_table(municipality, year) if year else []
+    table = area_table(municipality, year, raw=raw) if year else []
     whole = next((r for r in table if r["area"].kind == AreaKind.MUNICIPALITY), None)
     worst = sorted(
         (

@@ -16,13 +16,15 @@ from hotspot.areas.models import AGE_BANDS, Area, AreaKind
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.incidents.models import CrimeReport, OffenceGroup
+from hotspot.indicators import disclosure
 from hotspot.reports.exports import export_response, stream_csv_response
 
 
 @require_capability(Capability.VIEW_AGGREGATES)
 def area_list(request):
     kind = request.GET.get("kind", "")
-    rows = area_table(request.municipality)
+    raw = disclosure.may_see_raw(request.user, request.municipality)
+    rows = area_table(request.municipality, raw=raw)
     if kind in AreaKind.values:
         rows = [r for r in rows if r["area"].kind == kind]
     return render(
@@ -33,6 +35,7 @@ def area_list(request):
             "kinds": AreaKind.choices,
             "kind": kind,
             "year": latest_year(request.municipality),
+            "disclosure_note": None if raw else disclosure.note(),
         },
     )
 
@@ -55,7 +58,9 @@ def area_list_export(request, fmt):
     year = latest_year(request.municipality)
     rows = [
         {**r, "year": year, "area.code": r["area"].code, "area.name": r["area"].name}
-        for r in area_table(request.municipality)
+        for r in area_table(
+            request.municipality, raw=disclosure.may_see_raw(request.user, request.municipality)
+        )
     ]
     return export_response(
         request, rows, AREA_COLUMNS, f"areas-{request.municipality.code}", fmt,
@@ -71,6 +76,7 @@ def area_map(request):
 @require_capability(Capability.VIEW_AGGREGATES)
 def area_detail(request, pk):
     area = get_for_user(Area, request.user, Capability.VIEW_AGGREGATES, pk=pk)
+    raw = disclosure.may_see_raw(request.user, area.municipality_id)
     ids = area.tiling_descendant_ids()
     population = population_by_year(ids)
     reports = reports_by_year(ids)
@@ -78,18 +84,19 @@ def area_detail(request, pk):
     years = sorted(set(population) | set(reports))
     residents = [sum(population.get(y, {}).values()) for y in years]
     totals = [reports.get(y, {}).get("total", 0) for y in years]
+    cds = [reports.get(y, {}).get("citizen_directed", 0) for y in years]
     rates = rates_per_1000(totals, residents)
-    cd_rates = rates_per_1000(
-        [reports.get(y, {}).get("citizen_directed", 0) for y in years], residents
-    )
+    cd_rates = rates_per_1000(cds, residents)
     trend = [
         {
             "year": year,
             "residents": residents[k] or None,
-            "total": totals[k],
-            "rate": rates[k],
-            "citizen_directed_rate": cd_rates[k],
-            "groups": [reports.get(year, {}).get(g, 0) for g, _label in groups],
+            "total": disclosure.count(totals[k], raw=raw),
+            "rate": disclosure.rate(rates[k], totals[k], raw=raw),
+            "citizen_directed_rate": disclosure.rate(cd_rates[k], cds[k], raw=raw),
+            "groups": disclosure.row(
+                [reports.get(year, {}).get(g, 0) for g, _label in groups], raw=raw
+            ),
         }
         for k, year in enumerate(years)
     ]
@@ -101,7 +108,9 @@ def area_detail(request, pk):
         },
         "reports": {
             "labels": [str(label) for _g, label in groups],
-            "series": [[reports.get(y, {}).get(g, 0) for y in years] for g, _label in groups],
+            "series": [
+                [disclosure.js(row["groups"][k]) for row in trend] for k in range(len(groups))
+            ],
         },
         "rate": [row["rate"] for row in trend],
     }
@@ -129,6 +138,7 @@ def area_detail(request, pk):
             "chart": chart,
             "survey": survey,
             "can_raw": can_raw,
+            "disclosure_note": None if raw else disclosure.note(),
         },
     )
 

@@ -35,6 +35,7 @@ from hotspot.evaluations.models import (
     StudyResult,
 )
 from hotspot.incidents.models import ReportCount
+from hotspot.indicators import disclosure
 from hotspot.reports.exports import export_response
 from hotspot.reports.pdf import pdf_response
 from safetystats.evaluation import match_controls
@@ -173,7 +174,7 @@ def caveat_texts(figures: dict) -> list[str]:
                     "Small counts: some hotspot years have fewer than 10 cases (smallest %(min)s), so "
                     "single years move a lot by chance."
                 )
-                % {"min": _n(c["min"])}
+                % {"min": c["min"] if isinstance(c["min"], disclosure.Suppressed) else _n(c["min"])}
             )
         elif key == "staggered":
             out.append(
@@ -627,10 +628,27 @@ def study_new(request):
     )
 
 
-def _result_context(study, result):
+def _disclosed(figures: dict) -> dict:
+    """The figures of a count outcome for a viewer without raw-data rights: yearly group counts from
+    1 to 4 hidden with their rates (hotspot.indicators.disclosure), and so the smallest count."""
+    trend = dict(figures["trend"])
+    for name in ("treated", "control"):
+        counts = trend[name + "_counts"]
+        trend[name] = [disclosure.rate(v, n, raw=False) for v, n in zip(trend[name], counts)]
+        trend[name + "_counts"] = [disclosure.count(n, raw=False) for n in counts]
+    caveats = [
+        {**c, "min": disclosure.count(c["min"], raw=False)} if c.get("key") == "small_counts" else c
+        for c in figures.get("caveats", [])
+    ]
+    return {**figures, "trend": trend, "caveats": caveats}
+
+
+def _result_context(study, result, *, raw: bool = False):
     ctx = {"study": study, "result": result}
     if result and result.status == StudyResult.Status.DONE:
         f = result.figures
+        if not raw and f["outcome"] in COUNT_OUTCOMES:
+            f = _disclosed(f)
         unit = _unit(f["outcome"])
         trend = f["trend"]
         ctx.update(
@@ -652,7 +670,7 @@ def _result_context(study, result):
             ],
             event_rows=_event_rows(f.get("event_study")),
             chart={
-                "trend": trend,
+                "trend": {k: [disclosure.js(v) for v in vs] for k, vs in trend.items()},
                 "starts": f["starts"],
                 "event": f.get("event_study"),
             },
@@ -699,7 +717,8 @@ def _event_rows(event):
 def study_detail(request, pk):
     study = get_for_user(Study, request.user, Capability.VIEW_AGGREGATES, pk=pk)
     result = study.latest_result()
-    ctx = _result_context(study, result)
+    raw = disclosure.may_see_raw(request.user, study.municipality_id)
+    ctx = _result_context(study, result, raw=raw)
     ctx.update(
         programme=study.programme,
         can_create=request.user.membership_for(study.municipality_id).can(CREATE),
@@ -724,7 +743,8 @@ def study_run(request, pk):
 def study_pdf(request, pk):
     study = get_for_user(Study, request.user, Capability.VIEW_AGGREGATES, pk=pk)
     result = study.latest_result()
-    ctx = _result_context(study, result)
+    raw = disclosure.may_see_raw(request.user, study.municipality_id)
+    ctx = _result_context(study, result, raw=raw)
     ctx.update(treated=list(study.treated()), controls=list(study.controls()))
     actions.record_export(study, user=request.user, what="report_pdf", count=1, request=request)
     return pdf_response(

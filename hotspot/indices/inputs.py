@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotspot.areas.models import Area, AreaKind, Population
 from hotspot.incidents.models import Charge, OffenceGroup, ReportCount
+from hotspot.indicators import disclosure
 from hotspot.indicators.models import Direction, Indicator, IndicatorValue, NationalValue
 from hotspot.surveys.models import SurveyResponse
 from safetystats import index as sx
@@ -271,6 +272,22 @@ class Inputs:
     years: np.ndarray
     codes: tuple[str, ...]
     survey_min_n: int
+    # True where a value is a rate of a small count (hotspot.indicators.disclosure): hidden from roles
+    # without raw-data rights. None for runs stored before the mask existed (then every rate of
+    # reports or charges counts as small for them). Not part of the digest: it follows from the data.
+    small: np.ndarray | None = None
+
+    def visible_values(self, *, raw: bool) -> np.ndarray:
+        """``values`` as a viewer may see them: rates of small counts NaN unless ``raw``."""
+        if raw:
+            return self.values
+        small = self.small
+        if small is None:
+            counted = np.array(
+                [c.startswith("reports_") or c == "youth_charged" for c in self.codes]
+            )
+            small = np.broadcast_to(counted[None, None, :], self.values.shape)
+        return np.where(small, np.nan, self.values)
 
     def digest(self) -> str:
         """SHA-256 of the labels and the values (NaN canonicalised), the run's inputs hash."""
@@ -295,6 +312,7 @@ class Inputs:
             years=self.years,
             codes=np.array(self.codes),
             survey_min_n=np.array(self.survey_min_n),
+            **({} if self.small is None else {"small": self.small}),
         )
         return buf.getvalue()
 
@@ -307,6 +325,7 @@ class Inputs:
                 years=z["years"],
                 codes=tuple(str(c) for c in z["codes"]),
                 survey_min_n=int(z["survey_min_n"]),
+                small=z["small"] if "small" in z.files else None,
             )
 
 
@@ -342,6 +361,7 @@ def build_inputs(municipality_id: int, codes, *, area_set="tiling", survey_min_n
         if r["age_band"] in ("10-14", "15-17"):
             youths[i, j] += r["n"]
     values = np.full((n_a, n_y, len(codes)), np.nan)
+    small = np.zeros(values.shape, dtype=bool)
     col = {c: k for k, c in enumerate(codes)}
 
     # reports: zero where the municipality has reports that year but the area has none
@@ -363,6 +383,7 @@ def build_inputs(municipality_id: int, codes, *, area_set="tiling", survey_min_n
         for c in wanted:
             rate = sr.rate(counts[c], residents).rate
             values[:, :, col[c]] = np.where(known[None, :], rate, np.nan)
+            small[:, :, col[c]] = disclosure.is_small_array(counts[c])
 
     if "youth_charged" in col:
         rows = list(
@@ -393,6 +414,7 @@ def build_inputs(municipality_id: int, codes, *, area_set="tiling", survey_min_n
         )
         known = np.array([yy in charge_years for yy in years])
         values[:, :, col["youth_charged"]] = np.where(known[None, :], br.rate[:, :, 0], np.nan)
+        small[:, :, col["youth_charged"]] = disclosure.is_small_array(br.count[:, :, 0])
 
     wanted = [c for c in codes if c in SURVEY_ITEMS]
     if wanted:
@@ -433,6 +455,7 @@ def build_inputs(municipality_id: int, codes, *, area_set="tiling", survey_min_n
         years=np.array(years, dtype=np.int64),
         codes=codes,
         survey_min_n=int(survey_min_n),
+        small=small,
     )
 
 

@@ -544,9 +544,10 @@ def profile(request, pk, area_pk):
     years = list(run.years)
     if inputs is not None:
         a = int(np.flatnonzero(inputs.area_ids == area.pk)[0])
+        shown = inputs.visible_values(raw=_can(request, Capability.VIEW_RAW_DATA))
         for k, code in enumerate(inputs.codes):
             e = catalogue.get(code)
-            vals = inputs.values[a, :, k]
+            vals = shown[a, :, k]
             indicator_rows.append(
                 {
                     "code": code,
@@ -671,7 +672,7 @@ def sensitivity(request, pk):
 
 
 # -- export -----------------------------------------------------------------------------------------
-def _export_rows(run):
+def _export_rows(run, *, raw: bool = False):
     inputs = _inputs(run)
     codes = list(inputs.codes) if inputs else []
     header = [
@@ -695,6 +696,7 @@ def _export_rows(run):
         a_index = {int(a): i for i, a in enumerate(inputs.area_ids)}
         y_index = {int(y): j for j, y in enumerate(inputs.years)}
         lookup = (a_index, y_index)
+        shown = inputs.visible_values(raw=raw)
     rows = []
     for s in (
         SafetyScore.objects.filter(run=run)
@@ -706,7 +708,7 @@ def _export_rows(run):
         if lookup:
             a, y = lookup[0].get(s.area_id), lookup[1].get(s.year)
             if a is not None and y is not None:
-                vals = [None if np.isnan(v) else float(v) for v in inputs.values[a, y]]
+                vals = [None if np.isnan(v) else float(v) for v in shown[a, y]]
         rows.append(
             [
                 s.area.code,
@@ -734,7 +736,7 @@ def export(request, pk, fmt):
     run = _run(request, pk)
     if fmt not in FORMATS:
         raise Http404
-    header, rows = _export_rows(run)
+    header, rows = _export_rows(run, raw=_can(request, Capability.VIEW_RAW_DATA))
     record(
         Action.EXPORT,
         actor=request.user,
@@ -850,7 +852,7 @@ def svg_trend(series, years, cuts=(), *, label="", width=520, height=200, colour
     return mark_safe("".join(parts))
 
 
-def dossier_context(dossier) -> dict:
+def dossier_context(dossier, *, raw: bool = False) -> dict:
     run = dossier.run
     year = dossier.year
     spec = run.version.spec
@@ -901,12 +903,13 @@ def dossier_context(dossier) -> dict:
     if inputs is not None and year in list(inputs.years):
         yi = list(inputs.years).index(year)
         a_index = {int(a): i for i, a in enumerate(inputs.area_ids)}
+        shown = inputs.visible_values(raw=raw)
         for k, code in enumerate(inputs.codes):
             e = catalogue.get(code)
             vals = []
             for c in candidates:
                 a = a_index.get(c.area_id)
-                v = inputs.values[a, yi, k] if a is not None else np.nan
+                v = shown[a, yi, k] if a is not None else np.nan
                 vals.append(None if np.isnan(v) else float(v))
             indicator_rows.append({"label": e.label if e else code, "values": vals})
     bands = _bands(run)
@@ -943,7 +946,7 @@ def dossier_detail(request, pk):
         Capability.VIEW_AGGREGATES,
         pk=pk,
     )
-    context = dossier_context(dossier)
+    context = dossier_context(dossier, raw=_can(request, Capability.VIEW_RAW_DATA))
     can_decide = _can(request, DECIDE) and not dossier.decided
     if can_decide:
         context["form"] = DecisionForm(
@@ -980,7 +983,7 @@ def dossier_decide(request, pk):
         else:
             messages.success(request, _("Decision recorded."))
             return redirect(dossier)
-    context = dossier_context(dossier)
+    context = dossier_context(dossier, raw=_can(request, Capability.VIEW_RAW_DATA))
     context.update({"form": form, "can_decide": not dossier.decided})
     return render(request, "indices/dossier.html", context, status=400)
 
@@ -993,7 +996,7 @@ def dossier_pdf(request, pk):
         Capability.VIEW_AGGREGATES,
         pk=pk,
     )
-    context = dossier_context(dossier)
+    context = dossier_context(dossier, raw=_can(request, Capability.VIEW_RAW_DATA))
     context["printed_at"] = timezone.localtime()
     return pdf_response(
         "indices/dossier_pdf.html",
