@@ -1,9 +1,14 @@
 """Write audit rows. Every state change and every read of person data calls ``record``."""
 
+import ipaddress
 import re
 
 from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
+from hotspot.audit import chain
 from hotspot.audit.models import Action, AuditEvent, Purpose
 
 # Object ids are database keys or codes; anything that could be a CPR number (ddmmyy-xxxx) or free text is
@@ -25,10 +30,22 @@ def _check(object_type: str, object_id: str, fields) -> None:
             raise ValueError(f"audit fields must be field names, not values; got {name!r}")
 
 
+def _address(value: str | None) -> str | None:
+    """``value`` as a normalised IPv4/IPv6 address, or None when it is not one (never free text)."""
+    try:
+        address = ipaddress.ip_address((value or "").strip())
+    except ValueError:
+        return None
+    # IPv6 in the form Django stores it (e.g. ::ffff:192.0.2.6), so that the hash chain sees what is stored.
+    return clean_ipv6_address(str(address)) if address.version == 6 else str(address)
+
+
 def client_ip(request) -> str | None:
     """The client's address: REMOTE_ADDR, or behind a trusted reverse proxy (BEHIND_PROXY) the last
     address in X-Forwarded-For, the one the proxy itself appended (earlier entries are client-supplied).
-    django-axes uses this too (AXES_CLIENT_IP_CALLABLE), so lock-outs and the audit log agree."""
+    Only a valid IP address is returned: a last entry that is not one falls back to REMOTE_ADDR, and an
+    invalid REMOTE_ADDR gives None. django-axes uses this too (AXES_CLIENT_IP_CALLABLE), so lock-outs
+    and the audit log agree."""
     if request is None:
         return None
     if getattr(settings, "BEHIND_PROXY", False):
@@ -36,8 +53,10 @@ def client_ip(request) -> str | None:
             a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
         ]
         if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR") or None
+            address = _address(forwarded[-1])
+            if address is not None:
+                return address
+    return _address(request.META.get("REMOTE_ADDR"))
 
 
 def record(
@@ -73,7 +92,7 @@ def record(
         actor = None
     if municipality is None and request is not None:
         municipality = getattr(request, "municipality", None)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor,
         actor_username=(actor.get_username() if actor is not None else username)[:150],
         municipality=municipality,
@@ -85,3 +104,18 @@ def record(
         count=count,
         ip=client_ip(request),
     )
+    if connection.vendor == "postgresql":
+        # The trigger (migration 0003) sets seq, at, hash and the user name; RETURNING brings them back.
+        event.save(force_insert=True)
+        return event
+    with transaction.atomic():
+        # SQLite: every transaction holds the database's write lock from its start (transaction_mode
+        # IMMEDIATE), so nobody appends between reading the head of the chain and writing the next link.
+        head = AuditEvent.objects.exclude(seq__isnull=True).order_by("-seq")
+        head = head.values_list("seq", "hash").first() or (0, chain.GENESIS)
+        event.ip = AuditEvent._meta.get_field("ip").get_prep_value(event.ip)  # as it will be stored
+        event.seq = head[0] + 1
+        event.at = timezone.now()
+        event.hash = chain.row_hash(head[1], event)
+        event.save(force_insert=True)
+    return event

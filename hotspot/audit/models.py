@@ -1,12 +1,15 @@
 """The audit log: append-only, no person-identifying free text.
 
-Rows are written only through ``hotspot.audit.actions.record``. The model refuses updates and deletes, and
-on PostgreSQL a trigger refuses them at the database too (migration 0002), so not even a shell can edit it.
+Rows are written only through ``hotspot.audit.actions.record``. The model refuses updates and deletes;
+triggers refuse them in the database too (migration 0002 on PostgreSQL, 0003 on SQLite). Every row is a
+link of a hash chain (``hotspot.audit.chain``, ``manage.py verify_audit_log``): on PostgreSQL the trigger
+of migration 0003 sets its sequence number, time, user name and hash, whatever the client sent. What this
+guards against, and the database roles it needs, is in docs/audit.md.
 """
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,6 +29,7 @@ class Action(models.TextChoices):
     SEARCH_PERSON = "search_person", _("Searched person data")
     EXPORT = "export", _("Exported")
     IMPORT = "import", _("Imported")
+    VERIFY = "verify", _("Verified the audit log")
 
 
 class Purpose(models.TextChoices):
@@ -62,7 +66,12 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    at = models.DateTimeField(_("time (UTC)"), default=timezone.now, db_index=True)
+    # Set by the database (PostgreSQL: the trigger, from clock_timestamp(); SQLite: the trigger refuses a
+    # time that is not the current one), never by what the client sends.
+    at = models.DateTimeField(_("time (UTC)"), db_default=Now(), db_index=True)
+    # The hash chain: position and SHA-256 of (previous row's hash + this row's content).
+    seq = models.BigIntegerField(_("sequence number"), null=True, unique=True, db_default=None)
+    hash = models.CharField(_("hash"), max_length=64, blank=True, db_default="")
     # No database constraint: deleting a user or municipality must never touch its audit trail.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -27,10 +27,22 @@ def _filtered(request):
 def event_list(request):
     events, action, user = _filtered(request)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    # Cheap: the last run of manage.py verify_audit_log and the chain's head, both by the seq index.
+    chain_rows = AuditEvent.objects.exclude(seq__isnull=True).order_by("-seq")
+    verified = chain_rows.filter(action=Action.VERIFY).first()
+    head = chain_rows.only("seq", "hash").first()
     return render(
         request,
         "audit/event_list.html",
-        {"page": page, "actions": Action.choices, "action": action, "user_filter": user},
+        {
+            "page": page,
+            "actions": Action.choices,
+            "action": action,
+            "user_filter": user,
+            "verified": verified,
+            "head": head,
+            "unverified_rows": (head.seq - verified.seq) if head and verified else None,
+        },
     )
 
 

@@ -38,6 +38,8 @@ def _members(municipality):
 
 
 class ProgrammeForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Programme
         fields = [
@@ -65,6 +67,8 @@ class ProgrammeForm(forms.ModelForm):
         self.fields["areas"].queryset = Area.objects.in_municipality(municipality).order_by(
             "kind", "code"
         )
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
 
 
 class ChallengeForm(forms.ModelForm):
@@ -155,6 +159,8 @@ class InitiativeForm(forms.ModelForm):
 
 
 class GoalForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Goal
         fields = [
@@ -185,6 +191,8 @@ class GoalForm(forms.ModelForm):
         self.fields["action_plan"].queryset = programme.plans.all()
         self.fields["area"].queryset = Area.objects.in_municipality(programme.municipality)
         self.fields["initiatives"].queryset = programme.initiatives.all()
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
 
 
 class GoalValueForm(forms.ModelForm):
@@ -355,6 +363,8 @@ class MeetingForm(forms.ModelForm):
 
 
 class MinutesForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Meeting
         fields = ["agenda", "minutes"]
@@ -362,6 +372,11 @@ class MinutesForm(forms.ModelForm):
             "agenda": forms.Textarea(attrs={"rows": 10}),
             "minutes": forms.Textarea(attrs={"rows": 10}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
 
 
 class DecisionForm(forms.ModelForm):

@@ -121,6 +121,9 @@ class Programme(TenantModel):
         _("approved by"), max_length=160, blank=True, help_text=_("E.g. the city council.")
     )
     created = models.DateTimeField(auto_now_add=True)
+    # Optimistic locking (as ActionPlan and Task): every form save bumps it; a save that started from an
+    # older version is refused (actions.save_versioned).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-start", "name"]
@@ -308,6 +311,9 @@ class Goal(ProgrammeChild):
     initiatives = models.ManyToManyField(
         Initiative, blank=True, related_name="goals", verbose_name=_("initiatives")
     )
+    # Optimistic locking (as ActionPlan and Task): every form save bumps it; a save that started from an
+    # older version is refused (actions.save_versioned).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["programme", "kind", "title"]
@@ -642,6 +648,9 @@ class Meeting(TenantModel):
     minutes = models.TextField(_("minutes"), blank=True)
     # Goal bands when the agenda was made: the next agenda lists the goals whose band changed since.
     bands = models.JSONField(default=dict, blank=True)
+    # Optimistic locking (as ActionPlan and Task): every form save bumps it; a save that started from an
+    # older version is refused (actions.save_versioned).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["group", "date"]
