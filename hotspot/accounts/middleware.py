@@ -47,3 +47,27 @@ class DanishFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response to a signed-in user: pages and downloads may hold
+    raw or person data, which no browser or proxy cache may keep. Static files never get here (WhiteNoise
+    answers them before the session is read); the check on STATIC_URL is for other static set-ups.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils.cache import patch_cache_control
+
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(settings.STATIC_URL)
+        ):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

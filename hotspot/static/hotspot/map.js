@@ -48,7 +48,10 @@
         box.appendChild(document.createElement("br"));
         box.appendChild(document.createTextNode(p.kind_label + ": " + value));
         l.bindPopup(box);
-        l.bindTooltip(p.name + " (" + value + ")");
+        // Text, never HTML: area names come from imports (Leaflet inserts a string tooltip as HTML).
+        var tip = document.createElement("span");
+        tip.textContent = p.name + " (" + value + ")";
+        l.bindTooltip(tip);
       },
     }).addTo(map);
     map.fitBounds(layer.getBounds(), { padding: [10, 10] });

@@ -37,7 +37,10 @@
             a.textContent = el.dataset.labelProfile;
             box.appendChild(a);
             l.bindPopup(box);
-            l.bindTooltip(p.name + ": " + value);
+            // Text, never HTML: area names come from imports (Leaflet inserts a string tooltip as HTML).
+            var tip = document.createElement("span");
+            tip.textContent = p.name + ": " + value;
+            l.bindTooltip(tip);
           },
         }).addTo(map);
         if (data.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
