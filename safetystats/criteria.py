@@ -29,6 +29,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ._checks import as_int
+from .errors import SafetystatsError
+
 __all__ = [
     "RULE_SETS",
     "AreaYear",
@@ -276,7 +279,9 @@ def get_rules(rules: str | RuleSet) -> RuleSet:
     try:
         return RULE_SETS[str(rules)]
     except KeyError:
-        raise ValueError(f"rules: expected one of {sorted(RULE_SETS)}, got {rules!r}") from None
+        raise SafetystatsError(
+            "criteria.rules", f"rules: expected one of {sorted(RULE_SETS)}, got {rules!r}"
+        ) from None
 
 
 def _record(value, year) -> AreaYear:
@@ -285,12 +290,14 @@ def _record(value, year) -> AreaYear:
     if isinstance(value, Mapping):
         unknown = sorted(set(value) - set(_FIELDS))
         if unknown:
-            raise ValueError(
-                f"history[{year}]: expected keys among {list(_FIELDS)}, got unknown {unknown}"
+            raise SafetystatsError(
+                "criteria.history_fields",
+                f"history[{year}]: expected keys among {list(_FIELDS)}, got unknown {unknown}",
             )
         return AreaYear(**value)
-    raise ValueError(
-        f"history[{year}]: expected an AreaYear or a mapping, got {type(value).__name__}"
+    raise SafetystatsError(
+        "criteria.history_record",
+        f"history[{year}]: expected an AreaYear or a mapping, got {type(value).__name__}",
     )
 
 
@@ -300,7 +307,9 @@ def _num(x) -> float | None:
     try:
         v = float(x)
     except (TypeError, ValueError):
-        raise ValueError(f"expected a number or None, got {x!r}") from None
+        raise SafetystatsError(
+            "criteria.not_a_number", f"expected a number or None, got {x!r}"
+        ) from None
     return None if np.isnan(v) else v
 
 
@@ -325,7 +334,7 @@ def _compare(value: float, op: str, threshold: float) -> bool:
         return value >= threshold - tol
     if op == "<":
         return value < threshold - tol
-    raise ValueError(f"op: expected '>', '>=' or '<', got {op!r}")
+    raise SafetystatsError("criteria.operator", f"op: expected '>', '>=' or '<', got {op!r}")
 
 
 def _evaluate(c: Criterion, history, year: int) -> CriterionResult:
@@ -469,11 +478,12 @@ def assess(history, year: int, *, rules: str | RuleSet = "2018") -> Assessment:
     """
     r = get_rules(rules)
     if not isinstance(history, Mapping):
-        raise ValueError(
-            f"history: expected a mapping year -> values, got {type(history).__name__}"
+        raise SafetystatsError(
+            "criteria.history",
+            f"history: expected a mapping year -> values, got {type(history).__name__}",
         )
-    hist = {int(y): _record(v, y) for y, v in history.items()}
-    year = int(year)
+    hist = {as_int(y, "history year"): _record(v, y) for y, v in history.items()}
+    year = as_int(year, "year")
     core = _core(hist, year, r)
     cats = r.categories
     if core.status != "ok":

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ._checks import as_int
+from .errors import SafetystatsError
+
 __all__ = [
     "AGGREGATIONS",
     "MISSING_METHODS",
@@ -107,12 +110,15 @@ class Bands:
         object.__setattr__(self, "cuts", cuts)
         object.__setattr__(self, "labels", tuple(self.labels))
         if len(self.labels) != len(cuts) + 1:
-            raise ValueError(
+            raise SafetystatsError(
+                "index.bands",
                 f"bands: expected {len(cuts) + 1} labels for {len(cuts)} cuts, "
-                f"got {len(self.labels)}"
+                f"got {len(self.labels)}",
             )
         if any(b <= a for a, b in zip(cuts, cuts[1:])):
-            raise ValueError(f"bands: expected strictly increasing cuts, got {cuts}")
+            raise SafetystatsError(
+                "index.bands", f"bands: expected strictly increasing cuts, got {cuts}"
+            )
 
     def classify(self, score) -> np.ndarray:
         """Band index of each score (-1 where the score is NaN)."""
@@ -130,11 +136,14 @@ class Bands:
 def _weights_ok(ws: Sequence[float], what: str) -> None:
     arr = np.asarray(ws, dtype=float)
     if (arr < 0).any() or not np.isfinite(arr).all():
-        raise ValueError(f"{what}: expected finite weights >= 0, got {arr.tolist()}")
+        raise SafetystatsError(
+            "index.weights_invalid", f"{what}: expected finite weights >= 0, got {arr.tolist()}"
+        )
     if abs(arr.sum() - 1.0) > WEIGHT_TOLERANCE:
-        raise ValueError(
+        raise SafetystatsError(
+            "index.weights_sum",
             f"{what}: expected weights summing to 1 (tolerance {WEIGHT_TOLERANCE:g}), "
-            f"got {arr.tolist()} summing to {arr.sum()!r}"
+            f"got {arr.tolist()} summing to {arr.sum()!r}",
         )
 
 
@@ -186,19 +195,26 @@ class IndexDefinition:
         set_ = object.__setattr__
         inds = tuple(self.indicators)
         if not inds:
-            raise ValueError("indicators: expected at least one Indicator, got none")
+            raise SafetystatsError(
+                "index.indicators", "indicators: expected at least one Indicator, got none"
+            )
         for ind in inds:
             if not isinstance(ind, Indicator):
-                raise ValueError(f"indicators: expected Indicator objects, got {ind!r}")
+                raise SafetystatsError(
+                    "index.indicators", f"indicators: expected Indicator objects, got {ind!r}"
+                )
             if ind.direction not in ("good", "bad"):
-                raise ValueError(
+                raise SafetystatsError(
+                    "index.indicator_direction",
                     f"indicator {ind.name!r}: expected direction 'good' (higher = safer) or "
-                    f"'bad' (higher = less safe), got {ind.direction!r}"
+                    f"'bad' (higher = less safe), got {ind.direction!r}",
                 )
         names = [i.name for i in inds]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise ValueError(f"indicators: expected unique names, got duplicates {dup}")
+            raise SafetystatsError(
+                "index.indicators", f"indicators: expected unique names, got duplicates {dup}"
+            )
         set_(self, "indicators", inds)
 
         pw = self.pillar_weights
@@ -211,14 +227,16 @@ class IndexDefinition:
         used = {i.pillar for i in inds}
         unknown = sorted(used - set(pillar_names))
         if unknown:
-            raise ValueError(
+            raise SafetystatsError(
+                "index.indicators",
                 f"indicators: expected pillars among {pillar_names}, got {unknown} "
-                "(give every pillar a weight)"
+                "(give every pillar a weight)",
             )
         empty = [k for k, v in self.pillar_weights if v > 0 and k not in used]
         if empty:
-            raise ValueError(
-                f"pillar weights: pillar(s) {empty} have a positive weight but no indicators"
+            raise SafetystatsError(
+                "index.pillar_weights",
+                f"pillar weights: pillar(s) {empty} have a positive weight but no indicators",
             )
         set_(self, "pillars", tuple(p for p in pillar_names if p in used))
 
@@ -232,9 +250,10 @@ class IndexDefinition:
             members = [i for i in inds if (i.pillar, i.theme) == key]
             given = [i.weight is not None for i in members]
             if any(given) and not all(given):
-                raise ValueError(
+                raise SafetystatsError(
+                    "index.theme_weights_partial",
                     f"theme {key[0]}/{key[1]}: expected weights on all or none of its indicators, "
-                    f"got weights on {[i.name for i in members if i.weight is not None]} only"
+                    f"got weights on {[i.name for i in members if i.weight is not None]} only",
                 )
             if all(given):
                 _weights_ok(
@@ -249,31 +268,38 @@ class IndexDefinition:
             given = dict(tw)
             extra = sorted(set(given) - set(themes))
             if extra:
-                raise ValueError(
-                    f"theme weights: expected (pillar, theme) keys among {themes}, got {extra}"
+                raise SafetystatsError(
+                    "index.theme_weights",
+                    f"theme weights: expected (pillar, theme) keys among {themes}, got {extra}",
                 )
             for p in self.pillars:
                 keys = [t for t in themes if t[0] == p]
                 missing = [t for t in keys if t not in given]
                 if missing:
-                    raise ValueError(
-                        f"theme weights: expected a weight for every theme, missing {missing}"
+                    raise SafetystatsError(
+                        "index.theme_weights",
+                        f"theme weights: expected a weight for every theme, missing {missing}",
                     )
                 _weights_ok([given[t] for t in keys], f"theme weights in pillar {p}")
 
         if self.normalisation not in NORMALISATIONS:
-            raise ValueError(
-                f"normalisation: expected one of {NORMALISATIONS}, got {self.normalisation!r}"
+            raise SafetystatsError(
+                "index.normalisation",
+                f"normalisation: expected one of {NORMALISATIONS}, got {self.normalisation!r}",
             )
         if self.aggregation not in AGGREGATIONS:
-            raise ValueError(
-                f"aggregation: expected one of {AGGREGATIONS}, got {self.aggregation!r}"
+            raise SafetystatsError(
+                "index.aggregation",
+                f"aggregation: expected one of {AGGREGATIONS}, got {self.aggregation!r}",
             )
         if self.missing not in MISSING_METHODS:
-            raise ValueError(f"missing: expected one of {MISSING_METHODS}, got {self.missing!r}")
+            raise SafetystatsError(
+                "index.missing", f"missing: expected one of {MISSING_METHODS}, got {self.missing!r}"
+            )
         if not isinstance(self.reference_year, int | np.integer):
-            raise ValueError(
-                f"reference_year: expected an index on the year axis, got {self.reference_year!r}"
+            raise SafetystatsError(
+                "index.reference_year",
+                f"reference_year: expected an index on the year axis, got {self.reference_year!r}",
             )
         set_(self, "reference_year", int(self.reference_year))
         ra = self.reference_areas
@@ -282,10 +308,13 @@ class IndexDefinition:
             if arr.dtype == bool:
                 arr = np.flatnonzero(arr)
             if arr.size == 0:
-                raise ValueError("reference_areas: expected at least one area, got none")
+                raise SafetystatsError(
+                    "index.reference_areas", "reference_areas: expected at least one area, got none"
+                )
             if not np.issubdtype(arr.dtype, np.integer) or (arr < 0).any():
-                raise ValueError(
-                    f"reference_areas: expected area indices or a boolean mask, got {ra!r}"
+                raise SafetystatsError(
+                    "index.reference_areas",
+                    f"reference_areas: expected area indices or a boolean mask, got {ra!r}",
                 )
             set_(self, "reference_areas", tuple(int(i) for i in np.unique(arr)))
         if self.scale is None:
@@ -392,31 +421,38 @@ def _check_values(
     try:
         v = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"values: expected a numeric array, got {type(values).__name__}") from exc
+        raise SafetystatsError(
+            "index.values", f"values: expected a numeric array, got {type(values).__name__}"
+        ) from exc
     n = len(definition.indicators) if definition is not None else n_ind
     if v.ndim != 3 or (n is not None and v.shape[2] != n):
-        raise ValueError(
+        raise SafetystatsError(
+            "index.values",
             f"values: expected shape (areas, years, {n if n is not None else 'indicators'}), "
-            f"got {v.shape}"
+            f"got {v.shape}",
         )
     if np.isinf(v).any():
-        raise ValueError("values: expected finite numbers or NaN for missing, got inf")
+        raise SafetystatsError(
+            "index.values", "values: expected finite numbers or NaN for missing, got inf"
+        )
     return v
 
 
 def _reference_stats(v, *, method, reference_year, reference_areas, names) -> dict:
     n_areas, n_years, n_ind = v.shape
     if not -n_years <= reference_year < n_years:
-        raise ValueError(
-            f"reference_year: expected an index in [0, {n_years}), got {reference_year}"
+        raise SafetystatsError(
+            "index.reference_year",
+            f"reference_year: expected an index in [0, {n_years}), got {reference_year}",
         )
     if reference_areas is None:
         ref = v[:, reference_year, :]
     else:
         idx = np.asarray(reference_areas)
         if idx.max() >= n_areas:
-            raise ValueError(
-                f"reference_areas: expected indices below {n_areas} areas, got {int(idx.max())}"
+            raise SafetystatsError(
+                "index.reference_areas",
+                f"reference_areas: expected indices below {n_areas} areas, got {int(idx.max())}",
             )
         ref = v[idx, reference_year, :]
     stats: dict = {"method": method}
@@ -424,9 +460,10 @@ def _reference_stats(v, *, method, reference_year, reference_areas, names) -> di
         col = ref[:, j]
         col = col[np.isfinite(col)]
         if col.size == 0:
-            raise ValueError(
+            raise SafetystatsError(
+                "index.reference_year_no_data",
                 f"reference year {reference_year} has no data for indicator {names[j]!r} in the "
-                "reference areas: choose another reference year or area set"
+                "reference areas: choose another reference year or area set",
             )
     finite = np.isfinite(ref)
     if method == "z":
@@ -435,18 +472,20 @@ def _reference_stats(v, *, method, reference_year, reference_areas, names) -> di
         sd = np.nanstd(ref, axis=0)
         bad = np.flatnonzero(~(sd > 0))
         if bad.size:
-            raise ValueError(
+            raise SafetystatsError(
+                "index.indicator_constant",
                 f"indicator {names[bad[0]]!r}: expected variation in the reference year and areas "
-                "for z-scores, got a constant (SD 0)"
+                "for z-scores, got a constant (SD 0)",
             )
         stats.update(mean=mean, sd=sd)
     elif method == "ratio":
         mean = np.nanmean(ref, axis=0)
         bad = np.flatnonzero(~(mean > 0))
         if bad.size:
-            raise ValueError(
+            raise SafetystatsError(
+                "index.indicator_reference_mean",
                 f"indicator {names[bad[0]]!r}: expected a positive reference mean for the ratio "
-                f"100·x/x_ref, got {mean[bad[0]]!r}"
+                f"100·x/x_ref, got {mean[bad[0]]!r}",
             )
         stats.update(mean=mean)
     elif method == "minmax":
@@ -454,15 +493,19 @@ def _reference_stats(v, *, method, reference_year, reference_areas, names) -> di
         hi = np.nanmax(ref, axis=0)
         bad = np.flatnonzero(~(hi > lo))
         if bad.size:
-            raise ValueError(
+            raise SafetystatsError(
+                "index.indicator_constant",
                 f"indicator {names[bad[0]]!r}: expected max > min in the reference year and areas "
-                "for min–max, got a constant"
+                "for min–max, got a constant",
             )
         stats.update(min=lo, max=hi)
     elif method == "rank":
         stats.update(sorted=[np.sort(ref[finite[:, j], j]) for j in range(n_ind)])
     else:
-        raise ValueError(f"normalisation: expected one of {NORMALISATIONS}, got {method!r}")
+        raise SafetystatsError(
+            "index.normalisation",
+            f"normalisation: expected one of {NORMALISATIONS}, got {method!r}",
+        )
     return stats
 
 
@@ -525,7 +568,10 @@ def normalise(
     names = list(names) if names is not None else [f"#{j}" for j in range(n_ind)]
     directions = ["good"] * n_ind if directions is None else list(directions)
     if len(directions) != n_ind or any(d not in ("good", "bad") for d in directions):
-        raise ValueError(f"directions: expected {n_ind} values of 'good'/'bad', got {directions!r}")
+        raise SafetystatsError(
+            "index.directions",
+            f"directions: expected {n_ind} values of 'good'/'bad', got {directions!r}",
+        )
     ra = None
     if reference_areas is not None:
         ra = np.asarray(reference_areas)
@@ -556,12 +602,13 @@ def _check_positive(xn, definition, weights, where_years=None):
     if bad.any():
         a, y, j = (int(k[0]) for k in np.nonzero(bad))
         yr = y if where_years is None else where_years[y]
-        raise ValueError(
+        raise SafetystatsError(
+            "index.geometric_not_positive",
             "geometric aggregation needs positive normalised values: indicator "
             f"{definition.indicators[j].name!r} is {xn[a, y, j]:.4g} for area {a}, year {yr} "
             f"(normalisation {definition.normalisation!r}: 'z' is negative below the reference mean, "
             "min-max is 0 at the reference minimum, a flipped 'ratio' is <= 0 at twice the "
-            "reference); use 'ratio' or 'rank' on such data, or linear aggregation"
+            "reference); use 'ratio' or 'rank' on such data, or linear aggregation",
         )
 
 
@@ -727,8 +774,30 @@ def preset(
     (0.6666666666666666, 'unsafe')
     """
     if name not in PRESETS:
-        raise ValueError(f"preset: expected one of {sorted(PRESETS)}, got {name!r}")
+        raise SafetystatsError(
+            "input.choice",
+            f"preset: expected one of {sorted(PRESETS)}, got {name!r}",
+            name="preset",
+            expected=sorted(PRESETS),
+            given=repr(name),
+        )
     cfg = dict(PRESETS[name])
+    norm = overrides.get("normalisation", cfg["normalisation"])
+    if norm != cfg["normalisation"] and "scale" not in overrides:
+        # METHODS.md §2: the scales (100 + 10·z̄, the 1–10 grade a + b·z̄) are defined on z̄; a
+        # ratio (about 100) or min-max composite through the preset's z scale is meaningless,
+        # e.g. rotterdam-2002 with "ratio" clips every area to the grade 10.
+        raise SafetystatsError(
+            "index.normalisation_unsuitable",
+            f"normalisation: expected {cfg['normalisation']!r} with the {name} preset's scale "
+            f"{cfg['scale'].a:g} + {cfg['scale'].b:g}·z̄ (defined on z-scores), got "
+            f"{norm!r} without a scale for it; pass scale=Scale(a, b) that maps {norm!r} "
+            "composites onto the preset's bands, or keep the preset's normalisation (the "
+            "sensitivity analysis compares other normalisations on the preset's scale)",
+            preset=name,
+            normalisation=norm,
+            reason="scale defined on z-scores",
+        )
     cfg.update(overrides)
     return IndexDefinition(
         indicators=tuple(indicators),
@@ -838,24 +907,31 @@ def sensitivity(
     v = _check_values(values, definition)
     d = definition
     n_a, n_y, n_i = v.shape
+    year = as_int(year, "year")
     if not -n_y <= year < n_y:
-        raise ValueError(f"year: expected an index in [-{n_y}, {n_y}), got {year}")
+        raise SafetystatsError(
+            "index.year", f"year: expected an index in [-{n_y}, {n_y}), got {year}"
+        )
     y = year % n_y
-    if not isinstance(draws, int | np.integer) or draws < 1:
-        raise ValueError(f"draws: expected an integer >= 1, got {draws!r}")
+    draws = as_int(draws, "draws", minimum=1)
     if concentration is not None and not concentration > 0:
-        raise ValueError(
-            f"concentration: expected a positive number or None, got {concentration!r}"
+        raise SafetystatsError(
+            "index.concentration",
+            f"concentration: expected a positive number or None, got {concentration!r}",
         )
     lo_q, hi_q = interval
     if not 0 <= lo_q <= hi_q <= 100:
-        raise ValueError(
-            f"interval: expected percentiles 0 <= low <= high <= 100, got {interval!r}"
+        raise SafetystatsError(
+            "index.interval",
+            f"interval: expected percentiles 0 <= low <= high <= 100, got {interval!r}",
         )
     norms = (d.normalisation,) if normalisations is None else tuple(normalisations)
     for nm in norms:
         if nm not in NORMALISATIONS:
-            raise ValueError(f"normalisations: expected values among {NORMALISATIONS}, got {nm!r}")
+            raise SafetystatsError(
+                "index.normalisations",
+                f"normalisations: expected values among {NORMALISATIONS}, got {nm!r}",
+            )
     rng = np.random.default_rng(rng)
 
     names = [i.name for i in d.indicators]

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import as_int
+from .errors import SafetystatsError
+
 __all__ = [
     "DEFAULT_BANDS",
     "YOUTH_BAND",
@@ -119,15 +122,18 @@ def _as_float(x, name: str) -> np.ndarray:
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected numbers, got {type(x).__name__}") from exc
+        raise SafetystatsError(
+            "input.not_numbers", f"{name}: expected numbers, got {type(x).__name__}"
+        ) from exc
     return arr
 
 
 def _check_non_negative(arr: np.ndarray, name: str) -> None:
     bad = np.flatnonzero(arr.ravel() < 0)
     if bad.size:
-        raise ValueError(
-            f"{name}: expected values >= 0, got {arr.ravel()[bad[0]]!r} at flat index {bad[0]}"
+        raise SafetystatsError(
+            "rates.negative",
+            f"{name}: expected values >= 0, got {arr.ravel()[bad[0]]!r} at flat index {bad[0]}",
         )
 
 
@@ -163,13 +169,30 @@ def rate(count, denominator, *, per: float = 1000.0) -> RateResult:
     try:
         c, d = np.broadcast_arrays(c, d)
     except ValueError as exc:
-        raise ValueError(
-            f"count and denominator: expected the same shape, got {c.shape} and {d.shape}"
+        raise SafetystatsError(
+            "rates.count_and_denominator",
+            f"count and denominator: expected the same shape, got {c.shape} and {d.shape}",
         ) from exc
     _check_non_negative(c, "count")
     _check_non_negative(d, "denominator")
-    if not per > 0:
-        raise ValueError(f"per: expected a positive number, got {per!r}")
+    for arr, name in ((c, "count"), (d, "denominator")):
+        inf = np.isinf(arr)
+        if inf.any():  # NaN is "missing"; infinity is never a count or a population
+            raise SafetystatsError(
+                "input.not_finite",
+                f"{name}: expected finite numbers (NaN for missing), got {int(inf.sum())} "
+                "infinite value(s)",
+                name=name,
+                count=int(inf.sum()),
+            )
+    try:
+        per_ok = bool(np.isfinite(per) and per > 0)
+    except TypeError:
+        per_ok = False
+    if not per_ok:
+        raise SafetystatsError(
+            "rates.per", f"per: expected a positive finite number, got {per!r}", given=repr(per)
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(d > 0, per * c / np.where(d > 0, d, 1.0), np.nan)
     return RateResult(rate=r, count=c.copy(), denominator=d.copy(), per=float(per))
@@ -196,28 +219,35 @@ def band_of_age(ages, *, bands: Mapping[str, tuple[int, int | None]] = DEFAULT_B
 
 def _validate_bands(bands: Mapping[str, tuple[int, int | None]]) -> None:
     if not bands:
-        raise ValueError("bands: expected at least one band, got none")
+        raise SafetystatsError("rates.bands", "bands: expected at least one band, got none")
     spans = []
     for label, bound in bands.items():
         if len(bound) != 2 or bound[0] is None:
-            raise ValueError(f"band {label!r}: expected (low, high or None), got {bound!r}")
+            raise SafetystatsError(
+                "rates.band_bounds", f"band {label!r}: expected (low, high or None), got {bound!r}"
+            )
         lo, hi = bound
         if hi is not None and hi < lo:
-            raise ValueError(f"band {label!r}: expected low <= high, got {bound!r}")
+            raise SafetystatsError(
+                "rates.band_bounds", f"band {label!r}: expected low <= high, got {bound!r}"
+            )
         spans.append((lo, np.inf if hi is None else hi, label))
     spans.sort()
     for (_, hi1, l1), (lo2, _, l2) in zip(spans, spans[1:]):
         if lo2 <= hi1:
-            raise ValueError(
+            raise SafetystatsError(
+                "rates.bands",
                 f"bands: expected non-overlapping bands, got {l1!r} and {l2!r} overlapping "
-                "(count overlapping bands such as 10-17 in a separate call)"
+                "(count overlapping bands such as 10-17 in a separate call)",
             )
 
 
 def _keys(values, name: str) -> tuple[np.ndarray, np.ndarray]:
     arr = np.asarray(values)
     if arr.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D array, got shape {arr.shape}")
+        raise SafetystatsError(
+            "input.shape", f"{name}: expected a 1-D array, got shape {arr.shape}"
+        )
     labels, inverse = np.unique(arr, return_inverse=True)
     return labels, inverse.ravel()
 
@@ -231,7 +261,10 @@ def _grid(labels, given, name: str) -> tuple[np.ndarray, np.ndarray]:
     pos = {v: i for i, v in enumerate(full.tolist())}
     missing = [v for v in observed.tolist() if v not in pos]
     if missing:
-        raise ValueError(f"{name}: expected every label in the given list, got {missing[:5]!r}")
+        raise SafetystatsError(
+            "rates.unknown_labels",
+            f"{name}: expected every label in the given list, got {missing[:5]!r}",
+        )
     lookup = np.array([pos[v] for v in observed.tolist()], dtype=np.int64)
     return full, lookup[inverse]
 
@@ -267,9 +300,10 @@ def count_persons(area, year, person, *, areas=None, years=None) -> PersonCounts
     p_lab = _keys(person, "person")
     n = {len(a_lab[1]), len(y_lab[1]), len(p_lab[1])}
     if len(n) != 1:
-        raise ValueError(
+        raise SafetystatsError(
+            "rates.area_year_person",
             "area, year, person: expected the same length, got "
-            f"{len(a_lab[1])}, {len(y_lab[1])}, {len(p_lab[1])}"
+            f"{len(a_lab[1])}, {len(y_lab[1])}, {len(p_lab[1])}",
         )
     area_labels, ai = _grid(a_lab, areas, "area")
     year_labels, yi = _grid(y_lab, years, "year")
@@ -338,14 +372,18 @@ def charge_rates(
     years_ = np.asarray(years)
     expected = (len(areas_), len(years_), len(bands))
     if pop.shape != expected:
-        raise ValueError(
-            f"population: expected shape (areas, years, bands) = {expected}, got {pop.shape}"
+        raise SafetystatsError(
+            "rates.population",
+            f"population: expected shape (areas, years, bands) = {expected}, got {pop.shape}",
         )
     ages = _as_float(age, "age")
     band = band_of_age(ages, bands=bands)
     n = {len(np.asarray(area)), len(np.asarray(year)), len(np.asarray(person)), len(ages)}
     if len(n) != 1:
-        raise ValueError(f"area, year, person, age: expected the same length, got lengths {n}")
+        raise SafetystatsError(
+            "rates.area_year_person_age",
+            f"area, year, person, age: expected the same length, got lengths {n}",
+        )
     keep = band >= 0
     counts = np.zeros(expected, dtype=np.int64)
     if keep.any():
@@ -378,10 +416,11 @@ def rolling_mean(values, *, window: int = 2, axis: int = 1) -> np.ndarray:
     [[nan, 2.0, 4.0, nan, nan]]
     """
     v = _as_float(values, "values")
-    if not isinstance(window, int | np.integer) or window < 1:
-        raise ValueError(f"window: expected an integer >= 1, got {window!r}")
+    window = as_int(window, "window", minimum=1)
     if v.ndim == 0:
-        raise ValueError("values: expected an array with a year axis, got a scalar")
+        raise SafetystatsError(
+            "rates.values", "values: expected an array with a year axis, got a scalar"
+        )
     v = np.moveaxis(v, axis, -1)
     n = v.shape[-1]
     out = np.full(v.shape, np.nan)
@@ -413,7 +452,9 @@ def rolling_rate(
     [[nan, 1.6667]]
     """
     if method not in ("pooled", "mean"):
-        raise ValueError(f"method: expected 'pooled' or 'mean', got {method!r}")
+        raise SafetystatsError(
+            "rates.method", f"method: expected 'pooled' or 'mean', got {method!r}"
+        )
     yearly = rate(count, denominator, per=per)
     c_sum = rolling_mean(yearly.count, window=window, axis=axis) * window
     d_sum = rolling_mean(yearly.denominator, window=window, axis=axis) * window
@@ -441,10 +482,15 @@ def change_from_baseline(values, *, base: int = 0, axis: int = 1) -> ChangeResul
     """
     v = _as_float(values, "values")
     if v.ndim == 0:
-        raise ValueError("values: expected an array with a year axis, got a scalar")
+        raise SafetystatsError(
+            "rates.values", "values: expected an array with a year axis, got a scalar"
+        )
     n = v.shape[axis]
+    base = as_int(base, "base")
     if not -n <= base < n:
-        raise ValueError(f"base: expected a position in [-{n}, {n}), got {base!r}")
+        raise SafetystatsError(
+            "rates.base", f"base: expected a position in [-{n}, {n}), got {base!r}"
+        )
     b = np.take(v, [base], axis=axis)
     b = np.broadcast_to(b, v.shape)
     absolute = v - b
@@ -483,11 +529,14 @@ def eb_smooth(count, denominator, *, per: float = 1000.0) -> EBResult:
     y = _as_float(count, "count")
     n = _as_float(denominator, "denominator")
     if y.shape != n.shape:
-        raise ValueError(
-            f"count and denominator: expected the same shape, got {y.shape}, {n.shape}"
+        raise SafetystatsError(
+            "rates.count_and_denominator",
+            f"count and denominator: expected the same shape, got {y.shape}, {n.shape}",
         )
     if y.ndim not in (1, 2):
-        raise ValueError(f"count: expected 1-D (areas) or 2-D (areas, years), got shape {y.shape}")
+        raise SafetystatsError(
+            "rates.count", f"count: expected 1-D (areas) or 2-D (areas, years), got shape {y.shape}"
+        )
     _check_non_negative(y, "count")
     _check_non_negative(n, "denominator")
     ok = np.isfinite(y) & np.isfinite(n)

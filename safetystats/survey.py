@@ -20,6 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ._checks import as_int
+from .errors import SafetystatsError
+
 __all__ = [
     "SAFETY_CODING",
     "DifferenceResult",
@@ -107,7 +110,9 @@ def wilson_interval(share, n_eff, *, level: float = 0.95) -> tuple[np.ndarray, n
     """Wilson score interval for a share on ``n_eff`` observations.
 
     centre = (p + z²/2n) / (1 + z²/n), half-width = z / (1 + z²/n) · √(p(1−p)/n + z²/4n²)
-    (Wilson 1927). Arrays broadcast; NaN where n_eff ≤ 0 or the share is NaN.
+    (Wilson 1927). Arrays broadcast; NaN where n_eff ≤ 0 or the share is NaN (missing). A share
+    outside [0, 1] or an infinite share or ``n_eff`` is refused (``SafetystatsError``), not
+    returned as NaN: pass a share (successes / n), not a count of successes.
 
     Examples
     --------
@@ -116,9 +121,26 @@ def wilson_interval(share, n_eff, *, level: float = 0.95) -> tuple[np.ndarray, n
     (0.1334, 0.2888)
     """
     if not 0 < level < 1:
-        raise ValueError(f"level: expected a probability in (0, 1), got {level!r}")
+        raise SafetystatsError(
+            "survey.level", f"level: expected a probability in (0, 1), got {level!r}"
+        )
     p = np.asarray(share, dtype=float)
     n = np.asarray(n_eff, dtype=float)
+    outside = ~np.isnan(p) & ((p < 0) | (p > 1))
+    if outside.any():
+        bad = float(p[outside].ravel()[0]) if p.ndim else float(p)
+        raise SafetystatsError(
+            "survey.share_out_of_range",
+            f"share: expected a share in [0, 1] (successes / n) or NaN, got {bad!r}",
+            given=bad,
+        )
+    if np.isinf(n).any():
+        raise SafetystatsError(
+            "input.not_finite",
+            "n_eff: expected a finite effective sample size, got infinity",
+            name="n_eff",
+            count=int(np.isinf(n).sum()),
+        )
     z = stats.norm.isf((1 - level) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         n_ = np.where(n > 0, n, np.nan)
@@ -131,35 +153,46 @@ def wilson_interval(share, n_eff, *, level: float = 0.95) -> tuple[np.ndarray, n
 def _weights(weights, n: int | None) -> np.ndarray:
     if weights is None:
         if n is None:
-            raise ValueError("weights: expected an array, got None")
+            raise SafetystatsError("survey.weights", "weights: expected an array, got None")
         return np.ones(n)
     w = np.asarray(weights, dtype=float)
     if w.ndim != 1:
-        raise ValueError(f"weights: expected a 1-D array, got shape {w.shape}")
+        raise SafetystatsError(
+            "survey.weights", f"weights: expected a 1-D array, got shape {w.shape}"
+        )
     if n is not None and w.shape[0] != n:
-        raise ValueError(f"weights: expected {n} values (one per answer), got {w.shape[0]}")
+        raise SafetystatsError(
+            "survey.weights", f"weights: expected {n} values (one per answer), got {w.shape[0]}"
+        )
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"weights: expected finite values >= 0, got {w[i]!r} at index {i}")
+        raise SafetystatsError(
+            "survey.weights", f"weights: expected finite values >= 0, got {w[i]!r} at index {i}"
+        )
     return w
 
 
 def _code(answers, coding: Mapping[str, Sequence[int]], category: str):
     """Return (valid mask, in-category mask) and refuse answers that no category codes."""
     if category not in coding:
-        raise ValueError(f"category: expected one of {sorted(coding)}, got {category!r}")
+        raise SafetystatsError(
+            "survey.category", f"category: expected one of {sorted(coding)}, got {category!r}"
+        )
     a = np.asarray(answers, dtype=float)
     if a.ndim != 1:
-        raise ValueError(f"answers: expected a 1-D array, got shape {a.shape}")
+        raise SafetystatsError(
+            "survey.answers", f"answers: expected a 1-D array, got shape {a.shape}"
+        )
     all_codes = np.array(sorted({c for codes in coding.values() for c in codes}), dtype=float)
     present = np.isfinite(a)
     known = np.isin(a, all_codes)
     unknown = present & ~known
     if unknown.any():
         vals = sorted(set(a[unknown].tolist()))[:5]
-        raise ValueError(
-            f"answers: expected codes {all_codes.astype(int).tolist()} or NaN (missing), got {vals}"
+        raise SafetystatsError(
+            "survey.answers",
+            f"answers: expected codes {all_codes.astype(int).tolist()} or NaN (missing), got {vals}",
         )
     hit = np.isin(a, np.asarray(coding[category], dtype=float))
     return present, hit
@@ -178,8 +211,7 @@ def _share_from(hit, w, valid, *, min_n, level, category) -> ShareResult:
 
 
 def _check_min_n(min_n) -> None:
-    if not isinstance(min_n, int | np.integer) or min_n < 1:
-        raise ValueError(f"min_n: expected an integer >= 1, got {min_n!r}")
+    as_int(min_n, "min_n", minimum=1)
 
 
 def weighted_share(
@@ -261,14 +293,15 @@ def grouped_shares(
     w = _weights(weights, valid.shape[0])
     groups = by if isinstance(by, tuple) else (by,)
     if not groups:
-        raise ValueError("by: expected at least one grouping array, got none")
+        raise SafetystatsError("survey.by", "by: expected at least one grouping array, got none")
     codes = []
     labels = []
     for j, g in enumerate(groups):
         g = np.asarray(g)
         if g.shape != valid.shape:
-            raise ValueError(
-                f"by[{j}]: expected {valid.shape[0]} values (one per answer), got shape {g.shape}"
+            raise SafetystatsError(
+                "survey.by_length",
+                f"by[{j}]: expected {valid.shape[0]} values (one per answer), got shape {g.shape}",
             )
         lab, inv = np.unique(g, return_inverse=True)
         labels.append(lab)

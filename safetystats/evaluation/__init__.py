@@ -13,7 +13,8 @@ One module per method family, all re-exported here:
 - :mod:`~safetystats.evaluation.displacement` — :func:`wdq`.
 
 Every function takes arrays (pandas accepted), keyword-only options, returns a frozen dataclass
-with a ``warnings`` tuple, and raises ``ValueError`` naming what was expected and what was given.
+with a ``warnings`` tuple, and raises :class:`~safetystats.errors.SafetystatsError` (a
+``ValueError`` with a stable ``code``) naming what was expected and what was given.
 Methods, formulas and sources: ``docs/methods/evaluation.md``.
 """
 
@@ -30,7 +31,7 @@ from .matching import BalanceTable, MatchResult, balance_table, match_controls
 from .synth import SynthResult, simplex_least_squares, synth_in_time_placebo, synthetic_control
 
 #: Stored with every result so a published figure can be traced to the method version.
-METHOD_VERSION = "1"
+METHOD_VERSION = "2"  # 2: Poisson IRLS fixed (issue 12), weights, collinear covariates dropped
 
 __all__ = [
     "METHOD_VERSION",

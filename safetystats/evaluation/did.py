@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from ._util import as_float, as_labels, check_level, first_treated_array
-from .fixest import _fit_ols, _fit_poisson, _offset, _Panel
+from safetystats.errors import SafetystatsError
+
+from ._util import as_float, as_int, as_labels, check_level, first_treated_array
+from .fixest import _fit_ols, _fit_poisson, _offset, _Panel, check_iteration
 
 __all__ = [
     "DidResult",
@@ -66,7 +68,13 @@ class DidResult:
 def _pair(x, name):
     arr = as_float(x, name)
     if arr.shape != (2,):
-        raise ValueError(f"{name}: expected (pre, post), got shape {arr.shape}")
+        raise SafetystatsError(
+            "input.shape",
+            f"{name}: expected (pre, post), got shape {arr.shape}",
+            name=name,
+            expected="(2,)",
+            given=str(arr.shape),
+        )
     return arr
 
 
@@ -130,16 +138,24 @@ def did_rates(
         ]
     )
     if np.any(n <= 0):
-        raise ValueError(
+        raise SafetystatsError(
+            "did.population",
             f"population: expected positive populations in every cell, got {n.tolist()} "
-            "(a period with zero population has no rate)"
+            "(a period with zero population has no rate)",
+            populations=n.tolist(),
         )
     if np.any(y < 0):
-        raise ValueError(f"counts: expected non-negative counts, got {y.tolist()}")
+        raise SafetystatsError(
+            "outcome.negative_counts",
+            f"counts: expected non-negative counts, got {y.tolist()}",
+            minimum=float(y.min()),
+        )
     if np.any(y == 0):
-        raise ValueError(
+        raise SafetystatsError(
+            "did.zero_count",
             f"counts: expected a positive count in every cell (log rates), got {y.tolist()}; "
-            "pool more years or areas"
+            "pool more years or areas",
+            counts=y.tolist(),
         )
     r = per * y / n
     log_rr = np.log(r[0, 1] / r[0, 0]) - np.log(r[1, 1] / r[1, 0])
@@ -190,13 +206,21 @@ def _staggered_panel(y, *, area, period, first_treated, y_name):
     np.minimum.at(lo, a, ft_key)
     np.maximum.at(hi, a, ft_key)
     if np.any(lo != hi):
-        raise ValueError("first_treated: expected one value per area, got areas with several")
+        raise SafetystatsError(
+            "panel.first_treated_varies",
+            "first_treated: expected one value per area, got areas with several",
+        )
     treated = ~np.isnan(ft)
     if not np.any(treated):
-        raise ValueError("first_treated: expected at least one treated area, got none (all NaN)")
+        raise SafetystatsError(
+            "panel.no_treated",
+            "first_treated: expected at least one treated area, got none (all NaN)",
+        )
     if np.all(treated):
-        raise ValueError(
-            "no control areas: expected never-treated areas (first_treated NaN), got every area treated"
+        raise SafetystatsError(
+            "panel.no_controls",
+            "no control areas: expected never-treated areas (first_treated NaN), got every area "
+            "treated",
         )
     return yv, per, ft, treated
 
@@ -210,15 +234,43 @@ def _wald(b, v, df_t):
     return w / b.size, float(stats.f.sf(w / b.size, b.size, df_t))
 
 
-def _fit(model, yv, x, names, *, area, period, cluster, population, treated_rows, tol, max_iter):
+def check_model(model) -> str:
     if model not in ("ols", "poisson"):
-        raise ValueError(f"model: expected 'ols' or 'poisson', got {model!r}")
-    panel = _Panel(yv, x, area=area, period=period, cluster=cluster, names=names)
+        raise SafetystatsError(
+            "input.choice",
+            f"model: expected 'ols' or 'poisson', got {model!r}",
+            name="model",
+            expected=["ols", "poisson"],
+            given=repr(model),
+        )
+    return model
+
+
+def _fit(
+    model,
+    yv,
+    x,
+    names,
+    *,
+    area,
+    period,
+    cluster,
+    population,
+    treated_rows,
+    tol,
+    max_iter,
+    weights=None,
+):
+    """Fit the event-time dummies ``x`` (all required: a collinear one is refused, not dropped)."""
+    check_model(model)
+    panel = _Panel(yv, x, area=area, period=period, cluster=cluster, names=names, weights=weights)
     if model == "ols":
-        fit, _, _ = _fit_ols(panel, treated_rows)
+        fit, _, _ = _fit_ols(panel, treated_rows, n_required=x.shape[1])
     else:
         offset = np.zeros(yv.size) if population is None else _offset(population, yv.size)
-        fit = _fit_poisson(panel, treated_rows, offset, tol=tol, max_iter=max_iter)
+        fit = _fit_poisson(
+            panel, treated_rows, offset, tol=tol, max_iter=max_iter, n_required=x.shape[1]
+        )
     return fit
 
 
@@ -275,6 +327,7 @@ def event_study(
     model: str = "ols",
     population=None,
     cluster=None,
+    weights=None,
     level: float = 0.95,
     tol: float = 1e-10,
     max_iter: int = 100,
@@ -298,8 +351,8 @@ def event_study(
     leads, lags : int
         Number of pre periods (≥ 2) and post periods (≥ 0) shown before binning.
     model : {"ols", "poisson"}
-    population, cluster, level, tol, max_iter
-        As in :func:`twfe` / :func:`poisson_fe`.
+    population, cluster, weights, level, tol, max_iter
+        As in :func:`twfe` / :func:`poisson_fe` (``weights``: positive observation weights).
 
     Returns
     -------
@@ -325,22 +378,26 @@ def event_study(
     True
     """
     level = check_level(level)
-    if int(leads) < 2 or int(lags) < 0:
-        raise ValueError(f"leads/lags: expected leads >= 2 and lags >= 0, got {leads}, {lags}")
+    check_model(model)
+    tol, max_iter = check_iteration(tol, max_iter)
+    leads = as_int(leads, "leads", minimum=2)
+    lags = as_int(lags, "lags", minimum=0)
     yv, per, ft, treated = _staggered_panel(
         y, area=area, period=period, first_treated=first_treated, y_name="y"
     )
     rel = np.where(treated, per - np.where(treated, ft, 0.0), np.nan)
     if np.any(treated & (rel != np.round(rel))):
-        raise ValueError(
-            "first_treated: expected values on the period grid, got non-integer offsets"
+        raise SafetystatsError(
+            "panel.first_treated_off_grid",
+            "first_treated: expected values on the period grid, got non-integer offsets",
         )
     rel_b = np.clip(rel, -leads, lags)
     present = np.unique(rel_b[treated]).astype(int)
     grid = [e for e in range(-int(leads), int(lags) + 1) if e != -1 and e in set(present.tolist())]
     if not grid:
-        raise ValueError(
-            "event_study: expected treated observations off the reference period, got none"
+        raise SafetystatsError(
+            "event_study.no_cells",
+            "event_study: expected treated observations off the reference period, got none",
         )
     x = np.column_stack([(treated & (rel_b == e)).astype(float) for e in grid])
     names = [f"rel_{e}" for e in grid]
@@ -356,6 +413,7 @@ def event_study(
         treated_rows=treated & (rel >= 0),
         tol=tol,
         max_iter=max_iter,
+        weights=weights,
     )
     se = np.sqrt(np.diag(fit.vcov))
     crit = _crit(fit.df_t, level)
@@ -426,6 +484,7 @@ def sun_abraham(
     model: str = "ols",
     population=None,
     cluster=None,
+    weights=None,
     level: float = 0.95,
     tol: float = 1e-10,
     max_iter: int = 100,
@@ -445,8 +504,10 @@ def sun_abraham(
 
     Parameters
     ----------
-    y, area, period, first_treated, model, population, cluster, level, tol, max_iter
+    y, area, period, first_treated, model, population, cluster, weights, level, tol, max_iter
         As in :func:`event_study` (no binning here: every relative period is its own cell).
+        With ``weights`` the regression is weighted; the cohort shares behind the aggregates
+        stay numbers of observations (as fixest's ``aggregate``).
 
     Returns
     -------
@@ -471,14 +532,21 @@ def sun_abraham(
     True
     """
     level = check_level(level)
+    check_model(model)
+    tol, max_iter = check_iteration(tol, max_iter)
     yv, per, ft, treated = _staggered_panel(
         y, area=area, period=period, first_treated=first_treated, y_name="y"
     )
     rel = np.where(treated, per - np.where(treated, ft, 0.0), np.nan)
+    if np.any(treated & (rel != np.round(rel))):
+        raise SafetystatsError(
+            "panel.first_treated_off_grid",
+            "first_treated: expected values on the period grid, got non-integer offsets",
+        )
     cell_keys = sorted({(g, int(e)) for g, e in zip(ft[treated], rel[treated]) if e != -1})
     cells = np.array(cell_keys, dtype=float).reshape(-1, 2)
     x = np.column_stack([(treated & (ft == g) & (rel == e)).astype(float) for g, e in cell_keys])
-    counts = x.sum(axis=0)
+    counts = x.sum(axis=0)  # treated observations per cell (unweighted, as fixest's aggregate)
     names = [f"g{g:g}_e{e}" for g, e in cell_keys]
     fit = _fit(
         model,
@@ -492,12 +560,14 @@ def sun_abraham(
         treated_rows=treated & (rel >= 0),
         tol=tol,
         max_iter=max_iter,
+        weights=weights,
     )
     crit = _crit(fit.df_t, level)
     post = cells[:, 1] >= 0
     if not post.any():
-        raise ValueError(
-            "first_treated: expected treated observations at or after the start, got none"
+        raise SafetystatsError(
+            "event_study.no_cells",
+            "first_treated: expected treated observations at or after the start, got none",
         )
     a = np.where(post, counts, 0.0)
     a /= a.sum()

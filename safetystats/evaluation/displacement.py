@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from safetystats.errors import SafetystatsError
+
 from ._util import as_float
 
 __all__ = ["WdqResult", "wdq"]
@@ -46,7 +48,12 @@ class WdqResult:
 def _pair(x, name):
     arr = as_float(x, name)
     if arr.shape != (2,) or np.any(arr < 0):
-        raise ValueError(f"{name}: expected non-negative (pre, post) counts, got {arr.tolist()}")
+        raise SafetystatsError(
+            "wdq.counts",
+            f"{name}: expected non-negative (pre, post) counts, got {arr.tolist()}",
+            name=name,
+            given=arr.tolist(),
+        )
     return arr
 
 
@@ -84,13 +91,18 @@ def wdq(*, target, buffer, control) -> WdqResult:
     b = _pair(buffer, "buffer")
     c = _pair(control, "control")
     if np.any(c == 0):
-        raise ValueError(f"control: expected positive counts before and after, got {c.tolist()}")
+        raise SafetystatsError(
+            "wdq.control_zero",
+            f"control: expected positive counts before and after, got {c.tolist()}",
+            given=c.tolist(),
+        )
     success = t[1] / c[1] - t[0] / c[0]
     buf = b[1] / c[1] - b[0] / c[0]
     if success == 0:
-        raise ValueError(
+        raise SafetystatsError(
+            "wdq.no_change",
             "target: expected a change relative to the control area, got none (success measure 0): "
-            "the WDQ is undefined"
+            "the WDQ is undefined",
         )
     q = buf / success
     trend = c[1] / c[0]

@@ -5,7 +5,13 @@ the factor with more levels (normally the areas) is swept out by a (weighted) wi
 and the factor with fewer levels (normally the years, 10–30 of them) enters as explicit dummies that
 are then partialled out by the Frisch–Waugh–Lovell theorem (Frisch & Waugh 1933; Lovell 1963).
 The coefficients, residuals and cluster scores are those of the regression with all dummies, so
-standard errors equal fixest's (Bergé 2018) with its default small-sample correction.
+standard errors equal fixest's (Bergé 2018) with its default small-sample correction. Observation
+weights enter the absorption, the normal equations and the scores (pyfixest ``weights=``).
+
+The Poisson model is fitted by IRLS to the maximum-likelihood estimate (see :func:`_fit_poisson`
+for the step control and the convergence rule), after dropping areas and periods whose counts are
+all zero and zeros separated by the regressors (iterative rectifier). Covariates collinear with
+the fixed effects or the other regressors are dropped and named; a collinear treatment is refused.
 
 Sources
 -------
@@ -16,6 +22,8 @@ Sources
 - McCullagh, P., & Nelder, J. A. (1989). Generalized Linear Models, 2nd ed., ch. 2 (IRLS).
 - Correia, S., Guimarães, P., & Zylkin, T. (2020). Fast Poisson estimation with high-dimensional
   fixed effects. Stata Journal, 20(1), 95–115 (separation: areas whose counts are all zero).
+- Correia, S., Guimarães, P., & Zylkin, T. (2021). Verifying the existence of maximum likelihood
+  estimates for generalized linear models. arXiv:1903.01633 (the iterative rectifier).
 """
 
 from __future__ import annotations
@@ -27,7 +35,18 @@ import scipy.linalg
 import scipy.sparse
 from scipy import stats
 
-from ._util import as_float, as_labels, check_level, check_panel_unique, few_clusters_warning
+from safetystats.errors import SafetystatsError
+
+from ._util import (
+    as_float,
+    as_int,
+    as_labels,
+    check_level,
+    check_panel_unique,
+    factorise,
+    few_clusters_warning,
+    n_unique_codes,
+)
 
 __all__ = ["FeResult", "twfe", "poisson_fe"]
 
@@ -64,55 +83,103 @@ class FeResult:
     iterations: int
     dropped_areas: tuple = ()
     warnings: tuple[str, ...] = ()
+    #: covariates dropped as collinear with the fixed effects or the other regressors (named in
+    #: ``warnings``; ``names``/``coef`` cover the kept regressors only)
+    dropped_regressors: tuple[str, ...] = ()
+    #: periods dropped because every count in them is zero (Poisson)
+    dropped_periods: tuple = ()
+    weighted: bool = False
 
 
 # ----------------------------------------------------------------------------------------------
 # The engine: exact absorption of two fixed effects
 # ----------------------------------------------------------------------------------------------
 
+#: A regressor is dropped as collinear when less than this share of its (weighted, centred)
+#: variation is left after absorbing the fixed effects and the regressors before it
+#: (fixest's ``collin.tol`` 1e-10, applied relative to the column's own scale).
+COLLIN_TOL = 1e-10
+
 
 class _Absorber:
     """Partials area and period fixed effects out of columns, with optional weights.
 
-    The factor with more levels is swept out by a within transformation (a sparse group-mean
-    operator); the other enters as dummies (first level dropped) that are partialled out by
-    weighted least squares. Both steps are exact projections, so no convergence tolerance.
-    For the bootstrap, ``basis()`` gives an orthonormal basis of the partialled dummies.
+    The factor with more levels is swept out by a within transformation (weighted group means);
+    the other enters as dummies (first level dropped) that are partialled out by weighted least
+    squares. Both steps are exact projections, so there is no convergence tolerance. The dummies
+    are never formed: with ``S[a, t]`` the weight of area ``a`` in period ``t``, the Gram matrix
+    of the within-transformed dummies is ``diag(Σ_a S[a, t]) − Sᵀ diag(1/Σ_t S[a, t]) S`` and
+    every product with them is a group sum, so one projection costs O(n · columns).
+    The group-sum operators are built once; :meth:`reweight` only changes the weights (one IRLS
+    iteration of the Poisson fit). For the bootstrap, ``basis()`` gives an orthonormal basis of
+    the partialled dummies.
     """
 
     def __init__(self, a_codes, a_n, b_codes, b_n, weights=None, *, keep_order=False):
         if b_n > a_n and not keep_order:
             a_codes, a_n, b_codes, b_n = b_codes, b_n, a_codes, a_n
-        n = a_codes.size
-        self.n = n
-        self.w = np.ones(n) if weights is None else weights
+        self.n = n = a_codes.size
         self.a_codes, self.a_n = a_codes, a_n
-        self._group = scipy.sparse.csr_matrix(
-            (self.w, (a_codes, np.arange(n))), shape=(a_n, n)
-        )  # weighted group sums
-        self._sw = np.asarray(self._group.sum(axis=1)).ravel()
-        if b_n > 1:
-            dummies = np.zeros((n, b_n - 1))
-            rows = np.flatnonzero(b_codes > 0)
-            dummies[rows, b_codes[rows] - 1] = 1.0
-            self._dw = self._within(dummies)
-            # Normal equations of the (b_n − 1)-column weighted projection; the pseudo-inverse
-            # (eigendecomposition) keeps it exact when odd panels make the dummies dependent.
-            gram = (self._dw * self.w[:, None]).T @ self._dw
-            self._ginv = scipy.linalg.pinvh(gram, rtol=1e-10)
+        self.b_codes, self.b_n = b_codes, b_n
+        self._ops = []
+        for codes, n_lev in ((a_codes, a_n), (b_codes, b_n)):
+            order = np.argsort(codes, kind="stable")
+            indptr = np.zeros(n_lev + 1, dtype=np.int64)
+            np.cumsum(np.bincount(codes, minlength=n_lev), out=indptr[1:])
+            self._ops.append((order, indptr, n_lev))
+        self._dense = a_n * b_n <= max(4 * n, 1_000_000)
+        if self._dense:
+            self._cell = a_codes.astype(np.int64) * b_n + b_codes
+        self.reweight(weights)
+
+    def _sum_op(self, which: int) -> scipy.sparse.csr_matrix:
+        order, indptr, n_lev = self._ops[which]
+        return scipy.sparse.csr_matrix((self.w[order], order, indptr), shape=(n_lev, self.n))
+
+    def reweight(self, weights) -> None:
+        """Use new observation weights (same fixed effects)."""
+        self.w = np.ones(self.n) if weights is None else np.asarray(weights, dtype=float)
+        self._ga = self._sum_op(0)  # weighted sums by level of the swept factor
+        self._sw = np.bincount(self.a_codes, self.w, self.a_n)
+        if self.b_n < 2:
+            self._gb = None
+            return
+        self._gb = self._sum_op(1)
+        if self._dense:
+            s = np.bincount(self._cell, self.w, self.a_n * self.b_n).reshape(self.a_n, self.b_n)
+            s1 = s[:, 1:]
+            self._m = s1 / self._sw[:, None]
+            cross = s1.T @ self._m
         else:
-            self._dw = None
+            s = scipy.sparse.csr_matrix(
+                (self.w, (self.a_codes, self.b_codes)), shape=(self.a_n, self.b_n)
+            )
+            s1 = s[:, 1:]
+            self._m = scipy.sparse.diags(1.0 / self._sw) @ s1
+            cross = np.asarray((s1.T @ self._m).todense())
+        colw = np.bincount(self.b_codes, self.w, self.b_n)[1:]
+        gram = np.diag(colw) - cross
+        # The pseudo-inverse (eigendecomposition) keeps the projection exact when odd panels
+        # make the dummies dependent (a disconnected area × period graph).
+        self._ginv = scipy.linalg.pinvh((gram + gram.T) / 2, rtol=1e-10)
 
     def _within(self, z):
-        means = (self._group @ z) / self._sw[:, None]
+        means = (self._ga @ z) / self._sw[:, None]
         return z - means[self.a_codes]
+
+    def dummies(self) -> np.ndarray:
+        """The within-transformed period dummies (N × (b_n − 1)); for :meth:`basis` only."""
+        d = np.zeros((self.n, max(self.b_n - 1, 0)))
+        rows = np.flatnonzero(self.b_codes > 0)
+        d[rows, self.b_codes[rows] - 1] = 1.0
+        return self._within(d)
 
     def basis(self) -> np.ndarray:
         """Orthonormal basis (N × r) of the sqrt(w)-weighted, within-transformed dummies."""
-        if self._dw is None:
+        if self.b_n < 2:
             return np.zeros((self.n, 0))
         q, r, _ = scipy.linalg.qr(
-            self._dw * np.sqrt(self.w)[:, None], mode="economic", pivoting=True
+            self.dummies() * np.sqrt(self.w)[:, None], mode="economic", pivoting=True
         )
         diag = np.abs(np.diag(r))
         return q[:, diag > 1e-10 * max(diag.max(initial=0.0), 1.0)]
@@ -122,43 +189,86 @@ class _Absorber:
         two_d = z.ndim == 2
         z2 = z if two_d else z[:, None]
         zw = self._within(z2)
-        if self._dw is not None:
-            zw = zw - self._dw @ (self._ginv @ ((self._dw * self.w[:, None]).T @ zw))
+        if self._gb is not None:
+            c = self._ginv @ (self._gb @ zw)[1:]  # (DᵀW D̃)⁻¹ D̃ᵀ W zw, as D̃ᵀ W zw = Dᵀ W zw
+            cp = np.vstack([np.zeros((1, c.shape[1])), c])
+            zw = zw - (cp[self.b_codes] - np.asarray(self._m @ c)[self.a_codes])
         return zw if two_d else zw[:, 0]
 
 
-def _check_rank(xt: np.ndarray, x: np.ndarray, w: np.ndarray, names) -> None:
-    """Refuse regressors absorbed by the fixed effects and linearly dependent regressors."""
-    sq = np.sqrt(w)[:, None]
-    scale = np.sqrt(np.sum((x - np.average(x, axis=0, weights=w)) ** 2 * w[:, None], axis=0))
-    norms = np.sqrt(np.sum((xt * sq) ** 2, axis=0))
-    absorbed = [names[j] for j in range(x.shape[1]) if norms[j] <= 1e-9 * max(scale[j], 1e-300)]
-    if absorbed:
-        raise ValueError(
-            f"collinear design: expected regressors that vary within areas and periods, got "
-            f"{absorbed} fully explained by the area and period fixed effects"
-        )
-    z = xt * sq / norms
-    _, r, piv = scipy.linalg.qr(z, mode="economic", pivoting=True)
-    diag = np.abs(np.diag(r))
-    rank = int(np.sum(diag > 1e-9 * diag[0]))
-    if rank < x.shape[1]:
-        dropped = [names[j] for j in piv[rank:]]
-        raise ValueError(
-            f"collinear design: expected linearly independent regressors, got {dropped} as a "
-            "linear combination of the other regressors and the fixed effects"
-        )
+def _collinear(xt, x, w, names, n_required):
+    """Columns to keep: drop regressors absorbed by the fixed effects or collinear with earlier ones.
+
+    Sequential Cholesky on the weighted Gram matrix of the demeaned regressors (the algorithm of
+    fixest and pyfixest): column j is dropped when its squared residual norm after the fixed
+    effects and the kept earlier columns is below ``COLLIN_TOL`` times its weighted centred sum
+    of squares. The first ``n_required`` columns (the treatment, the event-time dummies) are not
+    dropped but refused. Returns (keep mask, dropped names).
+    """
+    k = x.shape[1]
+    xs = xt * np.sqrt(w)[:, None]
+    gram = xs.T @ xs
+    scale = np.sum((x - np.average(x, axis=0, weights=w)) ** 2 * w[:, None], axis=0)
+    r = np.zeros((k, k))
+    keep = np.ones(k, dtype=bool)
+    for j in range(k):
+        kept = np.flatnonzero(keep[:j])
+        r_jj = gram[j, j] - np.sum(r[kept, j] ** 2)
+        if not r_jj > COLLIN_TOL * scale[j]:
+            if j < n_required:
+                alone = gram[j, j] <= COLLIN_TOL * scale[j]
+                if alone:
+                    raise SafetystatsError(
+                        "design.treatment_absorbed",
+                        f"collinear design: expected regressors that vary within areas and "
+                        f"periods, got ['{names[j]}'] fully explained by the area and period "
+                        "fixed effects",
+                        name=names[j],
+                    )
+                raise SafetystatsError(
+                    "design.treatment_collinear",
+                    f"collinear design: expected linearly independent regressors, got "
+                    f"['{names[j]}'] as a linear combination of the other regressors and the "
+                    "fixed effects",
+                    name=names[j],
+                )
+            keep[j] = False
+            continue
+        r[j, j] = np.sqrt(r_jj)
+        later = np.arange(j + 1, k)
+        r[j, later] = (gram[j, later] - r[kept, j] @ r[kept][:, later]) / r[j, j]
+    dropped = tuple(names[j] for j in np.flatnonzero(~keep))
+    return keep, dropped
+
+
+def _collinear_warning(dropped) -> tuple[str, ...]:
+    if not dropped:
+        return ()
+    return (
+        f"dropped {len(dropped)} regressor(s) collinear with the fixed effects or the other "
+        f"regressors: {list(dropped)} (no coefficient reported for them)",
+    )
+
+
+def _nested(codes: np.ndarray, n_lev: int, cl_codes: np.ndarray) -> bool:
+    """Whether each level of ``codes`` lies in exactly one cluster."""
+    ref = np.zeros(n_lev, dtype=cl_codes.dtype)
+    ref[codes] = cl_codes  # any cluster of the level
+    return bool(np.all(ref[codes] == cl_codes))
 
 
 def _ssc(n_obs, k, a_codes, a_n, b_codes, b_n, cl_codes):
-    """fixest's default small-sample factor for CR1 (K excludes FE nested in the cluster)."""
-    k_fe = a_n + b_n
-    k_fe_adj = k_fe - 1  # two fixed effects: one level of the second is redundant
+    """fixest's default small-sample factor for CR1 (K excludes FE nested in the cluster).
+
+    ``G/(G−1) · (N−1)/(N−K)`` with ``K = k + (a_n + b_n − 1) − (levels of FE nested in the
+    clusters) + (number of such FE)``: pyfixest's ``ssc(k_adj=True, k_fixef="nonnested",
+    G_adj=True, G_df="min")``, the same for ``feols`` and ``fepois``.
+    """
+    k_fe_adj = a_n + b_n - 1  # two fixed effects: one level of the second is redundant
     nested_levels = 0
     n_nested = 0
     for codes, n_lev in ((a_codes, a_n), (b_codes, b_n)):
-        pairs = np.unique(codes.astype(np.int64) * (cl_codes.max() + 1) + cl_codes)
-        if pairs.size == n_lev:  # each level lies in exactly one cluster
+        if _nested(codes, n_lev, cl_codes):
             nested_levels += n_lev
             n_nested += 1
     df_k = k + k_fe_adj - nested_levels + n_nested
@@ -182,20 +292,46 @@ class _Fit:
     iterations: int
     dropped_areas: tuple
     warnings: tuple
+    keep: np.ndarray | None = None  # regressors kept (None: all)
+    dropped_regressors: tuple = ()
+    dropped_periods: tuple = ()
+
+
+def _check_weights(weights, n):
+    w = as_float(weights, "weights", n=n)
+    bad = int(np.sum(w <= 0))
+    if bad:
+        raise SafetystatsError(
+            "weights.not_positive",
+            f"weights: expected a positive weight in every row, got {bad} row(s) with zero or "
+            "negative weight (leave such rows out instead)",
+            count=bad,
+        )
+    return w
 
 
 class _Panel:
-    """Validated long panel: codes for areas, periods and clusters."""
+    """Validated long panel: codes for areas, periods and clusters, and observation weights."""
 
-    def __init__(self, y, x, *, area, period, cluster, names, y_name="y"):
+    def __init__(self, y, x, *, area, period, cluster, names, y_name="y", weights=None):
         self.y = as_float(y, y_name)
         n = self.y.size
         if n == 0:
-            raise ValueError(f"{y_name}: expected at least one observation, got none")
+            raise SafetystatsError(
+                "input.empty", f"{y_name}: expected at least one observation, got none", name=y_name
+            )
         self.x = as_float(x, "regressors", n=n, ndim=2)
         self.names = tuple(names)
         if len(self.names) != self.x.shape[1]:
-            raise ValueError(f"names: expected {self.x.shape[1]} names, got {len(self.names)}")
+            raise SafetystatsError(
+                "input.length",
+                f"names: expected {self.x.shape[1]} names, got {len(self.names)}",
+                name="names",
+                expected=int(self.x.shape[1]),
+                given=len(self.names),
+            )
+        self.w = np.ones(n) if weights is None else _check_weights(weights, n)
+        self.weighted = weights is not None
         self.area_levels, self.a = as_labels(area, "area", n=n)
         self.period_levels, self.p = as_labels(period, "period", n=n)
         check_panel_unique(self.a, self.p, self.period_levels.size)
@@ -204,13 +340,17 @@ class _Panel:
         else:
             _, self.cl = as_labels(cluster, "cluster", n=n)
         if int(self.cl.max()) + 1 < 2:
-            raise ValueError("cluster: expected at least 2 clusters, got 1")
+            raise SafetystatsError(
+                "panel.too_few_clusters", "cluster: expected at least 2 clusters, got 1", given=1
+            )
 
     def subset(self, keep: np.ndarray) -> None:
-        self.y, self.x = self.y[keep], self.x[keep]
-        _, self.a = np.unique(self.a[keep], return_inverse=True)
-        _, self.p = np.unique(self.p[keep], return_inverse=True)
-        _, self.cl = np.unique(self.cl[keep], return_inverse=True)
+        self.y, self.x, self.w = self.y[keep], self.x[keep], self.w[keep]
+        a_used, self.a = factorise(self.a[keep])
+        p_used, self.p = factorise(self.p[keep])
+        self.area_levels = self.area_levels[a_used]
+        self.period_levels = self.period_levels[p_used]
+        _, self.cl = factorise(self.cl[keep])
 
 
 def _treatment_checks(panel: _Panel, treated_rows: np.ndarray) -> int:
@@ -221,132 +361,311 @@ def _treatment_checks(panel: _Panel, treated_rows: np.ndarray) -> int:
     a_n = int(panel.a.max()) + 1
     treated_area = np.bincount(panel.a, treated_rows.astype(float), a_n) > 0
     if treated_area.all():
-        raise ValueError(
+        raise SafetystatsError(
+            "panel.no_controls",
             "no control areas: expected at least one area that is never treated, got every area "
-            "treated in some period"
+            "treated in some period",
         )
     if not treated_area.any():
-        raise ValueError("treatment: expected at least one treated observation, got none")
+        raise SafetystatsError(
+            "panel.no_treated", "treatment: expected at least one treated observation, got none"
+        )
     # earliest observed period of each area, and whether the area is treated there
-    order = np.lexsort((panel.p, panel.a))
-    first_idx = order[np.r_[0, np.flatnonzero(np.diff(panel.a[order])) + 1]]
-    no_pre = panel.area_levels[np.unique(panel.a[first_idx[treated_rows[first_idx]]])]
+    first_p = np.full(a_n, np.iinfo(np.intp).max, dtype=np.intp)
+    np.minimum.at(first_p, panel.a, panel.p)
+    at_first = panel.p == first_p[panel.a]
+    bad = np.zeros(a_n, dtype=bool)
+    bad[panel.a[at_first & treated_rows]] = True
+    no_pre = panel.area_levels[np.flatnonzero(bad)]
     if no_pre.size:
-        raise ValueError(
+        raise SafetystatsError(
+            "panel.no_pre_period",
             "treated areas with no pre-period: expected every treated area to be observed "
             f"untreated at least once, got {no_pre[:5].tolist()}"
-            + (f" and {no_pre.size - 5} more" if no_pre.size > 5 else "")
+            + (f" and {no_pre.size - 5} more" if no_pre.size > 5 else ""),
+            areas=no_pre[:5].tolist(),
+            more=max(int(no_pre.size) - 5, 0),
         )
-    return int(np.unique(panel.cl[treated_rows]).size)
+    return n_unique_codes(panel.cl[treated_rows])
 
 
-def _fit_ols(panel: _Panel, treated_rows: np.ndarray) -> tuple[_Fit, np.ndarray, np.ndarray]:
+def _fit_ols(
+    panel: _Panel, treated_rows: np.ndarray, *, n_required: int = 1
+) -> tuple[_Fit, np.ndarray, np.ndarray]:
     n_treated = _treatment_checks(panel, treated_rows)
     if np.ptp(panel.y) == 0:
-        raise ValueError(
-            f"outcome: expected variation, got a constant ({panel.y[0]:g}) for all rows"
+        raise SafetystatsError(
+            "outcome.constant",
+            f"outcome: expected variation, got a constant ({panel.y[0]:g}) for all rows",
+            value=float(panel.y[0]),
         )
     a_n, b_n = int(panel.a.max()) + 1, int(panel.p.max()) + 1
-    absorb = _Absorber(panel.a, a_n, panel.p, b_n)
-    xt = absorb(panel.x)
-    _check_rank(xt, panel.x, absorb.w, panel.names)
-    yt = absorb(panel.y)
-    xtx = xt.T @ xt
-    coef = np.linalg.solve(xtx, xt.T @ yt)
+    w = panel.w
+    absorb = _Absorber(panel.a, a_n, panel.p, b_n, weights=w if panel.weighted else None)
+    yx = absorb(np.column_stack([panel.y, panel.x]))
+    yt, xt = yx[:, 0], yx[:, 1:]
+    keep, dropped = _collinear(xt, panel.x, w, panel.names, n_required)
+    xt = xt[:, keep]
+    xw = xt * w[:, None]
+    xtx = xw.T @ xt
+    coef = np.linalg.solve(xtx, xw.T @ yt)
     resid = yt - xt @ coef
     ssc, g = _ssc(panel.y.size, xt.shape[1], panel.a, a_n, panel.p, b_n, panel.cl)
     bread = np.linalg.inv(xtx)
-    vcov = ssc * bread @ _cluster_meat(xt * resid[:, None], panel.cl, g) @ bread
-    fit = _Fit(
-        coef, vcov, g - 1, panel.y.size, g, n_treated, 1, (), few_clusters_warning(n_treated)
-    )
+    vcov = ssc * bread @ _cluster_meat(xw * resid[:, None], panel.cl, g) @ bread
+    warn = few_clusters_warning(n_treated) + _collinear_warning(dropped)
+    fit = _Fit(coef, vcov, g - 1, panel.y.size, g, n_treated, 1, (), warn, keep, dropped)
     return fit, xt, yt
 
 
-def _deviance(y, mu):
-    with np.errstate(divide="ignore", invalid="ignore"):
+def _deviance(y, mu, w):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         term = np.where(y > 0, y * np.log(y / mu), 0.0)
-    return 2.0 * float(np.sum(term - (y - mu)))
+        return 2.0 * float(np.sum(w * (term - (y - mu))))
 
 
-def _fit_poisson(panel: _Panel, treated_rows, offset, *, tol, max_iter):
+def _drop_separated_fe(panel: _Panel, offset, treated_rows):
+    """Drop areas and periods whose counts are all zero (their fixed effect is −∞).
+
+    pyfixest's ``separation_check=["fe"]`` and ppmlhdfe do the same. Dropping all-zero groups of
+    one factor removes only zeros, so one pass over both factors suffices.
+    """
+    a_n, b_n = int(panel.a.max()) + 1, int(panel.p.max()) + 1
+    a_pos = np.bincount(panel.a, panel.y, a_n) > 0
+    p_pos = np.bincount(panel.p, panel.y, b_n) > 0
+    if a_pos.all() and p_pos.all():
+        return offset, treated_rows, (), ()
+    dropped_a = tuple(panel.area_levels[~a_pos].tolist())
+    dropped_p = tuple(panel.period_levels[~p_pos].tolist())
+    keep = a_pos[panel.a] & p_pos[panel.p]
+    panel.subset(keep)
+    return offset[keep], treated_rows[keep], dropped_a, dropped_p
+
+
+def _separation_error(name: str, n_rows: int) -> SafetystatsError:
+    return SafetystatsError(
+        "poisson.separation",
+        f"separation: expected counts that identify the effect of '{name}', got {n_rows} zero "
+        f"count(s) that a combination of '{name}' and the fixed effects predicts exactly; "
+        "without them the effect is not identified (its rate ratio is 0 or infinite and not "
+        "estimable by Poisson regression)",
+        name=name,
+    )
+
+
+def _check_regressor_separation(panel: _Panel):
+    """Refuse a regressor whose non-zero rows all have count zero (its coefficient is ±∞).
+
+    The typical case: every treated post-period count is zero. The likelihood then rises without
+    bound as the coefficient goes to −∞; fixest and pyfixest's default return a huge finite
+    number with p ≈ 0, pyfixest with ``separation_check=["ir"]`` drops those rows and then
+    refuses the all-zero regressor. We refuse at once and name the regressor.
+    """
+    y, x = panel.y, panel.x
+    for j, name in enumerate(panel.names):
+        nz = x[:, j] != 0
+        if not nz.any():
+            continue
+        one_sign = bool(np.all(x[nz, j] > 0) or np.all(x[nz, j] < 0))
+        if one_sign and not np.any(y[nz] > 0):
+            raise SafetystatsError(
+                "poisson.separation",
+                f"separation: expected some positive counts where '{name}' is non-zero, got "
+                f"only zero counts in its {int(nz.sum())} row(s); its rate ratio would be 0 "
+                "(coefficient −∞) and is not estimable by Poisson regression",
+                name=name,
+            )
+
+
+def _separated_rows(panel: _Panel, *, tol: float = 1e-4, max_iter: int = 100) -> np.ndarray:
+    """Rows separated by the regressors and fixed effects: the iterative rectifier.
+
+    Correia, Guimarães & Zylkin (2021), "Verifying the existence of maximum likelihood estimates
+    for generalized linear models", arXiv:1903.01633, as ppmlhdfe and pyfixest's
+    ``separation_check=["ir"]``: regress ``u = 1{y = 0}`` on the regressors and both fixed effects
+    with weight ``K = N₀/tol²`` on the positive counts and 1 on the zeros; fitted values within
+    ``(−0.1·tol, tol)`` count as 0; when every fitted value is ≥ 0, the zeros fitted above 0 are
+    separated (their expected count is 0 at the MLE); otherwise ``u ← max(fitted, 0)`` on the
+    zeros and repeat. Returns a boolean mask (all False when nothing is separated).
+    """
+    y, x = panel.y, panel.x
+    boundary = y == 0
+    if not boundary.any():
+        return boundary
+    interior = ~boundary
+    k_w = interior.sum() / tol**2
+    omega = np.where(interior, k_w, 1.0)
+    a_n, b_n = int(panel.a.max()) + 1, int(panel.p.max()) + 1
+    absorb = _Absorber(panel.a, a_n, panel.p, b_n, weights=omega)
+    xt = absorb(x)
+    keep, _ = _collinear(xt, x, omega, panel.names, 0)
+    xt = xt[:, keep]
+    xw = xt * omega[:, None]
+    gram_inv = np.linalg.pinv(xw.T @ xt) if xt.shape[1] else None
+    u = boundary.astype(float)
+    for _ in range(max_iter):
+        ut = absorb(u)
+        resid = ut if gram_inv is None else ut - xt @ (gram_inv @ (xw.T @ ut))
+        fitted = u - resid
+        fitted[interior | ((fitted > -0.1 * tol) & (fitted < tol))] = 0.0
+        if np.all(fitted >= 0):
+            return fitted > 0
+        u = np.where(boundary, np.maximum(fitted, 0.0), 0.0)
+    return np.zeros(y.size, dtype=bool)  # undecided: the fit's own checks take over
+
+
+def _fit_poisson(panel: _Panel, treated_rows, offset, *, tol, max_iter, n_required: int = 1):
+    """Poisson MLE with area and period effects by IRLS (McCullagh & Nelder 1989, §2.5).
+
+    Each iteration is one weighted least-squares fit of the working response
+    ``z = η − offset + (y − μ)/μ`` with weights ``w·μ``, both fixed effects absorbed exactly.
+    The first iteration starts from fixest's ``μ = (y + ȳ)/2``, which is not a point of the
+    model, so it is taken in full; from then on, when the deviance rises above the PREVIOUS
+    iterate's (or is not finite), the step is halved towards that iterate (a convex combination
+    of two points of the model is a point of the model). Converged when
+    ``|dev − dev_old| / (0.1 + |dev|) < tol`` for both the step taken and the full step, so a
+    halved step never passes for convergence (the bug of version 1).
+    """
     y = panel.y
     if np.any(y < 0):
-        raise ValueError(f"counts: expected non-negative counts, got minimum {y.min():g}")
+        raise SafetystatsError(
+            "outcome.negative_counts",
+            f"counts: expected non-negative counts, got minimum {y.min():g}",
+            minimum=float(y.min()),
+        )
     if not np.any(y > 0):
-        raise ValueError("counts: expected some positive counts, got all-zero outcomes")
-    # Separation: an area (or period) whose counts are all zero has a fixed effect of −inf;
-    # like fixest and ppmlhdfe, drop it and say so.
-    dropped = []
-    while True:
-        a_n, b_n = int(panel.a.max()) + 1, int(panel.p.max()) + 1
-        a_pos = np.bincount(panel.a, panel.y, a_n) > 0
-        p_pos = np.bincount(panel.p, panel.y, b_n) > 0
-        if a_pos.all() and p_pos.all():
-            break
-        dropped.extend(panel.area_levels[np.unique(panel.a[~a_pos[panel.a]])].tolist())
-        keep = a_pos[panel.a] & p_pos[panel.p]
-        panel.area_levels = panel.area_levels[np.unique(panel.a[keep])]
-        offset = offset[keep]
-        treated_rows = treated_rows[keep]
-        panel.subset(keep)
+        raise SafetystatsError(
+            "outcome.all_zero", "counts: expected some positive counts, got all-zero outcomes"
+        )
+    offset, treated_rows, dropped_a, dropped_p = _drop_separated_fe(panel, offset, treated_rows)
     n_treated = _treatment_checks(panel, treated_rows)
-    y, x = panel.y, panel.x
-    mu = (y + y.mean()) / 2.0  # fixest's starting values
+    _check_regressor_separation(panel)
+    separated = _separated_rows(panel)
+    n_separated = int(separated.sum())
+    if n_separated:
+        keep_rows = ~separated
+        offset, treated_rows = offset[keep_rows], treated_rows[keep_rows]
+        panel.subset(keep_rows)
+        offset, treated_rows, more_a, more_p = _drop_separated_fe(panel, offset, treated_rows)
+        dropped_a, dropped_p = dropped_a + more_a, dropped_p + more_p
+        try:
+            n_treated = _treatment_checks(panel, treated_rows)
+        except SafetystatsError as exc:
+            raise _separation_error(panel.names[0], n_separated) from exc
+    y, x, w0 = panel.y, panel.x, panel.w
+    a_n, b_n = int(panel.a.max()) + 1, int(panel.p.max()) + 1
+    mu = (y + np.average(y, weights=w0)) / 2.0  # fixest's starting values
     eta = np.log(mu)
-    dev = _deviance(y, mu)
-    coef = np.zeros(x.shape[1])
+    absorb = _Absorber(panel.a, a_n, panel.p, b_n, weights=w0 * mu)
+    coef = None
+    dev = None
+    keep = dropped = None
     converged = False
+    crit = np.inf
     for it in range(1, max_iter + 1):
+        if it > 1:
+            absorb.reweight(w0 * mu)
         z = eta - offset + (y - mu) / mu
-        absorb = _Absorber(panel.a, a_n, panel.p, b_n, weights=mu)
-        xt = absorb(x)
-        if it == 1:
-            _check_rank(xt, x, mu, panel.names)
-        zt = absorb(z)
-        xw = xt * mu[:, None]
-        coef = np.linalg.solve(xw.T @ xt, xw.T @ zt)
-        eta_new = offset + z - (zt - xt @ coef)
-        mu_new = np.exp(eta_new)
-        dev_new = _deviance(y, mu_new)
+        zx = absorb(np.column_stack([z, x]))
+        zt, xt = zx[:, 0], zx[:, 1:]
+        if keep is None:
+            try:
+                keep, dropped = _collinear(xt, x, w0 * mu, panel.names, n_required)
+            except SafetystatsError as exc:
+                if not n_separated:
+                    raise
+                raise _separation_error(exc.params["name"], n_separated) from exc
+            x, xt = x[:, keep], xt[:, keep]
+        xw = xt * (w0 * mu)[:, None]
+        coef_full = np.linalg.solve(xw.T @ xt, xw.T @ zt)
+        eta_full = offset + z - (zt - xt @ coef_full)
+        with np.errstate(over="ignore"):
+            dev_full = _deviance(y, np.exp(eta_full), w0)
+        eta_new, coef_new, dev_new = eta_full, coef_full, dev_full
         step = 1.0
-        while not np.isfinite(dev_new) or dev_new > dev * (1 + 1e-12) + 1e-12:
-            step /= 2.0  # step-halving (rarely needed)
-            if step < 1e-6:
-                break
-            eta_new = eta + step * (eta_new - eta)
-            mu_new = np.exp(eta_new)
-            dev_new = _deviance(y, mu_new)
-        crit = abs(dev_new - dev) / (0.1 + abs(dev_new))
-        eta, mu, dev = eta_new, mu_new, dev_new
+        ref = dev if dev is not None else np.inf  # the start is not a model point: no halving
+        # rounding noise near the optimum is not a rise of the deviance
+        while not np.isfinite(dev_new) or dev_new - ref > 1e-13 * (0.1 + abs(ref)):
+            step /= 2.0
+            if step < 2.0**-30:
+                raise SafetystatsError(
+                    "poisson.no_convergence",
+                    f"Poisson fit: expected convergence within max_iter={max_iter} iterations, "
+                    f"got no step that lowers the deviance at iteration {it}; check for "
+                    "separation",
+                    max_iter=max_iter,
+                    change=float("nan"),
+                    tol=tol,
+                )
+            eta_new = eta + step * (eta_full - eta)
+            if coef is not None:
+                coef_new = coef + step * (coef_full - coef)
+            with np.errstate(over="ignore"):
+                dev_new = _deviance(y, np.exp(eta_new), w0)
+        if dev is not None:
+            crit = max(abs(dev_new - dev), abs(dev_full - dev)) / (0.1 + abs(dev_new))
+        eta, coef, dev = eta_new, coef_new, dev_new
+        mu = np.exp(eta)
         if crit < tol:
             converged = True
             break
     if not converged:
-        raise ValueError(
+        raise SafetystatsError(
+            "poisson.no_convergence",
             f"Poisson fit: expected convergence within max_iter={max_iter} iterations, got a "
             f"relative deviance change of {crit:.3g} > tol={tol:g}; check for separation or "
-            "raise max_iter"
+            "raise max_iter",
+            max_iter=max_iter,
+            change=float(crit),
+            tol=tol,
         )
-    absorb = _Absorber(panel.a, a_n, panel.p, b_n, weights=mu)
+    # the sandwich at the converged μ: bread (X̃ᵀWX̃)⁻¹, scores w·(y − μ)·x̃
+    absorb.reweight(w0 * mu)
     xt = absorb(x)
-    bread = np.linalg.inv((xt * mu[:, None]).T @ xt)
+    bread = np.linalg.inv((xt * (w0 * mu)[:, None]).T @ xt)
     ssc, g = _ssc(y.size, x.shape[1], panel.a, a_n, panel.p, b_n, panel.cl)
-    vcov = ssc * bread @ _cluster_meat(xt * (y - mu)[:, None], panel.cl, g) @ bread
+    vcov = ssc * bread @ _cluster_meat(xt * (w0 * (y - mu))[:, None], panel.cl, g) @ bread
     warn = few_clusters_warning(n_treated)
-    if dropped:
+    if dropped_a:
         warn += (
-            f"dropped {len(dropped)} area(s) whose counts are all zero (their fixed effect is "
-            "not estimable in a Poisson model)",
+            f"dropped {len(dropped_a)} area(s) whose counts are all zero (their fixed effect is "
+            f"not estimable in a Poisson model): {list(dropped_a[:10])}"
+            + (f" and {len(dropped_a) - 10} more" if len(dropped_a) > 10 else ""),
         )
-    return _Fit(coef, vcov, None, y.size, g, n_treated, it, tuple(dropped), warn)
+    if dropped_p:
+        warn += (
+            f"dropped {len(dropped_p)} period(s) whose counts are all zero in every area (their "
+            f"fixed effect is not estimable in a Poisson model): {list(dropped_p)}",
+        )
+    if n_separated:
+        warn += (
+            f"dropped {n_separated} zero count(s) separated by the regressors and fixed effects "
+            "(their expected count is 0 at the maximum of the likelihood; iterative rectifier, "
+            "Correia, Guimarães & Zylkin 2021)",
+        )
+    warn += _collinear_warning(dropped)
+    tiny = (y == 0) & (mu < 1e-10 * np.average(y, weights=w0))
+    if tiny.any():
+        warn += (
+            f"{int(tiny.sum())} zero count(s) fitted with an expected count near 0: possible "
+            "separation (a combination of regressors that predicts zero counts exactly); the "
+            "coefficients involved are not reliable",
+        )
+    return _Fit(
+        coef, vcov, None, y.size, g, n_treated, it, dropped_a, warn, keep, dropped, dropped_p
+    )
 
 
-def _result(fit: _Fit, names, *, model: str, level: float) -> FeResult:
+def _result(fit: _Fit, names, *, model: str, level: float, weighted: bool = False) -> FeResult:
+    if fit.keep is not None:
+        names = [nm for nm, k in zip(names, fit.keep) if k]
     se_all = np.sqrt(np.diag(fit.vcov))
     est, se = float(fit.coef[0]), float(se_all[0])
     if not se > 0:
-        raise ValueError("standard error: expected a positive value, got 0 (degenerate design)")
+        raise SafetystatsError(
+            "design.degenerate_se",
+            "standard error: expected a positive value, got 0 (degenerate design)",
+        )
     stat = est / se
     if fit.df_t is None:
         crit = stats.norm.ppf(0.5 + level / 2)
@@ -381,6 +700,9 @@ def _result(fit: _Fit, names, *, model: str, level: float) -> FeResult:
         iterations=fit.iterations,
         dropped_areas=fit.dropped_areas,
         warnings=fit.warnings,
+        dropped_regressors=fit.dropped_regressors,
+        dropped_periods=fit.dropped_periods,
+        weighted=weighted,
     )
 
 
@@ -403,6 +725,7 @@ def twfe(
     period,
     covariates=None,
     cluster=None,
+    weights=None,
     level: float = 0.95,
 ) -> FeResult:
     """Two-way fixed-effects (TWFE) difference-in-differences regression.
@@ -425,19 +748,27 @@ def twfe(
         Further time-varying regressors.
     cluster : array_like, shape (n,), optional
         Cluster labels; default the areas.
+    weights : array_like, shape (n,), optional
+        Positive observation weights (e.g. the population, for a population-weighted regression
+        of rates): weighted least squares, with the weights in the fixed-effect absorption and
+        in the cluster scores ``w·x̃·ũ``, as pyfixest ``feols(weights=...)`` (analytic weights:
+        N in the small-sample factor is the number of rows).
     level : float
         Confidence level of the interval.
 
     Returns
     -------
     FeResult
-        ``estimate`` is β; ``warnings`` flags fewer than 10 treated clusters.
+        ``estimate`` is β; ``warnings`` flags fewer than 10 treated clusters and names covariates
+        dropped as collinear (``dropped_regressors``).
 
     Raises
     ------
-    ValueError
+    SafetystatsError (a ValueError with a stable ``code``)
         No control areas, treated areas without a pre-period, a constant outcome, duplicated
-        (area, period) rows, or a treatment absorbed by / collinear with the fixed effects.
+        (area, period) rows, non-positive weights, or a treatment absorbed by / collinear with the
+        fixed effects. Covariates absorbed by or collinear with the fixed effects and the earlier
+        regressors are dropped with a warning instead (as fixest and pyfixest do).
 
     Notes
     -----
@@ -463,19 +794,39 @@ def twfe(
     """
     level = check_level(level)
     x, names = _design(treatment, covariates, np.asarray(y).shape[0] if np.ndim(y) else -1)
-    panel = _Panel(y, x, area=area, period=period, cluster=cluster, names=names)
+    panel = _Panel(y, x, area=area, period=period, cluster=cluster, names=names, weights=weights)
     fit, _, _ = _fit_ols(panel, panel.x[:, 0] != 0)
-    return _result(fit, names, model="ols", level=level)
+    return _result(fit, names, model="ols", level=level, weighted=weights is not None)
 
 
 def _offset(population, n):
     pop = as_float(population, "population", n=n)
     if np.any(pop <= 0):
-        raise ValueError(
-            f"population: expected a positive population in every row, got {int(np.sum(pop <= 0))} "
-            "row(s) with zero or negative population (a rate needs a denominator)"
+        bad = int(np.sum(pop <= 0))
+        raise SafetystatsError(
+            "population.not_positive",
+            f"population: expected a positive population in every row, got {bad} "
+            "row(s) with zero or negative population (a rate needs a denominator)",
+            count=bad,
         )
     return np.log(pop)
+
+
+def check_iteration(tol, max_iter) -> tuple[float, int]:
+    """Validate the IRLS options: ``tol`` in (0, 1), ``max_iter`` a positive integer."""
+    try:
+        ok = 0.0 < float(tol) < 1.0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise SafetystatsError(
+            "input.out_of_range",
+            f"tol: expected a tolerance in (0, 1), got {tol!r}",
+            name="tol",
+            expected="(0, 1)",
+            given=repr(tol),
+        )
+    return float(tol), as_int(max_iter, "max_iter", minimum=2)
 
 
 def poisson_fe(
@@ -487,6 +838,7 @@ def poisson_fe(
     population=None,
     covariates=None,
     cluster=None,
+    weights=None,
     level: float = 0.95,
     tol: float = 1e-10,
     max_iter: int = 100,
@@ -495,8 +847,10 @@ def poisson_fe(
 
     Fits ``E[y_it] = pop_it · exp(β·D_it + x_it'γ + α_i + λ_t)`` by maximum likelihood (IRLS:
     each step a weighted least-squares fit with weights ``μ`` in which the fixed effects are
-    absorbed exactly, see the module notes), with cluster-robust CR1 standard errors (fixest's
-    small-sample factor) and normal intervals, as in fixest ``fepois``. The rate ratio of
+    absorbed exactly, see the module notes; step-halving only when the deviance rises above the
+    previous iterate's; converged when ``|dev − dev_old| / (0.1 + |dev|) < tol``), with
+    cluster-robust CR1 standard errors (fixest's small-sample factor) and normal intervals, as in
+    fixest ``fepois``. The rate ratio of
     treatment is ``exp(β)``; ``relative = exp(β) − 1``. Poisson QMLE needs only the mean to be
     right, so over-dispersed counts are fine with cluster-robust errors (Wooldridge 1999).
 
@@ -513,21 +867,28 @@ def poisson_fe(
     covariates : array_like, shape (n, m), optional
     cluster : array_like, shape (n,), optional
         Default the areas.
+    weights : array_like, shape (n,), optional
+        Positive observation weights: each row's log-likelihood is multiplied by its weight (IRLS
+        weights ``w·μ``, scores ``w·(y − μ)·x̃``), as pyfixest ``fepois(weights=...)``.
     level : float
     tol : float
-        Convergence: relative change of the deviance, ``|Δdev| / (0.1 + dev)`` (fixest's rule).
+        Convergence: relative change of the deviance, ``|Δdev| / (0.1 + |dev|)`` (fixest's rule).
     max_iter : int
 
     Returns
     -------
     FeResult
-        Areas whose counts are all zero are dropped (``dropped_areas``, with a warning).
+        Areas whose counts are all zero are dropped (``dropped_areas``), and so are periods whose
+        counts are all zero (``dropped_periods``), each with a warning naming them, as pyfixest's
+        ``separation_check=["fe"]`` does; collinear covariates are dropped with a warning.
 
     Raises
     ------
-    ValueError
-        All-zero or negative counts, zero population, no control areas, treated areas without a
-        pre-period, collinear designs, no convergence.
+    SafetystatsError (a ValueError with a stable ``code``)
+        All-zero or negative counts, zero population, non-positive weights, no control areas,
+        treated areas without a pre-period, a treatment collinear with the fixed effects,
+        separation by a regressor (every count zero where the treatment is on: code
+        ``poisson.separation``), no convergence.
 
     References
     ----------
@@ -549,11 +910,19 @@ def poisson_fe(
     (True, -0.3)
     """
     level = check_level(level)
+    tol, max_iter = check_iteration(tol, max_iter)
     n = np.asarray(counts).shape[0] if np.ndim(counts) else -1
     x, names = _design(treatment, covariates, n)
     panel = _Panel(
-        counts, x, area=area, period=period, cluster=cluster, names=names, y_name="counts"
+        counts,
+        x,
+        area=area,
+        period=period,
+        cluster=cluster,
+        names=names,
+        y_name="counts",
+        weights=weights,
     )
     offset = np.zeros(panel.y.size) if population is None else _offset(population, panel.y.size)
     fit = _fit_poisson(panel, panel.x[:, 0] != 0, offset, tol=tol, max_iter=max_iter)
-    return _result(fit, names, model="poisson", level=level)
+    return _result(fit, names, model="poisson", level=level, weighted=weights is not None)

@@ -25,8 +25,10 @@ from itertools import combinations
 import numpy as np
 import scipy.sparse
 
-from ._util import FEW_TREATED_CLUSTERS, as_labels, make_rng
-from .did import _staggered_panel
+from safetystats.errors import SafetystatsError
+
+from ._util import FEW_TREATED_CLUSTERS, as_int, as_labels, make_rng
+from .did import _staggered_panel, check_model
 from .fixest import _Absorber, _design, _fit_ols, _fit_poisson, _offset, _Panel
 
 __all__ = [
@@ -127,10 +129,14 @@ def wild_cluster_bootstrap(
     (999, True)
     """
     if weights not in ("rademacher", "webb"):
-        raise ValueError(f"weights: expected 'rademacher' or 'webb', got {weights!r}")
-    draws = int(draws)
-    if draws < 1:
-        raise ValueError(f"draws: expected a positive number of draws, got {draws}")
+        raise SafetystatsError(
+            "input.choice",
+            f"weights: expected 'rademacher' or 'webb', got {weights!r}",
+            name="weights",
+            expected=["rademacher", "webb"],
+            given=repr(weights),
+        )
+    draws = as_int(draws, "draws", minimum=1)
     gen = make_rng(rng)
     n = np.asarray(y).shape[0] if np.ndim(y) else -1
     x, names = _design(treatment, covariates, n)
@@ -140,9 +146,10 @@ def wild_cluster_bootstrap(
     cl = panel.cl
     a_n = int(panel.a.max()) + 1
     if np.unique(panel.a.astype(np.int64) * g + cl).size != a_n:
-        raise ValueError(
+        raise SafetystatsError(
+            "panel.clusters_split_areas",
             "cluster: expected clusters that contain whole areas (areas nested in clusters), got "
-            "areas split over clusters"
+            "areas split over clusters",
         )
     # Areas are swept out by the within transformation and periods enter as dummies (basis q),
     # so the bootstrap residual of the full dummy model is v∘ũ − q q'(v∘ũ) − X̃(β* − β̃).
@@ -195,7 +202,10 @@ def wild_cluster_bootstrap(
             t_boot[start : start + b] = numer / np.sqrt(denom)
     t_boot = t_boot[np.isfinite(t_boot)]
     if t_boot.size == 0:
-        raise ValueError("wild_cluster_bootstrap: expected non-degenerate draws, got none")
+        raise SafetystatsError(
+            "inference.degenerate_bootstrap",
+            "wild_cluster_bootstrap: expected non-degenerate draws, got none",
+        )
     # ties (the identity draw under WCR) count as extreme, as in an exact test
     p = float(np.mean(np.abs(t_boot) >= abs(t0) * (1 - 1e-10)))
     warn = fit.warnings
@@ -308,16 +318,31 @@ def randomization_inference(
     (False, 999, True)
     """
     if pool not in ("controls", "all"):
-        raise ValueError(f"pool: expected 'controls' or 'all', got {pool!r}")
+        raise SafetystatsError(
+            "input.choice",
+            f"pool: expected 'controls' or 'all', got {pool!r}",
+            name="pool",
+            expected=["controls", "all"],
+            given=repr(pool),
+        )
     if statistic not in ("coef", "t"):
-        raise ValueError(f"statistic: expected 'coef' or 't', got {statistic!r}")
-    if model not in ("ols", "poisson"):
-        raise ValueError(f"model: expected 'ols' or 'poisson', got {model!r}")
+        raise SafetystatsError(
+            "input.choice",
+            f"statistic: expected 'coef' or 't', got {statistic!r}",
+            name="statistic",
+            expected=["coef", "t"],
+            given=repr(statistic),
+        )
+    check_model(model)
     if statistic == "t" and model != "ols":
-        raise ValueError("statistic: expected 'coef' with model='poisson', got 't'")
-    draws = int(draws)
-    if draws < 1:
-        raise ValueError(f"draws: expected a positive number of draws, got {draws}")
+        raise SafetystatsError(
+            "input.choice",
+            "statistic: expected 'coef' with model='poisson', got 't'",
+            name="statistic",
+            expected=["coef"],
+            given="'t'",
+        )
+    draws = as_int(draws, "draws", minimum=1)
     gen = make_rng(rng)
     yv, per, ft, treated = _staggered_panel(
         y, area=area, period=period, first_treated=first_treated, y_name="y"
@@ -353,9 +378,12 @@ def randomization_inference(
 
     pool_areas = control_areas if pool == "controls" else np.arange(a_n)
     if pool_areas.size < n_t or (pool == "controls" and pool_areas.size < n_t + 1):
-        raise ValueError(
+        raise SafetystatsError(
+            "inference.pool_too_small",
             f"pool: expected more {'control ' if pool == 'controls' else ''}areas than the "
-            f"{n_t} treated, got {pool_areas.size}"
+            f"{n_t} treated, got {pool_areas.size}",
+            treated=int(n_t),
+            pool=int(pool_areas.size),
         )
     rows = all_rows if pool == "all" else np.isin(a, control_areas)
     n_subsets = math.comb(pool_areas.size, n_t)
@@ -419,7 +447,10 @@ def randomization_inference(
         )
         placebo = placebo[ok]
     if placebo.size == 0:
-        raise ValueError("randomization_inference: expected estimable placebos, got none")
+        raise SafetystatsError(
+            "inference.no_placebos",
+            "randomization_inference: expected estimable placebos, got none",
+        )
     tol = 1e-12 * max(abs(s_real), 1e-300)
     extreme = int(np.sum(np.abs(placebo) >= abs(s_real) - tol))
     if pool == "controls" or not exact:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._util import as_float
+from safetystats.errors import SafetystatsError
+
+from ._util import as_float, as_index_array, as_int
 
 __all__ = ["BalanceTable", "MatchResult", "match_controls", "balance_table"]
 
@@ -55,12 +57,7 @@ class MatchResult:
 
 
 def _indices(x, name, n):
-    arr = np.asarray(x, dtype=int).ravel()
-    if arr.size and (arr.min() < 0 or arr.max() >= n):
-        raise ValueError(f"{name}: expected row indices in [0, {n}), got {arr.min()}..{arr.max()}")
-    if np.unique(arr).size != arr.size:
-        raise ValueError(f"{name}: expected distinct rows, got duplicates")
-    return arr
+    return as_index_array(x, name, n)
 
 
 def balance_table(features, *, treated, pool, matched, names=None) -> BalanceTable:
@@ -144,35 +141,51 @@ def match_controls(
     n = x.shape[0]
     tr = _indices(treated, "treated", n)
     if tr.size == 0:
-        raise ValueError("treated: expected at least one treated row, got none")
+        raise SafetystatsError(
+            "panel.no_treated", "treated: expected at least one treated row, got none"
+        )
     if candidates is None:
         cand = np.setdiff1d(np.arange(n), tr)
     else:
         cand = _indices(candidates, "candidates", n)
         both = np.intersect1d(cand, tr)
         if both.size:
-            raise ValueError(
+            raise SafetystatsError(
+                "matching.treated_in_pool",
                 f"candidates: expected a control pool without treated areas, got treated rows "
-                f"{both.tolist()} in the pool"
+                f"{both.tolist()} in the pool",
+                rows=both.tolist(),
             )
     if cand.size == 0:
-        raise ValueError("no control areas: expected candidate rows, got none")
-    n_matches = int(n_matches)
-    if n_matches < 1:
-        raise ValueError(f"n_matches: expected at least 1, got {n_matches}")
+        raise SafetystatsError(
+            "panel.no_controls", "no control areas: expected candidate rows, got none"
+        )
+    n_matches = as_int(n_matches, "n_matches", minimum=1)
     if not replace and cand.size < tr.size * n_matches:
-        raise ValueError(
+        raise SafetystatsError(
+            "matching.too_few_candidates",
             f"candidates: expected at least {tr.size * n_matches} controls to match without "
-            f"replacement, got {cand.size}"
+            f"replacement, got {cand.size}",
+            expected=int(tr.size * n_matches),
+            given=int(cand.size),
         )
     if distance not in ("mahalanobis", "z"):
-        raise ValueError(f"distance: expected 'mahalanobis' or 'z', got {distance!r}")
+        raise SafetystatsError(
+            "input.choice",
+            f"distance: expected 'mahalanobis' or 'z', got {distance!r}",
+            name="distance",
+            expected=["mahalanobis", "z"],
+            given=repr(distance),
+        )
     rows = np.r_[tr, cand]
     mu = x[rows].mean(0)
     sd = x[rows].std(0, ddof=1)
     const = sd == 0
     if const.all():
-        raise ValueError("features: expected variation over treated and candidate rows, got none")
+        raise SafetystatsError(
+            "matching.no_variation",
+            "features: expected variation over treated and candidate rows, got none",
+        )
     z = (x[:, ~const] - mu[~const]) / sd[~const]
     diff = z[tr][:, None, :] - z[cand][None, :, :]
     if distance == "z":

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._util import as_float
+from safetystats.errors import SafetystatsError
+
+from ._util import as_float, as_index_array, as_int
 
 __all__ = ["SynthResult", "simplex_least_squares", "synthetic_control", "synth_in_time_placebo"]
 
@@ -189,26 +191,30 @@ class SynthResult:
 def _prepare(outcomes, treated, donors, n_pre):
     y = as_float(outcomes, "outcomes", ndim=2)
     n_units, n_t = y.shape
-    treated = int(treated)
-    if not 0 <= treated < n_units:
-        raise ValueError(f"treated: expected a row index in [0, {n_units}), got {treated}")
+    treated = as_int(treated, "treated", minimum=0, maximum=n_units - 1)
     if donors is None:
         donors = np.array([i for i in range(n_units) if i != treated])
     else:
-        donors = np.asarray(donors, dtype=int).ravel()
+        donors = as_index_array(donors, "donors", n_units)
         if treated in set(donors.tolist()):
-            raise ValueError(
+            raise SafetystatsError(
+                "synth.treated_in_donors",
                 f"donors: expected the control pool without the treated area, got row {treated} "
-                "in both"
+                "in both",
+                treated=treated,
             )
-        if np.unique(donors).size != donors.size:
-            raise ValueError("donors: expected distinct rows, got duplicates")
     if donors.size == 0:
-        raise ValueError("no control areas: expected at least one donor, got none")
-    n_pre = int(n_pre)
+        raise SafetystatsError(
+            "panel.no_controls", "no control areas: expected at least one donor, got none"
+        )
+    n_pre = as_int(n_pre, "n_pre")
     if not 1 <= n_pre < n_t:
-        raise ValueError(
-            f"n_pre: expected between 1 and {n_t - 1} pre-periods (with a post period), got {n_pre}"
+        raise SafetystatsError(
+            "input.out_of_range",
+            f"n_pre: expected between 1 and {n_t - 1} pre-periods (with a post period), got {n_pre}",
+            name="n_pre",
+            expected=f"[1, {n_t - 1}]",
+            given=n_pre,
         )
     return y, treated, donors, n_pre
 
@@ -295,11 +301,18 @@ def synthetic_control(
         pred = as_float(predictors, "predictors", n=y.shape[0], ndim=2)
         vv = np.ones(pred.shape[1]) if v is None else as_float(v, "v")
         if vv.shape != (pred.shape[1],) or np.any(vv < 0) or not np.any(vv > 0):
-            raise ValueError(
-                f"v: expected {pred.shape[1]} non-negative weights, not all zero, got {vv.tolist()}"
+            raise SafetystatsError(
+                "input.out_of_range",
+                f"v: expected {pred.shape[1]} non-negative weights, not all zero, got {vv.tolist()}",
+                name="v",
+                expected=f"{pred.shape[1]} non-negative weights, not all zero",
+                given=vv.tolist(),
             )
     elif v is not None:
-        raise ValueError("v: expected predictors to go with the predictor weights, got none")
+        raise SafetystatsError(
+            "synth.weights_without_predictors",
+            "v: expected predictors to go with the predictor weights, got none",
+        )
     w, synth, gap, pre, post = _fit_one(y, treated, donors, n_pre, pred, vv)
     post_synth = synth[n_pre:].mean()
     warnings = ()
@@ -314,7 +327,11 @@ def synthetic_control(
     ratio = post / pre if pre > 0 else np.inf
     if placebos:
         if donors.size < 2:
-            raise ValueError("donors: expected at least 2 donors for in-space placebos, got 1")
+            raise SafetystatsError(
+                "synth.too_few_donors",
+                "donors: expected at least 2 donors for in-space placebos, got 1",
+                given=1,
+            )
         ratios = np.empty(donors.size)
         gaps = np.empty((donors.size, y.shape[1]))
         pres = np.empty(donors.size)
@@ -367,11 +384,16 @@ def synth_in_time_placebo(
     (8,)
     """
     y, treated, donors, n_pre = _prepare(outcomes, treated, donors, n_pre)
-    if not 1 <= int(placebo_n_pre) < n_pre:
-        raise ValueError(
+    placebo_n_pre = as_int(placebo_n_pre, "placebo_n_pre")
+    if not 1 <= placebo_n_pre < n_pre:
+        raise SafetystatsError(
+            "input.out_of_range",
             f"placebo_n_pre: expected between 1 and {n_pre - 1} (before the real start), "
-            f"got {placebo_n_pre}"
+            f"got {placebo_n_pre}",
+            name="placebo_n_pre",
+            expected=f"[1, {n_pre - 1}]",
+            given=placebo_n_pre,
         )
     return synthetic_control(
-        y[:, :n_pre], treated=treated, n_pre=int(placebo_n_pre), donors=donors, placebos=False
+        y[:, :n_pre], treated=treated, n_pre=placebo_n_pre, donors=donors, placebos=False
     )

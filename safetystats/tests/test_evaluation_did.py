@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 
 from safetystats.evaluation import did_rates, event_study, sun_abraham
+from safetystats.tests.references import reference
 
-pf = pytest.importorskip("pyfixest")
-sm = pytest.importorskip("statsmodels.api")
+pf = reference("pyfixest")
+sm = reference("statsmodels.api")
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::UserWarning",

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from safetystats.evaluation import poisson_fe, randomization_inference, twfe, wild_cluster_bootstrap
+from safetystats.tests.references import reference
 
-pf = pytest.importorskip("pyfixest")
-pytest.importorskip("wildboottest")
+pf = reference("pyfixest")
+reference("wildboottest")
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::UserWarning", "ignore::DeprecationWarning", "ignore:.*inplace.*"

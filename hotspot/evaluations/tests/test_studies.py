@@ -114,7 +114,7 @@ def test_result_is_stored_with_hash_and_versions_and_recomputes_identically(
     result = start_run(study, user=None)
     assert result.status == StudyResult.Status.DONE
     assert len(result.inputs_hash) == 64
-    assert result.method_version == "1" and "numpy" in result.versions
+    assert result.method_version == "2" and "numpy" in result.versions
     assert result.parameters["seed"] == 1 and result.parameters["draws"] == 999
     assert result.figures["main"]["p_kind"] == "wild_bootstrap"
     same_inputs, same_figures = recompute(result)
