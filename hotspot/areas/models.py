@@ -110,21 +110,37 @@ def tiling_map(rows) -> dict[int, list[int]]:
     overlays = (AreaKind.HOTSPOT, AreaKind.CONTROL)
     memo: dict[int, list[int]] = {}
 
-    def members(pk: int) -> list[int]:
+    # Iterative, with a visited set: parents that form a cycle (which the import refuses, but the
+    # database does not) must not take the pages down; an area is then counted once, a cycle of
+    # overlays covers nothing.
+    def below(pk: int) -> list[int]:
+        """A district's or municipality's tiling areas: depth first, in the children's order."""
+        if kind_of[pk] in TILING_KINDS:
+            return [pk]
         if pk not in memo:
-            kind = kind_of[pk]
-            if kind in TILING_KINDS:
-                memo[pk] = [pk]
-            elif kind in overlays:
-                memo[pk] = members(parent_of[pk]) if parent_of[pk] in kind_of else []
-            else:
-                memo[pk] = [
-                    m
-                    for ch in children.get(pk, [])
-                    if kind_of[ch] not in overlays
-                    for m in members(ch)
-                ]
+            found, seen = [], {pk}
+            stack = [iter(children.get(pk, ()))]
+            while stack:
+                ch = next(stack[-1], None)
+                if ch is None:
+                    stack.pop()
+                elif ch not in seen and kind_of[ch] not in overlays:
+                    seen.add(ch)
+                    if kind_of[ch] in TILING_KINDS:
+                        found.append(ch)
+                    else:
+                        stack.append(iter(children.get(ch, ())))
+            memo[pk] = found
         return memo[pk]
+
+    def members(pk: int) -> list[int]:
+        if kind_of[pk] not in overlays:
+            return below(pk)
+        node, seen = parent_of[pk], {pk}  # an overlay covers what its first non-overlay parent is
+        while node in kind_of and kind_of[node] in overlays and node not in seen:
+            seen.add(node)
+            node = parent_of[node]
+        return below(node) if node in kind_of and node not in seen else []
 
     return {pk: members(pk) for pk in kind_of}
 

@@ -36,12 +36,30 @@ def max_bytes() -> int:
     return int(getattr(settings, "IMPORT_MAX_BYTES", 2 * 1024**3))
 
 
+# Limits a hostile file meets before it is read (each can be raised by the setting of the same name).
+IMPORT_XLSX_MAX_UNPACKED = 200 * 1000**2  # bytes an XLSX may unpack to, all members together
+IMPORT_XLSX_MAX_RATIO = 100  # unpacked / packed size, per member and for the whole workbook
+IMPORT_GEOJSON_MAX_DEPTH = 32  # nesting of lists and objects (a MultiPolygon feature needs about 8)
+_RATIO_FLOOR = 1000**2  # members (and workbooks) unpacking to less than this are not ratio-checked
+_PROLOG_BYTES = 65536  # how much of each XML member is searched for a DTD
+
+
+def _limit(name: str) -> int:
+    return int(getattr(settings, name, globals()[name]))
+
+
 class Refused(Exception):
     """The file as a whole cannot be imported (wrong format, missing columns, too large...)."""
 
     def __init__(self, message: str, *, column: str = "", row: int | None = None):
+        message, column = _printable(message), _printable(column)  # (a header may hold a NUL)
         super().__init__(message)
         self.message, self.column, self.row = message, column, row
+
+
+def _printable(text: str) -> str:
+    """Text with NUL shown as \\0: no database text column (PostgreSQL) can hold the byte 0."""
+    return text.replace("\x00", "\\0") if "\x00" in text else text
 
 
 class TooManyErrors(Exception):
@@ -70,8 +88,9 @@ class Problems:
         else:
             self.warnings += 1
         if len(self.items) < self.limit:
-            value = "" if value is None else str(value)
-            self.items.append(Problem(row, column, str(reason), value[:200], severity))
+            value = "" if value is None else _printable(str(value))
+            reason, column = _printable(str(reason)), _printable(str(column))
+            self.items.append(Problem(row, column, reason, value[:200], severity))
 
     def error(self, row, column, reason, value=""):
         self._add("error", row, column, reason, value)
@@ -178,9 +197,12 @@ class CsvTable(Table):
                 self.encoding = "utf-8"
             except UnicodeDecodeError:
                 self.encoding = "cp1252"
-        self.name = name
+        self.name, self.path = name, path
         self.text = io.TextIOWrapper(self.raw, encoding=self.encoding, newline="")
-        first = self.text.readline()
+        try:
+            first = self.text.readline()
+        except UnicodeDecodeError:  # the wrapper decodes 8 KiB at a time: this may be in row 2+
+            raise self._undecodable() from None
         if not first.strip():
             raise Refused(_("%(name)s is empty.") % {"name": name})
         counts = {d: first.count(d) for d in (";", ",", "\t")}
@@ -211,13 +233,7 @@ class CsvTable(Table):
                     yield start, rows
                     rows, start = [], row_no
         except UnicodeDecodeError:
-            raise Refused(
-                _(
-                    "%(name)s: the text after row %(row)s is not valid %(encoding)s; save the file as UTF-8."
-                )
-                % {"name": self.name, "row": row_no - 1, "encoding": self.encoding},
-                row=row_no,
-            ) from None
+            raise self._undecodable() from None
         except csv.Error as exc:
             raise Refused(
                 _("%(name)s: row %(row)s cannot be read as CSV (%(reason)s).")
@@ -227,6 +243,44 @@ class CsvTable(Table):
         if rows:
             yield start, rows
 
+    def _undecodable(self) -> Refused:
+        """The first byte that is not valid in the file's encoding, with its line and position.
+
+        Read line by line in binary: neither UTF-8 nor Windows-1252 has a character spanning a line
+        break, so each line decodes on its own. (Rows are lines unless a quoted cell holds a break.)
+        """
+        encoding = {"utf-8-sig": "utf-8"}.get(self.encoding, self.encoding)
+        label = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}[encoding]
+        offset = 0
+        with open(self.path, "rb") as fh:
+            for line_no, line in enumerate(fh, start=1):
+                skip = 3 if line_no == 1 and line.startswith(codecs.BOM_UTF8) else 0
+                try:
+                    line[skip:].decode(encoding)
+                except UnicodeDecodeError as exc:
+                    at = skip + exc.start
+                    return Refused(
+                        _(
+                            "%(name)s, row %(row)s: the byte 0x%(byte)s at position %(col)s of the "
+                            "row (byte %(pos)s of the file) is not valid %(encoding)s text; save "
+                            "the file as UTF-8."
+                        )
+                        % {
+                            "name": self.name,
+                            "row": line_no,
+                            "byte": f"{line[at]:02X}",
+                            "col": at + 1,
+                            "pos": offset + at + 1,
+                            "encoding": label,
+                        },
+                        row=line_no,
+                    )
+                offset += len(line)
+        return Refused(  # not reached for a file that failed to decode
+            _("%(name)s is not valid %(encoding)s text; save the file as UTF-8.")
+            % {"name": self.name, "encoding": label}
+        )
+
     def fraction_read(self):
         try:
             return min(1.0, self.raw.tell() / self.size) if self.size else 1.0
@@ -235,6 +289,94 @@ class CsvTable(Table):
 
     def close(self):
         self.text.close()
+
+
+def _xml_reason(exc: Exception, path: str = "", name: str = "") -> str:
+    """Why openpyxl could not read a workbook, in words: defusedxml's refusals have no message, and
+    openpyxl wraps the real error in one that names the stored file's path (never shown)."""
+    try:
+        from defusedxml import DefusedXmlException
+    except ImportError:  # pragma: no cover - defusedxml is a requirement
+        DefusedXmlException = ()  # noqa: N806
+    inner, seen = exc, set()
+    while inner is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        if isinstance(inner, DefusedXmlException):
+            return _(
+                "its XML declares entities or refers to external files, which a workbook never "
+                "does (refused for safety)"
+            )
+        if inner.__cause__ is None and inner.__context__ is None:
+            break
+        inner = inner.__cause__ or inner.__context__
+    text = str(inner).strip()
+    if path:
+        text = text.replace(path, name)
+    return text[:200] if text else inner.__class__.__name__
+
+
+def check_zip(path: str, name: str) -> None:
+    """Refuse a workbook that would unpack to too much (a zip bomb) or that holds a DTD.
+
+    Only the zip's directory is read for the sizes. The sizes it declares are an upper bound:
+    ``zipfile`` stops (and fails the checksum) when a member unpacks to more than it declares.
+    """
+    limit, ratio = _limit("IMPORT_XLSX_MAX_UNPACKED"), _limit("IMPORT_XLSX_MAX_RATIO")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+            unpacked = sum(m.file_size for m in members)
+            packed = sum(m.compress_size for m in members)
+            too_big = _("it would unpack to %(size)s MB; the limit is %(limit)s MB") % {
+                "size": f"{unpacked / 1e6:,.0f}",
+                "limit": f"{limit / 1e6:,.0f}",
+            }
+            reason = too_big if unpacked > limit else ""
+            for m in members:
+                if reason:
+                    break
+                if m.file_size > _RATIO_FLOOR and m.file_size > ratio * max(m.compress_size, 1):
+                    reason = _(
+                        "its part %(member)s is packed %(ratio)s times (%(size)s MB unpacked); "
+                        "the limit is %(limit)s times"
+                    ) % {
+                        "member": m.filename,
+                        "ratio": f"{m.file_size / max(m.compress_size, 1):,.0f}",
+                        "size": f"{m.file_size / 1e6:,.0f}",
+                        "limit": ratio,
+                    }
+            if not reason and unpacked > _RATIO_FLOOR and unpacked > ratio * max(packed, 1):
+                reason = _("it is packed %(ratio)s times; the limit is %(limit)s times") % {
+                    "ratio": f"{unpacked / max(packed, 1):,.0f}",
+                    "limit": ratio,
+                }
+            if reason:
+                raise Refused(
+                    _(
+                        "%(name)s is refused before it is read: %(reason)s (settings "
+                        "IMPORT_XLSX_MAX_UNPACKED and IMPORT_XLSX_MAX_RATIO). Save it as CSV instead."
+                    )
+                    % {"name": name, "reason": reason}
+                )
+            for m in members:
+                if m.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    with zf.open(m) as fh:
+                        head = fh.read(_PROLOG_BYTES)
+                    if b"<!doctype" in head.lower() or b"<!entity" in head.lower():
+                        raise Refused(
+                            _(
+                                "%(name)s is refused: its part %(member)s declares a DTD or "
+                                "entities, which a workbook never does."
+                            )
+                            % {"name": name, "member": m.filename}
+                        )
+    except Refused:
+        raise
+    except Exception as exc:  # BadZipFile, zlib.error, NotImplementedError (compression), OSError
+        raise Refused(
+            _("%(name)s cannot be opened as an Excel workbook (XLSX): %(reason)s")
+            % {"name": name, "reason": _xml_reason(exc, path, name)}
+        ) from None
 
 
 def _cell(value):
@@ -253,11 +395,13 @@ class XlsxTable(Table):
     def __init__(self, path: str, name: str, *, sheet: str = "", required=()):
         import openpyxl
 
+        self.name, self.path = name, path
         try:
             self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many types for a damaged or foreign zip
+        except Exception as exc:  # openpyxl raises many types for a damaged or foreign zip
             raise Refused(
-                _("%(name)s cannot be opened as an Excel workbook (XLSX).") % {"name": name}
+                _("%(name)s cannot be opened as an Excel workbook (XLSX): %(reason)s")
+                % {"name": name, "reason": _xml_reason(exc, path, name)}
             ) from None
         names = self.book.sheetnames
         if sheet:
@@ -272,7 +416,19 @@ class XlsxTable(Table):
         else:
             fitting = []
             for n in names:
-                first = next(self.book[n].iter_rows(max_row=1, values_only=True), ())
+                try:
+                    first = next(self.book[n].iter_rows(max_row=1, values_only=True), ())
+                except Exception as exc:  # as in _next_row
+                    raise Refused(
+                        _("%(name)s, sheet %(sheet)s, row %(row)s cannot be read: %(reason)s")
+                        % {
+                            "name": name,
+                            "sheet": n,
+                            "row": 1,
+                            "reason": _xml_reason(exc, path, name),
+                        },
+                        row=1,
+                    ) from None
                 if set(required) <= set(_clean_header(first)):
                     fitting.append(n)
             if len(fitting) != 1:
@@ -285,8 +441,9 @@ class XlsxTable(Table):
                 )
             chosen = fitting[0]
         self.sheet = self.book[chosen]
+        self.sheet_name = chosen
         self.rows_iter = self.sheet.iter_rows(values_only=True)
-        first = next(self.rows_iter, None)
+        first = self._next_row(1)
         if first is None or not any(c is not None for c in first):
             raise Refused(_("%(name)s is empty.") % {"name": name})
         self.header = _clean_header(first)
@@ -296,10 +453,26 @@ class XlsxTable(Table):
         self.done = 0
         self.note = _("Excel workbook, sheet %(sheet)s") % {"sheet": chosen}
 
+    def _next_row(self, row_no: int):
+        """The next row of the sheet, or None at its end; a sheet that cannot be parsed is refused."""
+        try:
+            return next(self.rows_iter, None)
+        except Exception as exc:  # XML or zip errors from openpyxl's parser, while it streams
+            raise Refused(
+                _("%(name)s, sheet %(sheet)s, row %(row)s cannot be read: %(reason)s")
+                % {
+                    "name": self.name,
+                    "sheet": self.sheet_name,
+                    "row": row_no,
+                    "reason": _xml_reason(exc, self.path, self.name),
+                },
+                row=row_no,
+            ) from None
+
     def chunks(self, size=CHUNK_ROWS):
         rows, row_no, start = [], 2, 2
         width = len(self.header)
-        for raw in self.rows_iter:
+        while (raw := self._next_row(row_no)) is not None:
             cells = [_cell(v) for v in raw]
             while len(cells) > width and not cells[-1]:
                 cells.pop()
@@ -323,21 +496,65 @@ class XlsxTable(Table):
         self.book.close()
 
 
+def _depth(data, limit: int) -> int:
+    """How deeply lists and objects nest in parsed JSON (without recursion; stops past ``limit``)."""
+    deepest = 0
+    stack = [(data, 1)] if isinstance(data, dict | list) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, dict | list) and child:
+                stack.append((child, depth + 1))
+            elif isinstance(child, dict | list):
+                deepest = max(deepest, depth + 1)
+    return deepest
+
+
 class GeoJsonTable(Table):
     """A FeatureCollection as rows: the properties plus a ``geometry`` column (a GeoJSON dict)."""
 
     def __init__(self, path: str, name: str):
+        max_depth = _limit("IMPORT_GEOJSON_MAX_DEPTH")
+        too_deep = _(
+            "%(name)s is nested more than %(depth)s levels deep (lists in lists); a GeoJSON file "
+            "of areas needs about 8 (setting IMPORT_GEOJSON_MAX_DEPTH)."
+        ) % {"name": name, "depth": max_depth}
         try:
             with open(path, "rb") as fh:
                 data = json.loads(fh.read().decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError):
-            raise Refused(_("%(name)s is not valid GeoJSON.") % {"name": name}) from None
+        except UnicodeDecodeError as exc:
+            raise Refused(
+                _("%(name)s is not valid GeoJSON: byte %(pos)s is not UTF-8.")
+                % {"name": name, "pos": exc.start + 1}
+            ) from None
+        except RecursionError:
+            raise Refused(too_deep) from None
+        except ValueError as exc:
+            raise Refused(
+                _("%(name)s is not valid GeoJSON: %(reason)s") % {"name": name, "reason": exc}
+            ) from None
+        if _depth(data, max_depth) > max_depth:
+            raise Refused(too_deep)
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
             raise Refused(_("%(name)s is not a GeoJSON FeatureCollection.") % {"name": name})
         features = data.get("features") or []
-        if not features:
+        if not isinstance(features, list) or not features:
             raise Refused(_("%(name)s holds no features.") % {"name": name})
-        crs = (data.get("crs") or {}).get("properties", {}).get("name", "")
+        for i, f in enumerate(features):
+            if not isinstance(f, dict) or not isinstance(f.get("properties") or {}, dict):
+                raise Refused(
+                    _("%(name)s: feature %(n)s (row %(row)s) is not a GeoJSON Feature.")
+                    % {"name": name, "n": i + 1, "row": i + 2},
+                    row=i + 2,
+                )
+        crs = data.get("crs") if isinstance(data.get("crs"), dict) else {}
+        crs = crs.get("properties") if isinstance(crs.get("properties"), dict) else {}
+        crs = crs.get("name") if isinstance(crs.get("name"), str) else ""
         self.crs = crs
         keys: list[str] = []
         for f in features:
@@ -392,6 +609,7 @@ def open_table(path: str, name: str, *, kind: str, sheet: str = "", required=())
                 )
                 % {"name": name, "ext": ext or _("no extension")}
             )
+        check_zip(path, name)
         return XlsxTable(path, name, sheet=sheet, required=required)
     if ext in (".geojson", ".json"):
         if kind != "areas":
@@ -442,7 +660,7 @@ def fast_insert(model, fields: list[str], rows: list[tuple]) -> None:
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", rows)
+            cursor.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", rows)  # nosec B608: identifiers from model metadata; values are parameters
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -622,13 +840,13 @@ class PgStream:
                 where = f" WHERE {qn(target.column)} = %(m)s"
             elif any(x.name == "municipality" for x in target.model._meta.fields):
                 where = " WHERE municipality_id = %(m)s"
-            self.lock_referenced.append(f"SELECT 1 FROM {ref}{where} FOR KEY SHARE")
+            self.lock_referenced.append(f"SELECT 1 FROM {ref}{where} FOR KEY SHARE")  # nosec B608: identifiers from model metadata; values are parameters
             missing.append(  # NOT IN a small table: one hashed look-up per row
-                f"(r.{qn(f.column)} IS NOT NULL AND r.{qn(f.column)} NOT IN "
+                f"(r.{qn(f.column)} IS NOT NULL AND r.{qn(f.column)} NOT IN "  # nosec B608: identifiers from model metadata; values are parameters
                 f"(SELECT x.{qn(target.column)} FROM {ref} x))"
             )
         self.verify = (
-            f"SELECT count(*) FROM {table} r WHERE r.batch_id = %(b)s AND ("
+            f"SELECT count(*) FROM {table} r WHERE r.batch_id = %(b)s AND ("  # nosec B608: identifiers from model metadata; values are parameters
             + " OR ".join(missing or ["false"])
             + ")"
         )
@@ -651,7 +869,8 @@ class PgStream:
         previous = ", ".join(
             f"'{name}', r.{v}" for name, v in zip([*self.values, "batch_id"], [*values, "batch_id"])
         )
-        return f"""
+        # identifiers from model metadata; values are parameters
+        sql = f"""
             WITH old AS (
                 SELECT r.id, {", ".join(f"r.{v}" for v in values)}, r.batch_id
                 FROM {table} r JOIN {stage} s ON r.municipality_id = %(m)s AND r.{key} = s.{key}
@@ -668,7 +887,8 @@ class PgStream:
                 RETURNING (r.xmax = 0) AS inserted
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
-        """
+        """  # nosec B608
+        return sql
 
 
 def local_to_utc(local, tz: str | None = None):
@@ -739,8 +959,37 @@ class _Abort(Exception):
     pass
 
 
-def run(batch, *, commit: bool, progress=None) -> Outcome:
-    """Check (and with ``commit`` write) one batch's file. Never raises for bad input."""
+def chunked_commit() -> bool:
+    """Whether a commit writes in one short transaction per chunk (SQLite) instead of one for all.
+
+    SQLite has one writer at a time for the whole database: a commit in one transaction would shut
+    out every login, session and audit row for as long as the import runs. There the commit writes
+    each chunk in its own short transaction, and ``actions.commit`` keeps it all or nothing through
+    the batch id: a commit that fails or stops is undone (``actions.undo``) before the batch is
+    marked failed, and a commit that is started again first undoes what an earlier try left.
+    PostgreSQL's readers and other writers are not blocked by an open import, so there it stays one
+    transaction (and ``PgStream`` needs it). ``IMPORT_CHUNKED_COMMIT = False`` turns it off on SQLite.
+    """
+    return connection.vendor == "sqlite" and bool(getattr(settings, "IMPORT_CHUNKED_COMMIT", True))
+
+
+# Kinds whose every write a roll-back undoes (rows with the batch id, RowChange): those may commit in
+# chunks. Areas (parent links set at the end) and surveys (waves created on the way) stay in one
+# transaction; their files are small.
+CHUNKABLE = ("reports", "charges", "population", "registers")
+WRITE_ROWS = 5_000  # rows per short transaction of a commit in chunks
+
+
+def commits_in_chunks(kind: str) -> bool:
+    return kind in CHUNKABLE and chunked_commit()
+
+
+def run(batch, *, commit: bool, progress=None, chunked: bool = False) -> Outcome:
+    """Check (and with ``commit`` write) one batch's file. Never raises for bad input.
+
+    With ``chunked`` each chunk is written in its own transaction and nothing is undone here when
+    the commit fails (``outcome.committed`` stays False): the caller undoes the batch.
+    """
     from hotspot.imports.kinds import ADAPTERS
 
     adapter = ADAPTERS[batch.kind](batch)
@@ -757,7 +1006,15 @@ def run(batch, *, commit: bool, progress=None) -> Outcome:
         )
         adapter.start(table, problems)
         outcome.preview = {"header": table.header, "rows": [], "format": table.note}
-        if commit:
+        if commit and chunked:
+            try:
+                _loop(adapter, table, outcome, progress, write=True, chunked=True)
+            finally:
+                adapter.stop()
+            if problems.errors:
+                raise _Abort
+            outcome.committed = True
+        elif commit:
             with transaction.atomic():
                 try:
                     _loop(adapter, table, outcome, progress, write=True)
@@ -783,7 +1040,12 @@ def run(batch, *, commit: bool, progress=None) -> Outcome:
     return outcome
 
 
-def _loop(adapter, table, outcome, progress, *, write: bool):
+def _loop(adapter, table, outcome, progress, *, write: bool, chunked: bool = False):
+    import contextlib
+
+    def writing():  # with ``chunked``: one short transaction per part of a chunk
+        return transaction.atomic() if chunked else contextlib.nullcontext()
+
     problems = outcome.problems
     saw_rows = False
     for first_row, rows in table.chunks():
@@ -791,22 +1053,31 @@ def _loop(adapter, table, outcome, progress, *, write: bool):
         wanted = PREVIEW_ROWS - len(outcome.preview["rows"])
         if wanted > 0:
             outcome.preview["rows"].extend(
-                [str(c)[:80] if not isinstance(c, dict) else "…" for c in r] for r in rows[:wanted]
+                [_printable(str(c)[:80]) if not isinstance(c, dict) else "…" for c in r]
+                for r in rows[:wanted]
             )
         outcome.rows += len(rows)
         records = adapter.check(first_row, rows, problems)
         if write and not problems.errors:
-            created, updated, unchanged = adapter.write(records)
-            outcome.created += created
-            outcome.updated += updated
-            outcome.unchanged += unchanged
+            if chunked:  # short transactions of WRITE_ROWS rows each
+                items = list(records.items())
+                parts = [dict(items[i : i + WRITE_ROWS]) for i in range(0, len(items), WRITE_ROWS)]
+            else:
+                parts = [records]
+            for part in parts:
+                with writing():
+                    created, updated, unchanged = adapter.write(part)
+                outcome.created += created
+                outcome.updated += updated
+                outcome.unchanged += unchanged
         if progress is not None:
             progress(table.fraction_read())
     if not saw_rows:
         raise Refused(_("%(name)s has a header but no rows.") % {"name": adapter.batch.file_name})
     adapter.finish(problems)
     if write and not problems.errors:
-        created, updated, unchanged = adapter.write_final()
+        with writing():
+            created, updated, unchanged = adapter.write_final()
         outcome.created += created
         outcome.updated += updated
         outcome.unchanged += unchanged

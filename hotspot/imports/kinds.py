@@ -16,6 +16,7 @@ import shapely
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hotspot.areas.models import AGE_BANDS, STORAGE_SRID, TILING_KINDS, Area, AreaKind, Population
 from hotspot.imports.engine import (
@@ -57,6 +58,17 @@ def _from_json(field, value):
     if isinstance(field, models.DateTimeField | models.DateField):
         return field.to_python(value)
     return value
+
+
+def int_range(model, name: str) -> tuple[int, int]:
+    """The whole numbers ``model.name`` can hold on every supported database (the narrower of
+    PostgreSQL's column range and this database's), so a file that passes the check commits."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    internal = model._meta.get_field(name).get_internal_type()
+    lo, hi = BaseDatabaseOperations.integer_field_ranges[internal]
+    here_lo, here_hi = connection.ops.integer_field_range(internal)
+    return max(lo, lo if here_lo is None else here_lo), min(hi, hi if here_hi is None else here_hi)
 
 
 def _model_value(field, value):
@@ -151,9 +163,35 @@ class Adapter:
         for h, i in self.col.items():
             try:
                 out[h] = list(map(str.strip, cols[i]))
+                has_nul = "\x00" in "".join(out[h])
             except TypeError:  # not only text (a GeoJSON geometry)
                 out[h] = [c.strip() if isinstance(c, str) else c for c in cols[i]]
+                has_nul = any(isinstance(c, str) and "\x00" in c for c in out[h])
+            if has_nul:  # PostgreSQL refuses NUL in text; no file means one
+                for k, c in enumerate(out[h]):
+                    if isinstance(c, str) and "\x00" in c and ok[k]:
+                        problems.error(
+                            first_row + k,
+                            h,
+                            _("holds a NUL character (byte 0), which text cannot hold"),
+                            c,  # Problems shows the byte as \\0
+                        )
+                        ok[k] = False
         return out, ok
+
+    def too_long(self, first_row, values, ok, problems, column, field):
+        """Refuse values longer than ``field`` (of ``self.model`` or a model class) can hold."""
+        model, name = (self.model, field) if isinstance(field, str) else field
+        limit = model._meta.get_field(name).max_length
+        for k, v in enumerate(values):
+            if ok[k] and isinstance(v, str) and len(v) > limit:
+                problems.error(
+                    first_row + k,
+                    column,
+                    _("longer than %(n)s characters") % {"n": limit},
+                    v,
+                )
+                ok[k] = False
 
     def key_check(self, first_row, keys, ok, problems, column):
         """Refuse empty keys and keys that appear twice in the file (naming the earlier row)."""
@@ -707,6 +745,7 @@ class ChargesAdapter(_PointsMixin, _OffenceMixin, Adapter):
     def check(self, first_row, rows, problems):
         cols, ok = self.columns(first_row, rows, problems)
         ids = cols["id"]
+        self.too_long(first_row, ids, ok, problems, "id", "external_id")
         self.key_check(first_row, ids, ok, problems, "id")
         persons = cols["person"]
         for k, p in enumerate(persons):
@@ -788,15 +827,17 @@ class PopulationAdapter(Adapter):
             _("unknown sex; expected F (K) or M"),
         )  # fmt: skip
 
+        lo, hi = int_range(Population, "count")
+
         def count(v):
             n = parse_int(v)
-            if n < 0:
+            if not lo <= n <= hi:
                 raise ValueError(v)
             return n
 
         counts = self.parse_each(
             first_row, cols["count"], ok, problems, "count", count,
-            _("not a whole number of 0 or more"),
+            _("not a whole number from %(lo)s to %(hi)s") % {"lo": lo, "hi": hi},
         )  # fmt: skip
         keys = [(a, y, b, s) for a, y, b, s in zip(areas, years, bands, sexes)]
         self.key_check(first_row, keys, ok, problems, "area")
@@ -870,6 +911,8 @@ class SurveyAdapter(Adapter):
                     )
                     ok[k] = False
         waves = cols.get("wave") or [""] * len(ok)
+        self.too_long(first_row, waves, ok, problems, "wave", (SurveyWave, "name"))
+        self.too_long(first_row, cols["respondent"], ok, problems, "respondent", "respondent")
         keys = [
             ((y, self.wave_name(y, w)), r) if y is not None else ("", r)
             for y, w, r in zip(years, waves, cols["respondent"])
@@ -962,6 +1005,39 @@ class RegistersAdapter(Adapter):
 
     def comparable(self, values):
         return tuple(None if v is None else float(v) for v in values)
+
+
+# GEOS's reasons (shapely.is_valid_reason) in words; the point where it happens is kept.
+_GEOS_REASONS = {
+    "Self-intersection": gettext_lazy("the boundary crosses itself"),
+    "Ring Self-intersection": gettext_lazy("a ring touches itself"),
+    "Too few points in geometry component": gettext_lazy("too few points"),
+    "Hole lies outside shell": gettext_lazy("a hole lies outside the polygon"),
+    "Holes are nested": gettext_lazy("a hole lies inside another hole"),
+    "Interior is disconnected": gettext_lazy("the inside is split in two"),
+    "Nested shells": gettext_lazy("a polygon lies inside another"),
+    "Duplicate Rings": gettext_lazy("a ring appears twice"),
+    "Invalid Coordinate": gettext_lazy("a coordinate is not a number"),
+    "Ring is not closed": gettext_lazy("a ring is not closed"),
+}
+
+
+def _validity_reason(geom) -> str:
+    """'Self-intersection[700050 6170050]' -> 'the boundary crosses itself (Self-intersection at
+    700050 6170050)': the words, and GEOS's own term to search for."""
+    text = shapely.is_valid_reason(geom)
+    term, _sep, where = text.partition("[")
+    words = _GEOS_REASONS.get(term.strip())
+    if words is None:
+        return text
+    where = where.rstrip("]")
+    if not where:
+        return f"{words} ({term.strip()})"
+    return _("%(words)s (%(term)s at %(where)s)") % {
+        "words": words,
+        "term": term.strip(),
+        "where": where,
+    }
 
 
 class AreasAdapter(Adapter):
@@ -1064,21 +1140,32 @@ class AreasAdapter(Adapter):
                 problems.error(first_row + k, "crs", _("unknown coordinate system"), crs)
                 ok[k] = False
                 continue
+            if not np.isfinite(shapely.get_coordinates(geom)).all():
+                problems.error(first_row + k, column, _("the coordinates must be finite numbers"))
+                ok[k] = False
+                continue
             if t is not None:
                 geom = shapely.transform(
                     geom, lambda xy, t=t: np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
                 )
+                if not np.isfinite(shapely.get_coordinates(geom)).all():
+                    problems.error(
+                        first_row + k,
+                        column,
+                        _("the coordinates cannot be converted from %(crs)s") % {"crs": crs},
+                    )
+                    ok[k] = False
+                    continue
             if not geom.is_valid:
-                reason = shapely.is_valid_reason(geom)
-                geom = shapely.make_valid(geom)
-                problems.warning(
+                # Refused, not repaired: make_valid may turn it into lines or a different shape.
+                problems.error(
                     first_row + k,
                     column,
-                    _("invalid polygon (%(reason)s) was repaired with make_valid")
-                    % {"reason": reason},
+                    _("invalid polygon: %(reason)s; repair it (e.g. QGIS: Fix geometries)")
+                    % {"reason": _validity_reason(geom)},
                 )
-                if geom.geom_type == "GeometryCollection":
-                    geom = shapely.MultiPolygon([g for g in geom.geoms if g.geom_type == "Polygon"])
+                ok[k] = False
+                continue
             if geom.area < 1:
                 problems.error(
                     first_row + k, column, _("the polygon has no area (in %(crs)s)") % {"crs": crs}
@@ -1112,7 +1199,41 @@ class AreasAdapter(Adapter):
                     self.parent_rows[code], "parent", _("unknown parent area code"), parent
                 )
             elif parent == code:
-                problems.error(self.parent_rows[code], "parent", _("an area cannot contain itself"))
+                problems.error(
+                    self.parent_rows[code], "parent", _("an area cannot contain itself"), parent
+                )
+        for cycle in self.parent_cycles():
+            first = min(cycle, key=lambda c: self.parent_rows.get(c, float("inf")))
+            start = cycle.index(first)
+            shown = [*cycle[start:], *cycle[:start], first]
+            problems.error(
+                self.parent_rows[first],
+                "parent",
+                _("the parent areas form a cycle: %(cycle)s") % {"cycle": " → ".join(shown)},
+                self.parents[first],
+            )
+
+    def parent_cycles(self) -> list[list[str]]:
+        """Cycles of two or more areas (each listed child first) that the parents would have after
+        the commit: the database's parents, with those of the file's areas replaced by the file's
+        (an area in the file without a parent gets none). Only cycles through the file's areas."""
+        graph = dict(
+            Area.objects.filter(municipality=self.municipality).values_list("code", "parent__code")
+        )
+        graph.update({code: self.parents.get(code) for code in self.seen})
+        cycles, done = [], set()
+        for start in self.parents:
+            path, index, node = [], {}, start
+            while node is not None and node not in done and node not in index:
+                index[node] = len(path)
+                path.append(node)
+                node = graph.get(node)
+            if node is not None and node in index:
+                cycle = path[index[node] :]
+                if len(cycle) > 1 and any(c in self.parent_rows for c in cycle):
+                    cycles.append(cycle)
+            done.update(path)
+        return cycles
 
     def comparable(self, values):
         return tuple(bytes(v) if isinstance(v, memoryview) else v for v in values)

@@ -48,7 +48,7 @@ def _http_post(url: str, payload: dict) -> str:  # pragma: no cover - network, n
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=60) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:  # nosec B310: https URL from settings
         return response.read().decode("utf-8-sig")
 
 

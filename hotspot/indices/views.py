@@ -45,7 +45,13 @@ from hotspot.indices.models import (
     SensitivityValue,
     Status,
 )
-from hotspot.reports.exports import FORMATS, XLSX, stream_csv_response, xlsx_bytes
+from hotspot.reports.exports import (
+    FORMATS,
+    XLSX,
+    attachment_header,
+    stream_csv_response,
+    xlsx_bytes,
+)
 from hotspot.reports.pdf import pdf_response
 from safetystats.criteria import RULE_SETS
 
@@ -759,7 +765,7 @@ def export(request, pk, fmt):
         xlsx_bytes(header, rows, sheet=_("scores"), extra_sheets=[(_("method"), method)]),
         content_type=XLSX,
     )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    response["Content-Disposition"] = attachment_header(f"{name}.xlsx")
     return response
 
 
@@ -849,7 +855,7 @@ def svg_trend(series, years, cuts=(), *, label="", width=520, height=200, colour
             f"{escape(name)}</text>"
         )
     parts.append("</svg>")
-    return mark_safe("".join(parts))
+    return mark_safe("".join(parts))  # nosec B308 B703: SVG from numbers and escape()d labels
 
 
 def dossier_context(dossier, *, raw: bool = False) -> dict:
@@ -1003,4 +1009,6 @@ def dossier_pdf(request, pk):
         context,
         request=request,
         filename=f"dossier-{dossier.pk}-{dossier.year}",
+        obj=dossier,
+        municipality=dossier.run.version.definition.municipality,
     )

@@ -32,6 +32,7 @@ from hotspot.programmes.models import (
     Task,
     TaskStatus,
 )
+from hotspot.reports.exports import attachment_header, xlsx_cell
 
 VIEW = Capability.VIEW_AGGREGATES
 MANAGE = Capability.MANAGE_PROGRAMMES
@@ -114,6 +115,27 @@ def _post(request):
     return request.POST if request.method == "POST" else None
 
 
+def _save_versioned(request, form, rebuild):
+    """Save ``form`` through ``actions.save_versioned`` (optimistic locking, as for action plans and
+    tasks) -> (saved object or None, conflict or None, form). On a conflict nothing is written, and the
+    form is rebuilt by ``rebuild(data, instance)`` with this user's input on the version now stored, so
+    that the next save starts from it."""
+    try:
+        obj = actions.save_versioned(
+            form,
+            expected_version=form.cleaned_data.get("version") or 0,
+            actor=request.user,
+            request=request,
+        )
+    except actions.Conflict as exc:
+        data = request.POST.copy()
+        data["version"] = exc.current.version
+        form = rebuild(data, exc.current)
+        form.is_valid()
+        return None, exc.current, form
+    return obj, None, form
+
+
 # --- programmes ------------------------------------------------------------------------------------
 
 
@@ -167,16 +189,26 @@ def programme_edit(request, pk):
     form = forms.ProgrammeForm(
         _post(request), instance=programme, municipality=programme.municipality
     )
+    conflict = None
     if form.is_valid():
-        actions.save_form(form, actor=request.user, request=request)
-        messages.success(request, _("Programme saved."))
-        return redirect(programme)
+        saved, conflict, form = _save_versioned(
+            request,
+            form,
+            lambda data, current: forms.ProgrammeForm(
+                data, instance=current, municipality=programme.municipality
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Programme saved."))
+            return redirect(programme)
     return _form_page(
         request,
         form,
         title=_("Edit programme"),
         back=programme.get_absolute_url(),
         programme=programme,
+        conflict=conflict,
+        status=409 if conflict else 200,
     )
 
 
@@ -434,11 +466,23 @@ def goal_add(request, pk):
 def goal_edit(request, pk):
     goal = get_for_user(Goal, request.user, MANAGE, pk=pk)
     form = forms.GoalForm(_post(request), instance=goal, programme=goal.programme)
+    conflict = None
     if form.is_valid():
-        actions.save_form(form, actor=request.user, request=request)
-        return redirect(goal)
+        saved, conflict, form = _save_versioned(
+            request,
+            form,
+            lambda data, current: forms.GoalForm(data, instance=current, programme=goal.programme),
+        )
+        if saved is not None:
+            return redirect(goal)
     return _form_page(
-        request, form, title=_("Edit goal"), back=goal.get_absolute_url(), programme=goal.programme
+        request,
+        form,
+        title=_("Edit goal"),
+        back=goal.get_absolute_url(),
+        programme=goal.programme,
+        conflict=conflict,
+        status=409 if conflict else 200,
     )
 
 
@@ -834,9 +878,13 @@ def meeting_detail(request, pk):
 def meeting_edit(request, pk):
     meeting = get_for_user(Meeting, request.user, MANAGE, pk=pk)
     form = forms.MinutesForm(_post(request), instance=meeting)
+    conflict = None
     if form.is_valid():
-        actions.save_form(form, actor=request.user, request=request)
-        return redirect(meeting)
+        saved, conflict, form = _save_versioned(
+            request, form, lambda data, current: forms.MinutesForm(data, instance=current)
+        )
+        if saved is not None:
+            return redirect(meeting)
     return _form_page(
         request,
         form,
@@ -844,6 +892,8 @@ def meeting_edit(request, pk):
         back=meeting.get_absolute_url(),
         programme=meeting.group.programme,
         intro=str(meeting),
+        conflict=conflict,
+        status=409 if conflict else 200,
     )
 
 
@@ -977,7 +1027,7 @@ def tables_xlsx(request, pk):
         buffer.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="programme-{programme.pk}.xlsx"'
+    response["Content-Disposition"] = attachment_header(f"programme-{programme.pk}.xlsx")
     return response
 
 
@@ -991,13 +1041,11 @@ def workbook(context):
 
     def sheet(title, header, rows):
         ws = book.create_sheet(title[:31])
-        ws.append([str(h) for h in header])
+        ws.append([xlsx_cell(str(h)) for h in header])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(
-                [v if isinstance(v, (int, float, dt.date)) or v is None else str(v) for v in row]
-            )
+            ws.append([xlsx_cell(v) for v in row])
         for column in ws.columns:
             width = max(len(str(c.value or "")) for c in column)
             ws.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))

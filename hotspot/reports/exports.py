@@ -3,6 +3,10 @@
 ``export_response`` writes the audit row (action ``export`` with the number of rows) before it answers,
 so no export leaves the building unrecorded. ``stream_csv_response`` is for exports too long to hold in
 memory (incident-level rows); its caller writes the audit row.
+
+Every cell of every download goes through ``safe_cell`` (text that a spreadsheet would run as a formula
+is escaped) and every download's file name through ``attachment_header``; views that build their own
+workbook use both.
 """
 
 from __future__ import annotations
@@ -10,9 +14,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import unicodedata
+from urllib.parse import quote
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
@@ -43,8 +51,54 @@ def _plain(value):
     return str(value)
 
 
-def danish_csv_cell(value) -> str:
+# OWASP, "CSV Injection": text starting with one of these is run as a formula by Excel, LibreOffice and
+# Google Sheets; a single quote in front makes it text. Numbers are never escaped (-3 stays a number).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What XML 1.0 (so XLSX) cannot hold: openpyxl raises on it; it is dropped from the cell.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def safe_cell(value):
+    """A cell value as ``_plain`` gives it, with text that would start a formula escaped by a quote."""
     value = _plain(value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def xlsx_cell(value):
+    """``safe_cell`` for a workbook: also without the control characters XML cannot hold."""
+    value = safe_cell(value)
+    if isinstance(value, str) and _ILLEGAL_XML.search(value):
+        return _ILLEGAL_XML.sub("", value)
+    return value
+
+
+_DANISH_ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def attachment_header(filename: str) -> str:
+    """The ``Content-Disposition`` of a download called ``filename`` (RFC 6266 / RFC 5987).
+
+    Control characters (CR, LF...), slashes and quotes never reach the header: a name that is plain
+    ASCII is given as Django's ``content_disposition_header`` gives it; any other name as an ASCII
+    fallback ``filename="..."`` (æ → ae, unsafe characters → _) plus ``filename*=UTF-8''...``.
+    """
+    name = "".join(
+        " " if unicodedata.category(c).startswith(("C", "Z")) else c for c in str(filename)
+    )
+    name = re.sub(r"\s+", " ", name.replace("/", "_").replace("\\", "_")).strip(" .") or "download"
+    fallback = unicodedata.normalize("NFKD", name.translate(_DANISH_ASCII))
+    fallback = fallback.encode("ascii", "ignore").decode("ascii")
+    fallback = _UNSAFE_IN_NAME.sub("_", fallback).strip(" ._") or "download"
+    if fallback == name:
+        return content_disposition_header(True, name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def danish_csv_cell(value) -> str:
+    value = safe_cell(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -72,7 +126,7 @@ class _Line:
 def csv_lines(headers, values):
     """Header and rows -> lines of Danish CSV text; the first line starts with the UTF-8 BOM."""
     writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow([str(h) for h in headers])
+    yield "\ufeff" + writer.writerow([danish_csv_cell(str(h)) for h in headers])
     for row in values:
         yield writer.writerow([danish_csv_cell(v) for v in row])
 
@@ -91,7 +145,7 @@ def stream_csv_response(headers, rows, filename: str) -> StreamingHttpResponse:
     name = filename if filename.lower().endswith(".csv") else f"{filename}.csv"
     lines = (line.encode("utf-8") for line in csv_lines(headers, rows))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = attachment_header(name)
     return response
 
 
@@ -102,13 +156,13 @@ def xlsx_bytes(headers, values, *, sheet: str = "Data", extra_sheets=()) -> byte
 
     book = Workbook(write_only=True)
     ws = book.create_sheet(title=str(sheet)[:31])
-    ws.append([str(h) for h in headers])
+    ws.append([xlsx_cell(str(h)) for h in headers])
     for row in values:
-        ws.append(row)
+        ws.append([xlsx_cell(v) for v in row])
     for title, rows in extra_sheets:
         ws = book.create_sheet(title=str(title)[:31])
         for row in rows:
-            ws.append([_plain(v) for v in row])
+            ws.append([xlsx_cell(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -154,5 +208,5 @@ def export_response(
         response = HttpResponse(
             xlsx_bytes(headers, values, sheet=sheet, extra_sheets=extra_sheets), content_type=XLSX
         )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Content-Disposition"] = attachment_header(f"{filename}.{fmt}")
     return response

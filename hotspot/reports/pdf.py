@@ -13,6 +13,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
+from hotspot.reports.exports import attachment_header
+
 
 def _fetch_local(url: str) -> dict:
     path = urlparse(url).path
@@ -33,10 +35,34 @@ def render_pdf_bytes(template: str, context: dict, *, request=None) -> bytes:
 
 
 def pdf_response(
-    template: str, context: dict, *, request=None, filename: str = "report"
+    template: str,
+    context: dict,
+    *,
+    request=None,
+    filename: str = "report",
+    obj=None,
+    municipality=None,
+    purpose: str = "",
 ) -> HttpResponse:
+    """A PDF download. With ``obj`` (the object the document is about) the export is audited here,
+    like ``exports.export_response`` (action ``export``, count 1, before the answer); without it the
+    caller records the export itself (``programmes`` and ``evaluations`` do so)."""
+    if obj is not None:
+        from hotspot.audit.actions import record
+        from hotspot.audit.models import Action, Purpose
+
+        record(
+            Action.EXPORT,
+            actor=request.user if request is not None else None,
+            municipality=municipality or getattr(request, "municipality", None),
+            obj=obj,
+            purpose=purpose or Purpose.ANALYSIS,
+            count=1,
+            request=request,
+        )
     response = HttpResponse(
         render_pdf_bytes(template, context, request=request), content_type="application/pdf"
     )
-    response["Content-Disposition"] = f'attachment; filename="{slugify(filename) or "report"}.pdf"'
+    name = slugify(filename, allow_unicode=True) or "report"
+    response["Content-Disposition"] = attachment_header(f"{name}.pdf")
     return response

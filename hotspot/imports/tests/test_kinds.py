@@ -90,8 +90,15 @@ def test_areas_geojson_in_4326_with_an_invalid_polygon(load, demo_municipality):
         ],
     }  # fmt: skip
     batch = load("areas", "new.geojson", json.dumps(gj), commit=True)
-    assert batch.status == Status.COMMITTED
-    assert batch.warnings == 1 and "make_valid" in batch.problems.get().reason
+    assert batch.status == Status.INVALID  # refused with the reason, no longer repaired
+    problem = batch.problems.get()
+    assert (problem.row, problem.column) == (2, "geometry")
+    assert "Self-intersection" in problem.reason
+    assert not Area.objects.filter(code__startswith="NEW-", municipality=demo_municipality).exists()
+    triangle = [[[12.0, 55.0], [12.01, 55.01], [12.01, 55.0], [12.0, 55.0]]]
+    gj["features"][0]["geometry"]["coordinates"] = triangle
+    batch = load("areas", "new.geojson", json.dumps(gj), commit=True)
+    assert batch.status == Status.COMMITTED and batch.warnings == 0
     square_area = Area.objects.get(municipality=demo_municipality, code="NEW-S")
     assert 600_000 < square_area.area_m2 < 800_000  # ~0.64 km² in metres: it was transformed
     assert Area.objects.get(code="NEW-B", municipality=demo_municipality).parent == square_area
