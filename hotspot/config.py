@@ -94,9 +94,11 @@ def database_url(default: str) -> dict:
         )
     if engine == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-        # WAL lets the web process read while the task worker writes.
+        # WAL lets the web process read while the task worker writes. Writers take turns: a login,
+        # a session or an audit row waits up to 20 s for the one write lock (imports write in short
+        # transactions, one per chunk: imports.engine.chunked_commit) instead of failing at once.
         config.setdefault("OPTIONS", {})["init_command"] = (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
         )
         config["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     return config

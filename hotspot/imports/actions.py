@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import os
+import time
 import uuid
+import zlib
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.imports import engine
-from hotspot.imports.models import ImportBatch, ImportProblem, RowChange, Status
+from hotspot.imports.models import (
+    WORKING,
+    ImportBatch,
+    ImportProblem,
+    RowChange,
+    Status,
+    WriteLock,
+)
 
 # Models a batch writes, per kind, children before parents (the order roll-back deletes in).
 MODELS = {
@@ -27,6 +39,8 @@ MODELS = {
     "registers": ("indicators.indicatorvalue",),
 }
 COPY_CHUNK = 1024 * 1024
+RESTORE_CHUNK = 20_000  # previous values put back per UPDATE … FROM
+HEARTBEAT_SECONDS = 30
 
 
 class ImportRefused(Exception):
@@ -144,14 +158,27 @@ def _save_outcome(batch: ImportBatch, outcome: engine.Outcome) -> None:
     batch.progress = 100
 
 
+def stale_minutes() -> int:
+    # settings.IMPORT_STALE_MINUTES (default 10): a batch at work with no sign of life for this long
+    # has lost its worker (a crash, a restart, a database outage) and is marked failed.
+    return int(getattr(settings, "IMPORT_STALE_MINUTES", 10))
+
+
+def _alive(pk) -> None:
+    ImportBatch.objects.filter(pk=pk).update(heartbeat=timezone.now())
+
+
 def _progress(batch):
-    last = [-1]
+    last = [-1, 0.0]
 
     def report(fraction):
         percent = int(fraction * 100)
-        if percent != last[0]:
-            last[0] = percent
-            ImportBatch.objects.filter(pk=batch.pk).update(progress=percent)
+        now = time.monotonic()
+        if percent != last[0] or now - last[1] > HEARTBEAT_SECONDS:
+            last[0], last[1] = percent, now
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                progress=percent, heartbeat=timezone.now()
+            )
 
     return report
 
@@ -164,24 +191,24 @@ class _OutsideProgress:
     """
 
     def __init__(self, batch):
-        from django.db import connection
-
         self.pk = batch.pk
         self.last = -1
+        self.beat = 0.0
         self.other = connection.copy()
         self.table = connection.ops.quote_name(ImportBatch._meta.db_table)
 
     def __call__(self, fraction):
         percent = int(fraction * 100)
-        if percent == self.last:
+        now = time.monotonic()
+        if percent == self.last and now - self.beat < HEARTBEAT_SECONDS:
             return
-        self.last = percent
+        self.last, self.beat = percent, now
         try:
             with self.other.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {self.table} SET progress = %s WHERE id IN "
+                    f"UPDATE {self.table} SET progress = %s, heartbeat = %s WHERE id IN "  # nosec B608: identifiers from model metadata; values are parameters
                     f"(SELECT id FROM {self.table} WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED)",
-                    [percent, self.pk],
+                    [percent, timezone.now(), self.pk],
                 )
         except Exception:  # noqa: BLE001 - progress must never break an import
             pass
@@ -191,16 +218,76 @@ class _OutsideProgress:
 
 
 def _commit_progress(batch):
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         return _OutsideProgress(batch)
     return _progress(batch)
 
 
+# -- one writer per municipality and kind ------------------------------------------------------------
+
+
+def _lock_key(kind: str) -> int:
+    return zlib.crc32(f"hotspot.imports:{kind}".encode()) - 2**31  # a signed int4
+
+
+def _serialise(batch) -> None:
+    """PostgreSQL: wait until no other commit or roll-back writes this municipality's rows of this
+    kind, and keep them out until this transaction ends (``pg_advisory_xact_lock``).
+
+    Without it two commits of the same rows interleave: the second one's look-up of the previous
+    values sees its snapshot, not the rows the first one writes, so it keeps no previous values for
+    them, and rolling it back deleted rows of the first batch. Call inside the writing transaction,
+    before the first read. (SQLite: ``_one_writer``.)
+    """
+    if connection.vendor != "postgresql":
+        return
+    assert connection.in_atomic_block, "the lock lasts as long as the transaction"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_lock_key(batch.kind), batch.municipality_id]
+        )
+
+
+@contextlib.contextmanager
+def _one_writer(batch):
+    """SQLite: hold the ``WriteLock`` of this municipality and kind while the batch writes (outside
+    any transaction: a commit there is many short transactions). PostgreSQL: nothing (``_serialise``).
+    """
+    if connection.vendor == "postgresql":
+        yield
+        return
+    wait = float(getattr(settings, "IMPORT_LOCK_WAIT_SECONDS", 6 * 3600))
+    deadline = time.monotonic() + wait
+    mine = {"municipality_id": batch.municipality_id, "kind": batch.kind}
+    while True:
+        cutoff = timezone.now() - dt.timedelta(minutes=stale_minutes())
+        with transaction.atomic():  # IMMEDIATE: one at a time checks and takes the lock
+            WriteLock.objects.filter(**mine).filter(
+                ~Q(batch__status__in=WORKING) | Q(batch__heartbeat__lt=cutoff) | Q(batch=batch)
+            ).delete()
+            if not WriteLock.objects.filter(**mine).exists():
+                WriteLock.objects.create(batch=batch, **mine)
+                break
+        if time.monotonic() > deadline:
+            raise ImportRefused(
+                _("Another import of the same kind of data is still running; try again later.")
+            )
+        _alive(batch.pk)  # waiting is a sign of life too
+        time.sleep(1)
+    try:
+        yield
+    finally:
+        WriteLock.objects.filter(batch=batch).delete()
+
+
+# -- checking and committing -------------------------------------------------------------------------
+
+
 def validate(batch: ImportBatch) -> ImportBatch:
     """Check every row (no data are written) and store problems and preview."""
-    ImportBatch.objects.filter(pk=batch.pk).update(status=Status.VALIDATING, progress=0)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=Status.VALIDATING, progress=0, heartbeat=timezone.now()
+    )
     try:
         outcome = engine.run(batch, commit=False, progress=_progress(batch))
     except Exception:
@@ -210,6 +297,7 @@ def validate(batch: ImportBatch) -> ImportBatch:
         raise
     _save_outcome(batch, outcome)
     batch.status = Status.INVALID if outcome.problems.errors else Status.READY
+    batch.heartbeat = timezone.now()
     batch.save()
     return batch
 
@@ -219,14 +307,19 @@ def start_commit(batch: ImportBatch, user) -> None:
     if batch.status != Status.READY or batch.errors:
         raise ImportRefused(_("Only a checked batch without errors can be imported."))
     claimed = ImportBatch.objects.filter(pk=batch.pk, status=Status.READY).update(
-        status=Status.COMMITTING, committed_by=user, progress=0
+        status=Status.COMMITTING, committed_by=user, progress=0, heartbeat=timezone.now()
     )
     if not claimed:
         raise ImportRefused(_("This batch is already being imported."))
 
 
 def commit(batch: ImportBatch, user=None, request=None) -> ImportBatch:
-    """Write every row in one transaction (all or none) and refresh the summaries; audited."""
+    """Write every row, all or none, and refresh the summaries; audited.
+
+    PostgreSQL: one transaction, serialised per municipality and kind (``_serialise``). SQLite: one
+    short transactions (``engine.commits_in_chunks``) under the ``WriteLock``; what an earlier,
+    interrupted try left is undone first, and a commit that fails is undone before it is marked so.
+    """
     batch.refresh_from_db()
     if batch.status == Status.READY:
         start_commit(batch, user)
@@ -235,30 +328,17 @@ def commit(batch: ImportBatch, user=None, request=None) -> ImportBatch:
         raise ImportRefused(_("Only a checked batch without errors can be imported."))
     progress = _commit_progress(batch)
     try:
-        with transaction.atomic():
-            outcome = engine.run(batch, commit=True, progress=progress)
-            if outcome.committed:
-                batch.created, batch.updated, batch.unchanged = (
-                    outcome.created,
-                    outcome.updated,
-                    outcome.unchanged,
-                )
-                batch.status = Status.COMMITTED
-                batch.committed_at = timezone.now()
-                batch.committed_by = user
-                _save_outcome(batch, outcome)
-                batch.save()
-                record(
-                    Action.IMPORT,
-                    actor=user,
-                    municipality=batch.municipality,
-                    obj=batch,
-                    purpose=Purpose.ANALYSIS,
-                    count=outcome.created + outcome.updated,
-                    request=request,
-                )
+        with _one_writer(batch):
+            if engine.commits_in_chunks(batch.kind):
+                outcome = _commit_in_chunks(batch, user, request, progress)
+            else:
+                with transaction.atomic():
+                    _serialise(batch)
+                    outcome = engine.run(batch, commit=True, progress=progress)
+                    if outcome.committed:
+                        _committed(batch, outcome, user, request)
     except Exception:
-        ImportBatch.objects.filter(pk=batch.pk).update(
+        ImportBatch.objects.filter(pk=batch.pk, status=Status.COMMITTING).update(
             status=Status.FAILED,
             message=_("The import failed because of an internal error; nothing was changed."),
         )
@@ -276,6 +356,53 @@ def commit(batch: ImportBatch, user=None, request=None) -> ImportBatch:
     return batch
 
 
+def _committed(batch, outcome, user, request) -> None:
+    batch.created, batch.updated, batch.unchanged = (
+        outcome.created,
+        outcome.updated,
+        outcome.unchanged,
+    )
+    batch.status = Status.COMMITTED
+    batch.committed_at = timezone.now()
+    batch.committed_by = user
+    _save_outcome(batch, outcome)
+    batch.save()
+    record(
+        Action.IMPORT,
+        actor=user,
+        municipality=batch.municipality,
+        obj=batch,
+        purpose=Purpose.ANALYSIS,
+        count=outcome.created + outcome.updated,
+        request=request,
+    )
+
+
+def _discard(batch) -> None:
+    """Undo what a commit in chunks wrote so far (and forget its previous values): all or nothing."""
+    with transaction.atomic():
+        undo(batch)
+        RowChange.objects.filter(batch=batch).delete()
+
+
+def _commit_in_chunks(batch, user, request, progress) -> engine.Outcome:
+    _discard(batch)  # an earlier try of this batch that stopped half way (idempotent)
+    try:
+        outcome = engine.run(batch, commit=True, progress=progress, chunked=True)
+        if outcome.committed:
+            with transaction.atomic():
+                if not ImportBatch.objects.filter(pk=batch.pk, status=Status.COMMITTING).exists():
+                    # fail_stale gave up on this commit (and undid it) while it was still writing
+                    raise ImportRefused(_("The import was stopped; nothing was changed."))
+                _committed(batch, outcome, user, request)
+            return outcome
+    except BaseException:
+        _discard(batch)
+        raise
+    _discard(batch)
+    return outcome
+
+
 def _after_change(batch):
     if batch.kind in ("reports", "areas"):
         from hotspot.incidents.tasks import refresh_report_counts_task
@@ -289,11 +416,11 @@ def _model(label):
     return apps.get_model(label)
 
 
-def rollback(batch: ImportBatch, user=None, request=None) -> ImportBatch:
-    """Undo a committed batch: delete the rows it created, restore the rows it changed; audited."""
-    if batch.status != Status.COMMITTED:
-        raise ImportRefused(_("Only an imported batch can be rolled back."))
-    later = (
+# -- rolling back ------------------------------------------------------------------------------------
+
+
+def _later_batch(batch):
+    return (
         RowChange.objects.filter(
             batch__municipality=batch.municipality,
             batch__status=Status.COMMITTED,
@@ -303,26 +430,61 @@ def rollback(batch: ImportBatch, user=None, request=None) -> ImportBatch:
         .values_list("batch_id", flat=True)
         .first()
     )
+
+
+def _refuse_later(batch) -> None:
+    later = _later_batch(batch)
     if later:
         raise ImportRefused(
             _("Batch #%(later)s changed rows of this batch since; roll that batch back first.")
             % {"later": later}
         )
-    removed = 0
+
+
+def _areas_in_use() -> str:
+    return _(
+        "The areas of this batch are still used by crime reports, charges, population or "
+        "other data; roll back those batches first."
+    )
+
+
+def start_rollback(batch: ImportBatch, user) -> None:
+    """Claim an imported batch for rolling back (the task worker does the work: ``rollback``)."""
+    if batch.status != Status.COMMITTED:
+        raise ImportRefused(_("Only an imported batch can be rolled back."))
+    _refuse_later(batch)
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status=Status.COMMITTED).update(
+        status=Status.ROLLING_BACK,
+        rolled_back_by=user,
+        progress=0,
+        heartbeat=timezone.now(),
+        message="",
+    )
+    if not claimed:
+        raise ImportRefused(_("This batch is already being rolled back."))
+
+
+def rollback(batch: ImportBatch, user=None, request=None) -> ImportBatch:
+    """Undo a committed batch: delete the rows it created, restore the rows it changed; audited.
+
+    One transaction, set-based (``undo``), serialised with commits of the same rows. A roll-back
+    that is refused or fails leaves the batch imported, with the reason as its message.
+    """
+    batch.refresh_from_db()
+    if batch.status == Status.COMMITTED:
+        start_rollback(batch, user)
+        batch.refresh_from_db()
+    if batch.status != Status.ROLLING_BACK:
+        raise ImportRefused(_("Only an imported batch can be rolled back."))
+    progress = _commit_progress(batch)
     try:
-        with transaction.atomic():
-            for label in MODELS[batch.kind]:
-                model = _model(label)
-                changes = list(RowChange.objects.filter(batch=batch, model=label))
-                restored = {c.object_id for c in changes}
-                qs = model.objects.filter(batch=batch).exclude(pk__in=restored)
-                if label == "areas.area":
-                    removed += _delete_areas(qs)
-                else:
-                    removed += qs.delete()[0]
-                _restore(model, changes)
+        with _one_writer(batch), transaction.atomic():
+            _serialise(batch)
+            _refuse_later(batch)  # again, now that no commit of these rows can run
+            removed = undo(batch, progress)
             batch.status = Status.ROLLED_BACK
             batch.removed = removed
+            batch.progress = 100
             batch.rolled_back_at = timezone.now()
             batch.rolled_back_by = user
             batch.save()
@@ -336,31 +498,117 @@ def rollback(batch: ImportBatch, user=None, request=None) -> ImportBatch:
                 request=request,
             )
     except (IntegrityError, models.ProtectedError, models.RestrictedError):
-        raise ImportRefused(
-            _(
-                "The areas of this batch are still used by crime reports, charges, population or "
-                "other data; roll back those batches first."
-            )
-        ) from None
+        _back_to_committed(batch, _areas_in_use())
+        raise ImportRefused(_areas_in_use()) from None
+    except ImportRefused as exc:
+        _back_to_committed(batch, str(exc))
+        raise
+    except Exception:
+        _back_to_committed(
+            batch, _("The roll-back failed because of an internal error; nothing was changed.")
+        )
+        raise
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()
     _after_change(batch)
     return batch
 
 
-def _restore(model, changes) -> None:
-    """Put back the values the batch changed (every change of a model saved the same fields)."""
-    if not changes:
-        return
+def _back_to_committed(batch, message: str) -> None:
+    ImportBatch.objects.filter(pk=batch.pk, status=Status.ROLLING_BACK).update(
+        status=Status.COMMITTED, progress=0, message=message
+    )
+
+
+def undo(batch: ImportBatch, progress=None) -> int:
+    """Delete the rows ``batch`` created and put back the values of the rows it changed, in the
+    caller's transaction -> rows deleted.
+
+    Set-based: one DELETE per model, and one UPDATE … FROM per model and chunk of saved previous
+    values (``RESTORE_CHUNK``), whatever the number of rows.
+    """
+    removed = 0
+    labels = MODELS[batch.kind]
+    for step, label in enumerate(labels):
+        model = _model(label)
+        changes = RowChange.objects.filter(batch=batch, model=label)
+        created = model.objects.filter(batch=batch).exclude(pk__in=changes.values("object_id"))
+        if label == "areas.area":
+            removed += _delete_areas(created)
+        else:
+            removed += created.delete()[0]
+        if progress is not None:
+            progress((step + 0.2) / len(labels))
+        _restore(
+            model,
+            changes,
+            lambda f, s=step: progress and progress((s + 0.2 + 0.8 * f) / len(labels)),
+        )
+    return removed
+
+
+def _restore(model, changes, progress=None) -> None:
+    """Put back the values the batch changed (every change of a model saved the same fields):
+    the previous values of a chunk go into a temporary table, then one UPDATE … FROM."""
     from hotspot.imports.kinds import _from_json
 
-    names = list(changes[0].previous)
-    fields = {name: engine.model_field(model, name) for name in names if name != "batch_id"}
-    objs = []
-    for change in changes:
-        obj = model(pk=change.object_id)
-        for name, v in change.previous.items():
-            setattr(obj, name, _from_json(fields[name], v) if name in fields else v)
-        objs.append(obj)
-    model.objects.bulk_update(objs, names, batch_size=500)
+    first = changes.order_by("pk").first()
+    if first is None:
+        return
+    names = list(first.previous)
+    fields = [engine.model_field(model, name) for name in names]
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    pk = qn(model._meta.pk.column)
+    cols = [qn(f.column) for f in fields]
+    stage = qn(f"import_restore_{model._meta.db_table}")
+    total = changes.count()
+    done = 0
+    last = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {stage} AS SELECT {pk}, {', '.join(cols)} FROM {table} WHERE 1 = 0"  # nosec B608: identifiers from model metadata; values are parameters
+        )
+        cursor.execute(f"CREATE INDEX {qn('import_restore_pk')} ON {stage} ({pk})")
+        marks = ", ".join(["%s"] * (len(cols) + 1))
+        insert = f"INSERT INTO {stage} ({pk}, {', '.join(cols)}) VALUES ({marks})"  # nosec B608: identifiers from model metadata; values are parameters
+        assign = ", ".join(f"{c} = s.{c}" for c in cols)
+        update = f"UPDATE {table} SET {assign} FROM {stage} s WHERE {table}.{pk} = s.{pk}"  # nosec B608: identifiers from model metadata; values are parameters
+        while True:
+            chunk = list(
+                changes.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", "object_id", "previous")[:RESTORE_CHUNK]
+            )
+            if not chunk:
+                break
+            last = chunk[-1][0]
+            rows = [
+                (
+                    object_id,
+                    *(
+                        f.get_db_prep_save(_from_json(f, previous.get(name)), connection)
+                        for f, name in zip(fields, names)
+                    ),
+                )
+                for _pk, object_id, previous in chunk
+            ]
+            cursor.execute(f"DELETE FROM {stage}")  # nosec B608: identifiers from model metadata; values are parameters
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(
+                    f"COPY {stage} ({pk}, {', '.join(cols)}) FROM STDIN"
+                ) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(insert, rows)
+            cursor.execute(update)
+            done += len(chunk)
+            if progress is not None:
+                progress(done / total)
+        cursor.execute(f"DROP TABLE {stage}")
 
 
 def _delete_areas(qs) -> int:
@@ -384,3 +632,57 @@ def _delete_areas(qs) -> int:
         removed += qs.model.objects.filter(pk__in=leaves).delete()[0]
         ids -= leaves
     return removed
+
+
+# -- batches whose worker stopped --------------------------------------------------------------------
+
+
+def fail_stale(now=None) -> int:
+    """Mark the batches the task worker stopped working on as failed -> how many.
+
+    A batch being checked, imported or rolled back reports progress (and so a sign of life,
+    ``heartbeat``) at least every ``HEARTBEAT_SECONDS``; one without for ``IMPORT_STALE_MINUTES``
+    lost its worker (a crash, a restart, a database outage). Checking and importing batches are
+    marked failed with the reason (what a commit in chunks wrote is undone first), a roll-back goes
+    back to imported; the user starts again (upload again, or roll back again). Called when the
+    worker starts, every minute in the worker, and when the pages list batches.
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(minutes=stale_minutes())
+    silent = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created_at__lt=cutoff)
+    messages = {
+        Status.VALIDATING: (
+            Status.FAILED,
+            _(
+                "Checking stopped because the task worker stopped or lost the database. "
+                "Upload the file again to start again."
+            ),
+        ),
+        Status.COMMITTING: (
+            Status.FAILED,
+            _(
+                "The import stopped because the task worker stopped or lost the database; "
+                "nothing was changed. Upload the file again to start again."
+            ),
+        ),
+        Status.ROLLING_BACK: (
+            Status.COMMITTED,
+            _(
+                "The roll-back stopped because the task worker stopped or lost the database; "
+                "nothing was changed. Roll the batch back again."
+            ),
+        ),
+    }
+    marked = 0
+    for batch in ImportBatch.objects.filter(silent, status__in=WORKING):
+        status, message = messages[batch.status]
+        with transaction.atomic():
+            if not ImportBatch.objects.filter(silent, pk=batch.pk, status=batch.status).update(
+                status=status, message=message, progress=0
+            ):
+                continue  # it gave a sign of life meanwhile
+            if batch.status == Status.COMMITTING and engine.commits_in_chunks(batch.kind):
+                undo(batch)
+                RowChange.objects.filter(batch=batch).delete()
+            WriteLock.objects.filter(batch=batch).delete()
+        marked += 1
+    return marked

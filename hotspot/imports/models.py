@@ -25,10 +25,13 @@ class Status(models.TextChoices):
     COMMITTING = "committing", _("Importing")
     COMMITTED = "committed", _("Imported")
     FAILED = "failed", _("Import failed: nothing was changed")
+    ROLLING_BACK = "rolling_back", _("Rolling back")
     ROLLED_BACK = "rolled_back", _("Rolled back")
 
 
-RUNNING = (Status.QUEUED, Status.VALIDATING, Status.COMMITTING)
+RUNNING = (Status.QUEUED, Status.VALIDATING, Status.COMMITTING, Status.ROLLING_BACK)
+# Work the task worker does on a batch; with no sign of life for IMPORT_STALE_MINUTES it has died.
+WORKING = (Status.VALIDATING, Status.COMMITTING, Status.ROLLING_BACK)
 
 
 class ImportBatch(TenantModel):
@@ -76,6 +79,8 @@ class ImportBatch(TenantModel):
     rolled_back_at = models.DateTimeField(_("rolled back"), null=True, blank=True)
     # What validation found and what the commit did
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # The worker's last sign of life on this batch (each progress step); see actions.fail_stale.
+    heartbeat = models.DateTimeField(_("last sign of life"), null=True, blank=True, editable=False)
     rows = models.PositiveIntegerField(_("rows read"), default=0)
     errors = models.PositiveIntegerField(_("errors"), default=0)
     warnings = models.PositiveIntegerField(_("warnings"), default=0)
@@ -134,3 +139,29 @@ class RowChange(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["batch", "model"])]
+
+
+class WriteLock(models.Model):
+    """The batch that writes a municipality's rows of one kind right now (SQLite only).
+
+    On SQLite a commit writes in short transactions, one per chunk, so that logins and pages are not
+    shut out for the whole import; this row keeps a second commit or roll-back of the same rows out
+    until the first is done. (PostgreSQL uses a transaction-level advisory lock instead.) A lock
+    whose batch is no longer at work, or has given no sign of life for ``IMPORT_STALE_MINUTES``, is
+    taken over.
+    """
+
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "kind"], name="imports_one_writer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.municipality_id}: #{self.batch_id}"

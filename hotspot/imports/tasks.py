@@ -1,4 +1,4 @@
-"""Background work of imports, run by ``manage.py db_worker`` (inline in tests)."""
+"""Background work of imports, run by ``manage.py task_worker`` (inline in tests)."""
 
 import logging
 
@@ -33,3 +33,25 @@ def commit_task(batch_id: int, user_id: int | None = None) -> str:
     except Exception:
         log.exception("import batch %s: commit failed", batch_id)
     return ImportBatch.objects.get(pk=batch_id).status
+
+
+@task()
+def rollback_task(batch_id: int, user_id: int | None = None) -> str:
+    """Roll a claimed batch back (``actions.start_rollback``); a refusal or failure is its message."""
+    from hotspot.accounts.models import User
+
+    batch = ImportBatch.objects.select_related("municipality").get(pk=batch_id)
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    try:
+        actions.rollback(batch, user)
+    except actions.ImportRefused:
+        pass  # the batch is imported again, with the reason as its message
+    except Exception:
+        log.exception("import batch %s: roll-back failed", batch_id)
+    return ImportBatch.objects.get(pk=batch_id).status
+
+
+@task()
+def fail_stale_task() -> int:
+    """Mark batches whose worker stopped as failed (also run by the worker every minute)."""
+    return actions.fail_stale()

@@ -1,7 +1,9 @@
 """Data: upload a file, read its preview and problems, commit, roll back, see the history."""
 
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -19,6 +21,7 @@ PROBLEMS_SHOWN = 200
 
 
 def _home(request, form):
+    actions.fail_stale()  # batches whose worker stopped say so (and may be started again)
     batches = (
         ImportBatch.objects.visible_to(request.user, Capability.IMPORT_DATA)
         .filter(municipality=request.municipality)
@@ -53,10 +56,13 @@ def upload(request):
         length = 0
     if length > engine.max_bytes() + 1_000_000:
         form = UploadForm()
-        form.add_error(
-            None,
-            _("The file is larger than the limit of %(limit)s MB (setting IMPORT_MAX_BYTES).")
-            % {"limit": f"{engine.max_bytes() / 1e6:,.0f}"},
+        # An unbound form has no cleaned_data, so form.add_error() raises AttributeError: set it directly.
+        form.errors[NON_FIELD_ERRORS] = form.error_class(
+            [
+                _("The file is larger than the limit of %(limit)s MB (setting IMPORT_MAX_BYTES).")
+                % {"limit": number_format(round(engine.max_bytes() / 1e6), force_grouping=True)}
+            ],
+            error_class="nonfield",
         )
         response = _home(request, form)
         response.status_code = 413
@@ -139,11 +145,11 @@ def commit(request, pk):
 def rollback(request, pk):
     batch = _batch(request, pk)
     try:
-        actions.rollback(batch, request.user, request=request)
+        actions.start_rollback(batch, request.user)
     except actions.ImportRefused as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The batch was rolled back."))
+        return redirect(batch)
+    tasks.rollback_task.enqueue(batch.pk, request.user.pk)  # long work: the task worker's
     return redirect(batch)
 
 

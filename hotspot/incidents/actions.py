@@ -6,10 +6,14 @@ from django.utils.translation import gettext as _
 from hotspot.incidents.models import CrimeReport, ReportCount
 
 
-@transaction.atomic
 def refresh_report_counts(municipality_id: int) -> int:
-    """Rebuild ReportCount for one municipality from its crime reports; returns the number of rows."""
-    ReportCount.objects.filter(area__municipality_id=municipality_id).delete()
+    """Rebuild ReportCount for one municipality from its crime reports; returns the number of rows.
+
+    The counting (seconds for a large city) runs before the writing transaction, which only swaps
+    the rows: on SQLite a transaction holds the one write lock from its start, and logins, sessions
+    and audit rows waited behind the counting (issue 14). A report written meanwhile is counted by
+    the refresh its import enqueues.
+    """
     rows = (
         CrimeReport.objects.filter(municipality_id=municipality_id, area__isnull=False)
         .annotate(year=ExtractYear("occurred_at"))
@@ -32,7 +36,9 @@ def refresh_report_counts(municipality_id: int) -> int:
         )
         for r in rows
     ]
-    ReportCount.objects.bulk_create(objs, batch_size=2000)
+    with transaction.atomic():
+        ReportCount.objects.filter(area__municipality_id=municipality_id).delete()
+        ReportCount.objects.bulk_create(objs, batch_size=2000)
     return len(objs)
 
 
