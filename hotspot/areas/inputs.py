@@ -1,11 +1,13 @@
 """ORM -> arrays: the aggregated figures that area pages, maps and Overblik show."""
 
+import datetime as dt
 from collections import defaultdict
 
 import numpy as np
 from django.db.models import Case, Count, F, IntegerField, Max, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from hotspot.areas.models import AGE_BANDS, Area, AreaKind, Population, tiling_map
 from hotspot.incidents.models import OffenceGroup, ReportCount
@@ -60,7 +62,62 @@ def rate_per_1000(count: int | None, residents: int | None) -> float | None:
 
 
 def latest_year(municipality) -> int | None:
-    return ReportCount.objects.filter(area__municipality=municipality).aggregate(y=Max("year"))["y"]
+    """The year the area figures show: the latest *complete* year with crime reports and population.
+
+    Reports arrive weekly and population once a year, so the current calendar year is never taken (it is
+    partial: :func:`partial_year` shows it as year to date), nor a year without population (its rates
+    would all be "–"). Without any population, the latest complete year with reports.
+    """
+    current = timezone.localdate().year
+    report_years = set(
+        ReportCount.objects.filter(area__municipality=municipality, year__lt=current)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    if not report_years:
+        return None
+    population_years = set(
+        Population.objects.filter(area__municipality=municipality, year__in=report_years)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    return max(population_years or report_years)
+
+
+def partial_year(municipality, *, raw: bool = False) -> dict | None:
+    """The current year so far: reports from 1 January to the latest report, against the same days of
+    last year (year to date). None when no report of the current year has been imported."""
+    from hotspot.incidents.models import CrimeReport
+
+    today = timezone.localdate()
+    reports = CrimeReport.objects.filter(municipality=municipality)
+    start = dt.datetime.combine(
+        dt.date(today.year, 1, 1), dt.time(), tzinfo=timezone.get_current_timezone()
+    )
+    last = reports.filter(occurred_at__gte=start).aggregate(last=Max("occurred_at"))["last"]
+    if last is None:
+        return None
+    through = timezone.localtime(last).date()
+    end = dt.datetime.combine(through + dt.timedelta(days=1), dt.time(), tzinfo=start.tzinfo)
+    this_year = reports.filter(occurred_at__gte=start, occurred_at__lt=end).count()
+    try:
+        last_start, last_end = start.replace(year=today.year - 1), end.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        last_start, last_end = (
+            start.replace(year=today.year - 1),
+            end.replace(year=today.year - 1, day=28),
+        )
+    last_year = reports.filter(occurred_at__gte=last_start, occurred_at__lt=last_end).count()
+    change = None if not last_year else 100.0 * (this_year - last_year) / last_year
+    return {
+        "year": today.year,
+        "through": through,
+        "reports": disclosure.count(this_year, raw=raw),
+        "reports_last_year": disclosure.count(last_year, raw=raw),
+        "change": change
+        if raw or not (disclosure.is_small(this_year) or disclosure.is_small(last_year))
+        else None,
+    }
 
 
 def area_table(municipality, year: int | None = None, *, raw: bool = False) -> list[dict]:
@@ -159,6 +216,7 @@ def municipality_overview(municipality, *, raw: bool = False) -> dict:
     )[:5]
     return {
         "year": year,
+        "partial": partial_year(municipality, raw=raw),
         "whole": whole,
         "worst": worst,
         "area_count": len(table),

@@ -76,7 +76,11 @@ class CrimeReport(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["municipality", "external_id"], name="report_id_unique")
         ]
-        indexes = [models.Index(fields=["area", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["area", "occurred_at"]),
+            # Overblik's year to date (areas.inputs.partial_year)
+            models.Index(fields=["municipality", "occurred_at"]),
+        ]
         verbose_name = _("crime report")
         verbose_name_plural = _("crime reports")
 
