@@ -55,8 +55,11 @@ INSTALLED_APPS = [
     "hotspot.programmes",
     "hotspot.evaluations",
     "hotspot.reports",
-    "hotspot.demo",
 ]
+# The demo city (make_demo_city, its programmes and studies) is an app of its own that only a demo site
+# installs; no other app imports it (tests/test_architecture.py).
+if DEMO_MODE:
+    INSTALLED_APPS.append("hotspot.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -125,6 +128,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # ...and LOGIN_ADDRESS_FAILURE_LIMIT failed attempts from one address, whatever the user names, lock that
 # address out for as long (password spraying); axes has one limit for all combinations, so a handler adds it.
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+# The small-cell rule (hotspot/indicators/disclosure.py): counts of reports and charges below this are
+# hidden, with their rates, from roles without raw-data rights.
+SMALL_CELL_MIN = env_int("SMALL_CELL_MIN", 5, minimum=2)
 AXES_HANDLER = "hotspot.accounts.lockout.AddressLimitHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True

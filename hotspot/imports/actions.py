@@ -73,7 +73,7 @@ def store_upload(chunks, file_name: str) -> tuple[str, int, str]:
                     _(
                         "%(name)s is larger than the limit of %(limit)s MB (setting IMPORT_MAX_BYTES)."
                     )
-                    % {"name": file_name, "limit": f"{limit / 1e6:,.0f}"}
+                    % {"name": file_name, "limit": engine.mb(limit)}
                 )
             digest.update(chunk)
             out.write(chunk)
@@ -107,7 +107,7 @@ def create_batch(
             limit = engine.max_bytes()
             raise engine.Refused(
                 _("%(name)s is larger than the limit of %(limit)s MB (setting IMPORT_MAX_BYTES).")
-                % {"name": file_name, "limit": f"{limit / 1e6:,.0f}"}
+                % {"name": file_name, "limit": engine.mb(limit)}
             )
         chunks = _file_chunks(path)
     stored, size, sha = store_upload(chunks, file_name)

@@ -31,6 +31,13 @@ PREVIEW_ROWS = 10
 STORED_PROBLEMS = 10_000  # problems kept per batch; the counts always cover every row
 
 
+def mb(n_bytes) -> str:
+    """A size in whole megabytes the Danish way (2.147, not 2,147, which reads as a decimal)."""
+    from django.utils.formats import number_format
+
+    return number_format(round(n_bytes / 1e6), force_grouping=True)
+
+
 def max_bytes() -> int:
     # settings.IMPORT_MAX_BYTES (default 2 GiB): larger files are refused before they are read.
     return int(getattr(settings, "IMPORT_MAX_BYTES", 2 * 1024**3))
@@ -328,8 +335,8 @@ def check_zip(path: str, name: str) -> None:
             unpacked = sum(m.file_size for m in members)
             packed = sum(m.compress_size for m in members)
             too_big = _("it would unpack to %(size)s MB; the limit is %(limit)s MB") % {
-                "size": f"{unpacked / 1e6:,.0f}",
-                "limit": f"{limit / 1e6:,.0f}",
+                "size": mb(unpacked),
+                "limit": mb(limit),
             }
             reason = too_big if unpacked > limit else ""
             for m in members:
@@ -342,7 +349,7 @@ def check_zip(path: str, name: str) -> None:
                     ) % {
                         "member": m.filename,
                         "ratio": f"{m.file_size / max(m.compress_size, 1):,.0f}",
-                        "size": f"{m.file_size / 1e6:,.0f}",
+                        "size": mb(m.file_size),
                         "limit": ratio,
                     }
             if not reason and unpacked > _RATIO_FLOOR and unpacked > ratio * max(packed, 1):
@@ -587,7 +594,7 @@ def open_table(path: str, name: str, *, kind: str, sheet: str = "", required=())
     if size > limit:
         raise Refused(
             _("%(name)s is %(size)s MB; the limit is %(limit)s MB (setting IMPORT_MAX_BYTES).")
-            % {"name": name, "size": f"{size / 1e6:,.0f}", "limit": f"{limit / 1e6:,.0f}"}
+            % {"name": name, "size": mb(size), "limit": mb(limit)}
         )
     if size == 0:
         raise Refused(_("%(name)s is empty.") % {"name": name})

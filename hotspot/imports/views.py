@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -35,7 +34,7 @@ def _home(request, form):
             "form": form,
             "batches": batches,
             "columns": columns,
-            "limit_mb": engine.max_bytes() // 1_000_000,
+            "limit_mb": engine.mb(engine.max_bytes()),
         },
     )
 
@@ -60,7 +59,7 @@ def upload(request):
         form.errors[NON_FIELD_ERRORS] = form.error_class(
             [
                 _("The file is larger than the limit of %(limit)s MB (setting IMPORT_MAX_BYTES).")
-                % {"limit": number_format(round(engine.max_bytes() / 1e6), force_grouping=True)}
+                % {"limit": engine.mb(engine.max_bytes())}
             ],
             error_class="nonfield",
         )
