@@ -38,7 +38,7 @@ lint: install
 
 # Security lint: medium and high findings fail; reviewed ones carry `# nosec <id>` (docs/security.md).
 security: install
-	$(BIN)/bandit -q -c pyproject.toml -r hotspot safetystats -ll -x '*/tests/*,*/migrations/*'
+	$(BIN)/bandit -q -c pyproject.toml -r hotspot safetystats democity -ll -x '*/tests/*,*/migrations/*'
 
 format: install
 	$(BIN)/ruff format .

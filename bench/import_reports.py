@@ -49,12 +49,12 @@ def child(database_url: str, directory: str) -> None:
 
     settings.IMPORT_DIR = str(pathlib.Path(directory) / "stored")
     call_command("migrate", verbosity=0)
+    import democity
     from hotspot.accounts.models import Municipality
     from hotspot.imports import actions
     from hotspot.incidents.models import CrimeReport, Offence
-    from safetystats import synthetic
 
-    for spec in synthetic.OFFENCES:
+    for spec in democity.OFFENCES:
         Offence.objects.get_or_create(
             code=spec.code,
             defaults={"name_da": spec.name_da, "name_en": spec.name_en, "group": spec.group},
@@ -210,10 +210,10 @@ def main() -> None:
     directory = pathlib.Path(a.dir or tempfile.mkdtemp(prefix="bench-import-"))
     reports = directory / "reports.csv"
     if not reports.exists():
-        from safetystats import synthetic
+        import democity
 
         t = time.perf_counter()
-        synthetic.write_csv(synthetic.generate_city(seed=1, scale=a.scale), directory)
+        democity.write_csv(democity.generate_city(seed=1, scale=a.scale), directory)
         print(f"wrote the scale-{a.scale:g} city to {directory} in {time.perf_counter() - t:.1f} s")
     size = reports.stat().st_size / 1e6
     print("load average (1, 5, 15 min) at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

@@ -37,7 +37,7 @@ def main() -> None:
         [*manage, "make_demo_city", "--scale", "0.1", "-v0"], env=env, check=True, cwd=ROOT
     )
     subprocess.run(
-        [PY, "-m", "safetystats.synthetic", "--out", str(tmp / "files"), "--scale", "1"],
+        [PY, "-m", "democity", "--out", str(tmp / "files"), "--scale", "1"],
         check=True,
         cwd=ROOT,
     )

@@ -1,46 +1,173 @@
 """Layout rules that keep the project honest."""
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_safetystats_never_imports_django_statically():
-    offenders = []
-    for path in (ROOT / "safetystats").rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            offenders += [
-                f"{path.relative_to(ROOT)}: {n}"
-                for n in names
-                if n.split(".")[0] in {"django", "hotspot"}
-            ]
+#: The pure packages and what each may never import. ``safetystats`` (the analysis library) and
+#: ``democity`` (the demo city generator) never import Django or the project; the library never imports
+#: the demo generator either (its tests included: the demo city's planted truth is tested in democity).
+PURE = {
+    "safetystats": {"django", "hotspot", "democity"},
+    "democity": {"django", "hotspot"},
+}
+#: Demo content: the demo app and the generator. Only the demo app, tests and benchmarks import them.
+DEMO = ("hotspot.demo", "democity")
+
+
+def imported_modules(path: Path) -> list[str]:
+    """Every module an ``import`` or ``from … import`` in ``path`` names, relative imports resolved."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join(parent + ([base] if base else []))
+            found.append(base)
+            found += [f"{base}.{a.name}" for a in node.names]  # from hotspot import demo
+    return found
+
+
+def _is_under(module: str, packages) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def static_offenders(package: str, banned) -> list[str]:
+    paths = sorted((ROOT / package).rglob("*.py"))
+    assert paths, f"no modules in {package}/"
+    return [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in paths
+        for name in imported_modules(path)
+        if _is_under(name, banned)
+    ]
+
+
+def production_modules():
+    """Every module of the Django project except the demo app, the tests and the test settings."""
+    for path in sorted((ROOT / "hotspot").rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        if rel.parts[:2] == ("hotspot", "demo") or "tests" in rel.parts:
+            continue
+        if path.name in ("conftest.py", "test_settings.py"):
+            continue
+        yield path
+
+
+@pytest.mark.parametrize("package", sorted(PURE))
+def test_pure_packages_never_import_django_statically(package):
+    offenders = static_offenders(package, PURE[package])
     assert not offenders, offenders
 
 
-def test_safetystats_never_imports_django_at_runtime():
-    # Import every module of the library in a fresh interpreter and check nothing pulled Django in.
+@pytest.mark.parametrize("package", sorted(PURE))
+def test_pure_packages_never_import_django_at_runtime(package):
+    # Import every module of the package in a fresh interpreter and check nothing pulled Django in.
+    banned = tuple(PURE[package])
     code = (
-        "import importlib, pkgutil, sys, safetystats\n"
-        "for m in pkgutil.walk_packages(safetystats.__path__, 'safetystats.'):\n"
+        f"import importlib, pkgutil, sys, {package}\n"
+        f"for m in pkgutil.walk_packages({package}.__path__, '{package}.'):\n"
         "    if '.tests' not in m.name: importlib.import_module(m.name)\n"
-        "bad = sorted(k for k in sys.modules if k == 'django' or k.startswith(('django.', 'hotspot')))\n"
+        f"bad = sorted(k for k in sys.modules if k.split('.')[0] in {banned!r})\n"
         "assert not bad, bad\n"
-        "print('ok', len([k for k in sys.modules if k.startswith('safetystats')]))\n"
+        f"print('ok', len([k for k in sys.modules if k.startswith('{package}')]))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok")
+
+
+def test_production_code_never_imports_the_demo():
+    """No app but ``hotspot/demo`` imports the demo app or the generator, nor names them in a string
+    (``importlib``, ``call_command`` by module path); only the settings name the demo app to install it."""
+    offenders = []
+    for path in production_modules():
+        rel = path.relative_to(ROOT)
+        offenders += [f"{rel}: import {n}" for n in imported_modules(path) if _is_under(n, DEMO)]
+        if path.name == "settings.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if _is_under(node.value, DEMO):
+                    offenders.append(f"{rel}:{node.lineno}: {node.value!r}")
+    assert not offenders, offenders
+
+
+def test_the_checker_sees_every_form_of_import(tmp_path, monkeypatch):
+    # The static check above is only as good as imported_modules: it must see each way to spell it.
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    module = tmp_path / "hotspot" / "programmes" / "actions.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        "import democity\nfrom hotspot.demo.models import DemoCity\nfrom hotspot import demo\n"
+        "from ..demo import programmes\nfrom . import inputs\n",
+        encoding="utf-8",
+    )
+    names = imported_modules(module)
+    assert [n for n in names if _is_under(n, DEMO)] == [
+        "democity",
+        "hotspot.demo.models",
+        "hotspot.demo.models.DemoCity",
+        "hotspot.demo",
+        "hotspot.demo",
+        "hotspot.demo.programmes",
+    ]
+    assert "hotspot.programmes.inputs" in names
+
+
+def test_production_settings_leave_the_demo_app_out(tmp_path):
+    """With DEMO_MODE off the demo app is not installed, every production module imports without it,
+    the system checks pass and no migration is missing (no production model points at a demo model)."""
+    modules = [
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for p in production_modules()
+    ]
+    assert "hotspot.programmes.actions" in modules and "hotspot.demo.studies" not in modules
+    code = (
+        "import importlib, sys, django\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "assert 'hotspot.demo' not in settings.INSTALLED_APPS, settings.INSTALLED_APPS\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "from django.core.management import call_command\n"
+        "call_command('check')\n"
+        "call_command('makemigrations', check=True, dry_run=True, verbosity=0)\n"
+        "bad = sorted(k for k in sys.modules if k.split('.')[0] == 'democity'\n"
+        "             or k == 'hotspot.demo' or k.startswith('hotspot.demo.'))\n"
+        "assert not bad, bad\n"
+        "print('ok')\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hotspot.settings",
+        "DEBUG": "0",
+        "DEMO_MODE": "0",
+        "SECRET_KEY": "architecture-test-" + "k" * 50,
+        "ALLOWED_HOSTS": "hotspot.example.dk",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        "VAR_DIR": str(tmp_path / "var"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("ok")
 
 
 def test_vendored_libraries_are_documented():

@@ -1,4 +1,4 @@
-"""Build the synthetic demo city (safetystats.synthetic) into the database, with one user per role."""
+"""Build the synthetic demo city (democity) into the database, with one user per role."""
 
 import dataclasses
 import datetime as dt
@@ -7,6 +7,7 @@ import time
 import numpy as np
 from django.db import transaction
 
+import democity
 from hotspot.accounts.models import Membership, Municipality, User
 from hotspot.accounts.roles import Role
 from hotspot.areas.models import Area, Population
@@ -46,9 +47,9 @@ def demo_users() -> list[tuple[str, str, str]]:
     return users
 
 
-def _seed_catalogues(synthetic) -> dict[str, Offence]:
+def _seed_catalogues() -> dict[str, Offence]:
     offences = {}
-    for spec in synthetic.OFFENCES:
+    for spec in democity.OFFENCES:
         offences[spec.code], _ = Offence.objects.update_or_create(
             code=spec.code,
             defaults={
@@ -59,12 +60,12 @@ def _seed_catalogues(synthetic) -> dict[str, Offence]:
                 "serious": spec.serious,
             },
         )
-    for code, text_da, text_en, lo, hi in synthetic.SURVEY_ITEMS:
+    for code, text_da, text_en, lo, hi in democity.SURVEY_ITEMS:
         SurveyItem.objects.update_or_create(
             code=code,
             defaults={"text_da": text_da, "text_en": text_en, "scale_min": lo, "scale_max": hi},
         )
-    for code, name_da, name_en, unit, direction in synthetic.REGISTER_INDICATORS:
+    for code, name_da, name_en, unit, direction in democity.REGISTER_INDICATORS:
         Indicator.objects.update_or_create(
             code=code,
             defaults={
@@ -72,6 +73,7 @@ def _seed_catalogues(synthetic) -> dict[str, Offence]:
                 "name_en": name_en,
                 "unit": unit,
                 "direction": DIRECTIONS[direction],
+                # The stored text names the generator's old module: kept, so the demo data stay the same.
                 "source": "Demo: synthetic register data (safetystats.synthetic)",
                 "licence": "CC0 (synthetic)",
             },
@@ -99,10 +101,8 @@ def _truth_json(truth) -> dict:
 def build_city(
     *, seed: int = 1, scale: float = 1.0, variant: str = "demo", rebuild: bool = False, log=print
 ) -> BuildReport:
-    from safetystats import synthetic
-
     started = time.perf_counter()
-    city = synthetic.generate_city(seed=seed, scale=scale, variant=variant)
+    city = democity.generate_city(seed=seed, scale=scale, variant=variant)
     existing = Municipality.objects.filter(code=city.municipality_code).first()
     if existing is not None:
         demo = DemoCity.objects.filter(municipality=existing).first()
@@ -114,7 +114,7 @@ def build_city(
     municipality = Municipality.objects.create(
         code=city.municipality_code, name=city.municipality_name
     )
-    offences = _seed_catalogues(synthetic)
+    offences = _seed_catalogues()
     sizes: dict[str, int] = {}
 
     areas: dict[str, Area] = {}
@@ -151,7 +151,7 @@ def build_city(
     area_ids = {code: a.pk for code, a in areas.items()}
     offence_ids = {code: o.pk for code, o in offences.items()}
     n_reports = 0
-    for chunk in synthetic.iter_reports(city):
+    for chunk in democity.iter_reports(city):
         # The demo's times are local wall-clock times; stored in UTC by the importers' converter.
         times = [
             t.replace(tzinfo=dt.UTC) for t in local_to_utc(chunk["occurred_at"]).astype(dt.datetime)
@@ -177,7 +177,7 @@ def build_city(
     sizes["reports"] = n_reports
     log(f"  {n_reports:,} crime reports")
 
-    ch = synthetic.charges(city)
+    ch = democity.charges(city)
     Charge.objects.bulk_create(
         (
             Charge(
@@ -203,8 +203,8 @@ def build_city(
     sizes["charges"] = len(ch["id"])
     log(f"  {sizes['charges']:,} charges")
 
-    sv = synthetic.survey(city)
-    item_codes = [code for code, *_ in synthetic.SURVEY_ITEMS]
+    sv = democity.survey(city)
+    item_codes = [code for code, *_ in democity.SURVEY_ITEMS]
     waves = {
         int(y): SurveyWave.objects.create(
             municipality=municipality, year=int(y), name=f"Tryghedsundersøgelse {int(y)}"
@@ -228,7 +228,7 @@ def build_city(
     sizes["survey_responses"] = len(sv["respondent"])
     log(f"  {sizes['survey_responses']:,} survey responses")
 
-    rg = synthetic.registers(city)
+    rg = democity.registers(city)
     indicators = {i.code: i for i in Indicator.objects.all()}
 
     def _num(v):
@@ -256,10 +256,8 @@ def build_city(
         batch_size=BATCH,
     )
     sizes["register_values"] = len(rg["area"])
-    national = getattr(synthetic, "NATIONAL_CONVICTED_SHARE", {})
-    convicted = next(
-        (code for code, *_ in synthetic.REGISTER_INDICATORS if "convict" in code), None
-    )
+    national = democity.NATIONAL_CONVICTED_SHARE
+    convicted = next((code for code, *_ in democity.REGISTER_INDICATORS if "convict" in code), None)
     if convicted:
         for year, value in dict(national).items():
             NationalValue.objects.update_or_create(

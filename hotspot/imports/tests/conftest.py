@@ -14,12 +14,12 @@ def _english(english):
 
 @pytest.fixture(scope="session")
 def demo_files(tmp_path_factory):
-    """The demo city at the suite's scale in the import formats (safetystats.synthetic.write_csv)."""
+    """The demo city at the suite's scale in the import formats (democity.write_csv)."""
+    import democity
     from conftest import DEMO_SCALE
-    from safetystats import synthetic
 
     out = tmp_path_factory.mktemp("demo-files")
-    return synthetic.write_csv(synthetic.generate_city(seed=1, scale=DEMO_SCALE), out)
+    return democity.write_csv(democity.generate_city(seed=1, scale=DEMO_SCALE), out)
 
 
 @pytest.fixture

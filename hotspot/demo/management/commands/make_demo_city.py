@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from hotspot.demo.actions import build_city, ensure_demo_users
+from hotspot.demo.studies import make_demo_studies
 
 
 class Command(BaseCommand):
@@ -53,8 +54,6 @@ class Command(BaseCommand):
         rows = ensure_demo_users(built["demo"].municipality, built["small"].municipality)
         # Demo content of the later apps: the two 2010 programmes (and more as apps arrive).
         call_command("make_demo_programmes", verbosity=options["verbosity"])
-        from hotspot.evaluations.management.commands.make_demo_studies import make_demo_studies
-
         make_demo_studies(log=log)
         log("")
         log("Demo users (synthetic data only):")

@@ -1,4 +1,4 @@
-"""Tests for the synthetic demo city (safetystats.synthetic).
+"""Tests for the synthetic demo city (democity.generator).
 
 Every tolerance is named and explained; the sampling spread behind each was measured over seeds 1-8
 (see docs/demo-city.md). Scale 1 is generated once per module; scale 4 is used only where the sampling
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import shapely
 
-from safetystats import synthetic as syn
+from democity import generator as syn
 
 SEED = 1
 

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from hotspot.accounts.models import Membership
-from hotspot.programmes.actions import build_demo_programmes
+from hotspot.demo.models import DemoCity
+from hotspot.demo.programmes import build_demo_programmes
 
 
 class Command(BaseCommand):
@@ -16,8 +17,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, municipality, **options):
-        from hotspot.demo.models import DemoCity
-
         cities = DemoCity.objects.select_related("municipality")
         if municipality:
             cities = cities.filter(municipality__code=municipality)

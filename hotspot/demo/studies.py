@@ -1,8 +1,9 @@
-"""Create (once) and run the demo city's evaluation studies against its hidden truth."""
+"""The demo city's evaluation studies: created once and run, so they can be checked against its hidden truth.
+
+``make_demo_studies`` (the command) runs it, and ``make_demo_city`` runs that.
+"""
 
 import datetime as dt
-
-from django.core.management.base import BaseCommand
 
 from hotspot.areas.models import Area
 from hotspot.demo.models import DemoCity
@@ -76,13 +77,3 @@ def make_demo_studies(*, log=lambda m: None) -> list[Study]:
                 log(f"  ran it: {result.status} in {result.seconds:.1f} s")
             studies.append(study)
     return studies
-
-
-class Command(BaseCommand):
-    help = (
-        "Create and run the demo city's evaluation studies (idempotent: existing results are kept)."
-    )
-
-    def handle(self, *args, **options):
-        quiet = options["verbosity"] == 0
-        make_demo_studies(log=(lambda m: None) if quiet else self.stdout.write)

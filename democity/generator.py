@@ -1729,7 +1729,7 @@ def write_csv(city: City, directory: str | pathlib.Path) -> dict[str, pathlib.Pa
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m safetystats.synthetic --out DIR [--seed 1] [--scale 1] [--variant demo]``."""
+    """``python -m democity --out DIR [--seed 1] [--scale 1] [--variant demo]``."""
     ap = argparse.ArgumentParser(description="Write the synthetic demo city as import files.")
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--seed", type=int, default=1)
