@@ -58,7 +58,8 @@ def test_logins_pages_and_exports_succeed_during_a_long_commit(tmp_path):
         assert answers["answers"], (name, result)  # it did run while the commit ran
         expected = "302" if name.startswith("login") else "200"
         assert set(answers["answers"]) == {expected}, (name, result)
-        # Bounded: well below busy_timeout (20 s, where a wait turns into a 500), and well below
-        # the commit's length: a wait is for one short transaction, not for the whole import
-        # (in one transaction the longest waits were ~2/3 of the commit, or the 500s above).
-        assert answers["longest"] < min(15, 0.5 * result["commit_seconds"]), (name, result)
+        # Bounded: below busy_timeout (20 s, where a wait turns into a 500: the answers above), and
+        # well below the commit's length: a wait is for one short transaction, not for the whole
+        # import (in one transaction the longest waits were ~2/3 of the commit, or the 500s above).
+        # Relative, not in seconds: a loaded machine stretches both alike.
+        assert answers["longest"] < 0.5 * result["commit_seconds"], (name, result)
