@@ -160,3 +160,51 @@ def log_in(page, username, password=None):
     page.get_by_label("Adgangskode").fill(password or f"{username}-hotspot-demo")
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+# --- Controls that are visible where they belong (issue 14) ---------------------------------------------
+# axe-core checks names, roles and contrast, not where a control is drawn: a checkbox drawn at the page's
+# top-left corner, or a link under an overlay, passes it. These checks do what a person's eye does.
+
+_HIT_TEST = """el => {
+    const r = el.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    const ok = !!hit && (hit === el || el.contains(hit)
+        || (el.control && (hit === el.control || el.control.contains(hit)))
+        || (el.labels && Array.from(el.labels).some(l => l === hit || l.contains(hit))));
+    return {
+        ok, x, y, left: r.left, top: r.top, right: r.right, bottom: r.bottom,
+        width: r.width, height: r.height, innerWidth, innerHeight,
+        hit: hit ? hit.outerHTML.slice(0, 160) : null,
+    };
+}"""
+
+
+def assert_visible(page, locator):
+    """The element is visible, has a box inside the viewport once scrolled into view, and is what a click
+    at its centre hits (``document.elementFromPoint``): a control drawn elsewhere, or covered by another
+    element, fails. A label may be hit through its control and a control through its label."""
+    assert locator.count() == 1, f"{locator} matches {locator.count()} elements on {page.url}"
+    assert locator.is_visible(), f"{locator} is not visible on {page.url}"
+    locator.scroll_into_view_if_needed()
+    box = locator.evaluate(_HIT_TEST)
+    assert box["width"] > 0 and box["height"] > 0, (
+        f"{locator} has an empty box on {page.url}: {box}"
+    )
+    inside = (
+        box["left"] >= -1
+        and box["top"] >= -1
+        and box["right"] <= box["innerWidth"] + 1
+        and box["bottom"] <= box["innerHeight"] + 1
+    )
+    assert inside, f"{locator} lies outside the viewport on {page.url}: {box}"
+    assert box["ok"], f"{locator} is covered at its centre by {box['hit']} on {page.url}: {box}"
+    return box
+
+
+def assert_no_overflow(page):
+    """The page does not scroll sideways (WCAG 1.4.10): wide content scrolls inside its own box."""
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    inner = page.evaluate("innerWidth")
+    assert width <= inner + 1, f"{page.url} is {width} px wide in a {inner} px window"

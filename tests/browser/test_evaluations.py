@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import check_axe, log_in
+from tests.browser.conftest import assert_visible, check_axe, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +32,7 @@ def test_evaluator_journey(page):
     page.select_option("#id_outcome", "reports_citizen")
     page.locator("#id_first_year").fill("2008")
     page.locator("#id_last_year").fill("2016")
+    assert_visible(page, page.locator("#suggest-controls"))
     page.locator("#suggest-controls").click()
     page.wait_for_selector("#balance-table")
     # one hotspot, four suggested controls (the default per hotspot)
@@ -39,11 +40,13 @@ def test_evaluator_journey(page):
     assert page.locator("input[name='controls']:checked").count() == 4
     check_axe(page)
 
+    assert_visible(page, page.locator("#create-study"))
     page.locator("#create-study").click()
     page.wait_for_url(re.compile(r".*/evaluations/\d+/$"))
     # the study records the programme it evaluates
     assert page.locator("#study-programme a").get_attribute("href") == programme_url
     check_axe(page)
+    assert_visible(page, page.locator("#run-study"))
     page.locator("#run-study").click()
     page.wait_for_selector("#result-sentence", timeout=60000)
     sentence = page.locator("#result-sentence").inner_text()

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import check_axe, log_in
+from tests.browser.conftest import assert_visible, check_axe, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -67,18 +67,26 @@ def test_journey_3_ranking_candidates_dossier_decision_pdf(page, browser, server
     rows = page.locator("#ranking tbody tr")
     first, second = (rows.nth(k).get_attribute("data-area") for k in (0, 1))
     names = [rows.nth(k).locator("th a").inner_text() for k in (0, 1)]
-    page.locator(f"label[for=cand-{first}]").click()
-    page.locator(f"label[for=cand-{second}]").click()
+    # the candidate boxes are drawn in their rows; the user clicks the box itself
+    for area in (first, second):
+        box = page.locator(f"#cand-{area}")
+        assert_visible(page, page.locator(f"label[for=cand-{area}]"))
+        assert_visible(page, box)
+        box.click()
+        assert box.is_checked()
+    assert_visible(page, page.locator("#make-dossier"))
     page.click("#make-dossier")
     page.wait_for_url(re.compile(r".*/index/dossiers/\d+/$"))
     headers = page.locator("#dossier-table thead th").all_inner_texts()
     assert all(any(n in h for h in headers) for n in names)
     assert page.locator("svg polyline").count() >= 2
     check_axe(page)
+    assert_visible(page, page.locator(f"label[for=select-{first}]"))
     page.locator(f"label[for=select-{first}]").click()
     page.fill(
         "#id_rationale", "Laveste tryghedsindeks i 2025 og stigende utryghed; kandidat 2 følges."
     )
+    assert_visible(page, page.locator("#record-decision"))
     page.click("#record-decision")
     page.wait_for_selector("#decision-recorded")
     assert names[0] in page.locator("#decision-recorded").inner_text()

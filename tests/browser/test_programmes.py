@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import check_axe, log_in
+from tests.browser.conftest import assert_visible, check_axe, log_in
 
 PROGRAMME = "Hjortetrøstparken"  # the first 2010 hotspot of the demo city (seed 1)
 TASKS_GOAL = "Handlingsplanens opgaver udført"  # demo content (Danish), not a translated string
@@ -53,7 +53,9 @@ def test_journey_1_coordinator_marks_a_task_done_and_the_scorecard_moves(page, d
     check_axe(page)
     overdue = page.locator("tr.pg-overdue[data-status='open']").first
     task_id = overdue.get_attribute("id")
+    assert_visible(page, overdue.locator("select[name='status']"))
     overdue.locator("select[name='status']").select_option("done")
+    assert_visible(page, overdue.locator("button[type='submit']"))
     overdue.locator("button[type='submit']").click()
     page.wait_for_load_state()
     assert page.locator(f"#{task_id}").get_attribute("data-status") == "done"
