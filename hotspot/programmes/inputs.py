@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.roles import Capability
 from hotspot.areas.inputs import population_by_year, rate_per_1000, reports_by_year
+from hotspot.indicators import disclosure
 from hotspot.indicators.models import IndicatorValue
 from hotspot.programmes.models import (
     ChangeNode,
@@ -98,6 +99,10 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
     series = []
     for year, row in reports.items():
         residents = sum(population.get(year, {}).values())
+        if disclosure.is_small(row.get(key, 0)):
+            # the small-cell rule: scorecards reach the board and partners, and a rate of 1-4 reports
+            # is no measure of a goal anyway; the year shows as without data for every role
+            continue
         rate = rate_per_1000(row.get(key, 0), residents)
         if rate is not None:
             series.append((_year_end(year), round(rate, 2)))
@@ -368,28 +373,30 @@ def next_meetings(programmes, limit: int = 5) -> list[Meeting]:
 
 def agenda_for(group, *, previous: Meeting | None) -> tuple[str, dict]:
     """A draft agenda: goals whose band changed since the previous meeting, and overdue tasks."""
-    from django.utils.translation import gettext as _t
+    from django.utils.translation import (
+        gettext,  # not an alias: makemessages only finds gettext and _
+    )
 
     statuses = scorecard(group.programme)
     bands = {str(s.goal.pk): s.band for s in statuses}
     before = previous.bands if previous is not None else {}
-    lines = [_t("1. Approval of the agenda and of the minutes of the last meeting")]
+    lines = [gettext("1. Approval of the agenda and of the minutes of the last meeting")]
     changed = [s for s in statuses if before.get(str(s.goal.pk), NO_DATA) != s.band]
-    lines.append(_t("2. Goals that changed band since the last meeting"))
+    lines.append(gettext("2. Goals that changed band since the last meeting"))
     if changed:
         for s in changed:
             lines.append(f"   - {s.goal.title}: {BAND_LABELS[s.band]}")
     else:
-        lines.append("   - " + _t("none"))
-    lines.append(_t("3. Overdue tasks"))
+        lines.append("   - " + gettext("none"))
+    lines.append(gettext("3. Overdue tasks"))
     overdue = overdue_tasks([group.programme])
     if overdue:
         for t in overdue:
             owner = t.owner_label or "–"
             lines.append(f"   - {t.title} ({owner}, {t.due:%d.%m.%Y})")
     else:
-        lines.append("   - " + _t("none"))
-    lines.append(_t("4. Any other business"))
+        lines.append("   - " + gettext("none"))
+    lines.append(gettext("4. Any other business"))
     return "\n".join(lines), bands
 
 

@@ -195,3 +195,18 @@ def test_study_trend_hides_small_yearly_counts(demo_municipality, partner, coord
     assert seen["treated_n"] is disclosure.SUPPRESSED and seen["treated"] is None
     exact = login(coordinator).get(url).context["trend_rows"][0]
     assert exact["treated_n"] == 2
+
+
+def test_goal_series_leave_out_years_with_a_small_report_count(demo_municipality, small_area):
+    from hotspot.programmes.inputs import goal_series
+    from hotspot.programmes.models import Goal, Measure
+
+    goal = Goal.objects.filter(measure__in=[Measure.REPORT_RATE, Measure.CITIZEN_RATE]).first()
+    assert goal is not None, "the demo programmes have goals measured by report rates"
+    year = latest_year(demo_municipality)
+    goal.area = small_area
+    goal.save()
+    series = goal_series(goal)
+    assert all(d.year != year for d, _v in series)  # 2 reports that year: no rate shown
+    ReportCount.objects.filter(area=small_area, year=year).update(reports=7, citizen_directed=6)
+    assert any(d.year == year for d, _v in goal_series(goal))
