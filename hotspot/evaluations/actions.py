@@ -212,12 +212,17 @@ def finish_result(result: StudyResult, *, figures: dict, inputs_hash: str, secon
 
 
 @transaction.atomic
-def fail_result(result: StudyResult, message: str, *, seconds: float) -> None:
+def fail_result(result: StudyResult, message: str, *, seconds: float, details=None) -> None:
+    """``details`` (a library refusal's context, code and params) go into ``figures["error"]``, so the
+    page words the refusal in the reader's language (hotspot.indicators.library_messages)."""
     result.error = message
     result.status = StudyResult.Status.FAILED
     result.seconds = seconds
     result.finished = timezone.now()
     fields = ["error", "status", "seconds", "finished"]
+    if details:
+        result.figures = {"error": details}
+        fields.append("figures")
     result.save(update_fields=fields)
     record(
         Action.UPDATE,

@@ -36,6 +36,12 @@ from hotspot.evaluations.models import (
     Study,
     StudyResult,
 )
+from hotspot.indicators.library_messages import (
+    StudyRefusal,
+    error_details,
+    error_fields,
+    failure_message,
+)
 from safetystats import evaluation as ev
 
 logger = logging.getLogger(__name__)
@@ -151,7 +157,16 @@ def _try(key, fn, **kw):
     try:
         return fn()
     except (ValueError, np.linalg.LinAlgError) as exc:
-        return _row(key, error=str(exc), **kw)
+        return _row(key, **error_fields(exc), **kw)
+
+
+def _library_refusal(context: str, row: dict) -> StudyInputError:
+    """The study fails on a library refusal: the sentence now (active language) and, in ``details``,
+    the code and params, so the page words it again in the reader's language (``failure_message``)."""
+    details = {"context": context, "code": row["error"], "params": row.get("error_params") or {}}
+    exc = StudyInputError(failure_message(details))
+    exc.details = details
+    return exc
 
 
 def _pooled_trend(panel: Panel) -> dict:
@@ -203,8 +218,9 @@ def _did_2x2(panel: Panel, lv):
     ft = panel.first_treated()
     starts = np.unique(ft[~np.isnan(ft)])
     if starts.size != 1:
-        raise ValueError(
-            "2x2 DiD: expected one common start year, got several (use Sun-Abraham for staggered starts)"
+        raise StudyRefusal(
+            "study.did_staggered",
+            "2x2 DiD: expected one common start year, got several (use Sun-Abraham for staggered starts)",
         )
     years = np.array(panel.years)
     post = years >= starts[0]
@@ -246,8 +262,9 @@ def _did_2x2_scores(panel: Panel, lv):
     ft = panel.first_treated()
     starts = np.unique(ft[~np.isnan(ft)])
     if starts.size != 1:
-        raise ValueError(
-            "2x2 DiD: expected one common start year, got several (use Sun-Abraham for staggered starts)"
+        raise StudyRefusal(
+            "study.did_staggered",
+            "2x2 DiD: expected one common start year, got several (use Sun-Abraham for staggered starts)",
         )
     post = np.array(panel.years) >= starts[0]
     area, period, y, d = [], [], [], []
@@ -435,7 +452,7 @@ def _displacement(inputs: Inputs):
                 warnings=list(res.warnings),
             )
         except ValueError as exc:
-            item["error"] = str(exc)
+            item.update(error_fields(exc))
         out.append(item)
     return out
 
@@ -524,7 +541,7 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
             "lags": LAGS,
         }
     except (ValueError, np.linalg.LinAlgError) as exc:
-        rows["event_study"] = _row("event_study", error=str(exc))
+        rows["event_study"] = _row("event_study", **error_fields(exc))
     figures["event_study"] = event
     progress(40)
 
@@ -562,7 +579,7 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
             "warnings": list(r.warnings),
         }
     except (ValueError, np.linalg.LinAlgError) as exc:
-        ri = {"error": str(exc)}
+        ri = error_fields(exc)
     figures["randomization"] = ri
     progress(80)
     wcb = None
@@ -583,7 +600,7 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
             "warnings": list(b.warnings),
         }
     except (ValueError, np.linalg.LinAlgError) as exc:
-        wcb = {"error": str(exc)}
+        wcb = error_fields(exc)
     figures["wild_bootstrap"] = wcb
     progress(90)
 
@@ -605,10 +622,8 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
     if design == Design.SYNTH:
         ok = [r for r in synth_rows if not r["error"]]
         if not ok:
-            raise StudyInputError(
-                _("The synthetic control could not be fitted: %(reason)s")
-                % {"reason": synth_rows[0]["error"] if synth_rows else "-"}
-            )
+            failed = synth_rows[0] if synth_rows else {"error": "unknown", "error_params": {}}
+            raise _library_refusal("synth", failed)
         main = _row(
             "synth",
             estimate=float(np.mean([r["estimate"] for r in ok])),
@@ -623,10 +638,7 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
             )
         main = dict(rows[design])
         if main["error"]:
-            raise StudyInputError(
-                _("The chosen design could not be estimated: %(reason)s")
-                % {"reason": main["error"]}
-            )
+            raise _library_refusal("design", main)
         inference = params["inference"]
         if inference == Inference.RANDOMIZATION and ri and "p_value" in ri:
             main.update(p_value=ri["p_value"], p_kind="randomization")
@@ -684,15 +696,22 @@ def run_study_task(result_id: int) -> str:
         inputs = load_inputs(study)
         figures = compute(inputs, result.parameters, progress=lambda p: set_progress(result, p))
     except StudyInputError as exc:
-        fail_result(result, str(exc), seconds=time.perf_counter() - started)
+        fail_result(
+            result,
+            str(exc),
+            seconds=time.perf_counter() - started,
+            details=getattr(exc, "details", None),
+        )
         return "failed"
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
         # A problem the checks above did not foresee: say so plainly instead of a stack trace.
         logger.exception("study result %s failed", result_id)
+        details = {"context": "", **error_details(exc)}
         fail_result(
             result,
-            _("The study could not be computed: %(reason)s") % {"reason": exc},
+            failure_message(details),
             seconds=time.perf_counter() - started,
+            details=details,
         )
         return "failed"
     finish_result(

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.db.models import Min
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -36,6 +37,12 @@ from hotspot.evaluations.models import (
 )
 from hotspot.incidents.models import ReportCount
 from hotspot.indicators import disclosure
+from hotspot.indicators.library_messages import (
+    failure_message,
+    library_message,
+    stored_message,
+    warning_messages,
+)
 from hotspot.reports.exports import export_response
 from hotspot.reports.pdf import pdf_response
 from safetystats.evaluation import match_controls
@@ -281,7 +288,7 @@ def robustness_rows(figures: dict) -> list[dict]:
                 "interval": interval,
                 "p": "; ".join(ps) or "–",
                 "note": note,
-                "error": r["error"],
+                "error": stored_message(r["error"], r.get("error_params")) if r["error"] else "",
             }
         )
     return rows
@@ -307,6 +314,9 @@ def displacement_rows(figures: dict) -> list[dict]:
             {
                 **d,
                 "reading": words.get(d.get("interpretation", ""), d.get("interpretation", "")),
+                "error": stored_message(d["error"], d.get("error_params"))
+                if d.get("error")
+                else "",
                 "wdq_text": "–" if d.get("wdq") is None else _n(d["wdq"], 2),
                 "net_text": "–" if d.get("total_net") is None else _n(d["total_net"], 0),
             }
@@ -549,7 +559,7 @@ def study_new(request):
         pk__in=request.POST.getlist("treated"), municipality=municipality
     )
     pool = control_pool(municipality, list(selected))
-    last = latest_year(municipality) or 2025
+    last = latest_year(municipality) or timezone.localdate().year - 1  # a complete year
     first = ReportCount.objects.filter(area__municipality=municipality).aggregate(y=Min("year"))[
         "y"
     ]
@@ -599,9 +609,11 @@ def study_new(request):
                     return redirect(study.get_absolute_url())
             except StudyInputError as exc:
                 form.add_error(None, str(exc))
-            except ValueError as exc:  # from the matching library: say what it said
+            except ValueError as exc:  # from the matching library: say what it said, translated
                 form.add_error(
-                    None, _("Controls could not be suggested: %(reason)s") % {"reason": exc}
+                    None,
+                    _("Controls could not be suggested: %(reason)s")
+                    % {"reason": library_message(exc)},
                 )
         programme = form.cleaned_data.get("programme") if hasattr(form, "cleaned_data") else None
     else:
@@ -643,8 +655,17 @@ def _disclosed(figures: dict) -> dict:
     return {**figures, "trend": trend, "caveats": caveats}
 
 
+def result_error(result) -> str:
+    """A failed result's problem in the reader's language: a library refusal is worded from its stored
+    code and params; the study's own problems were stored as translated sentences."""
+    details = (result.figures or {}).get("error") if isinstance(result.figures, dict) else None
+    return failure_message(details) if isinstance(details, dict) else result.error
+
+
 def _result_context(study, result, *, raw: bool = False):
     ctx = {"study": study, "result": result}
+    if result and result.status == StudyResult.Status.FAILED:
+        ctx["result_error"] = result_error(result)
     if result and result.status == StudyResult.Status.DONE:
         f = result.figures
         if not raw and f["outcome"] in COUNT_OUTCOMES:
@@ -676,9 +697,9 @@ def _result_context(study, result, *, raw: bool = False):
             },
             svg_trend=svg_trend(trend, f["starts"], unit),
             svg_event=svg_event(f.get("event_study")),
-            library_warnings=sorted(
-                {w for r in f.get("robustness", []) for w in r.get("warnings", [])}
-                | set((f.get("randomization") or {}).get("warnings", []))
+            library_warnings=warning_messages(
+                [w for r in f.get("robustness", []) for w in r.get("warnings", [])]
+                + list((f.get("randomization") or {}).get("warnings", []))
             ),
         )
     return ctx

@@ -13,7 +13,7 @@ from hotspot.accounts.roles import Capability
 from hotspot.imports import actions, engine, tasks
 from hotspot.imports.forms import UploadForm
 from hotspot.imports.kinds import ADAPTERS
-from hotspot.imports.models import ImportBatch, ImportProblem, Status
+from hotspot.imports.models import ImportBatch, ImportProblem, Kind, Status
 from hotspot.reports.exports import export_response
 
 PROBLEMS_SHOWN = 200
@@ -26,7 +26,10 @@ def _home(request, form):
         .filter(municipality=request.municipality)
         .select_related("created_by")[:100]
     )
-    columns = [(kind, ADAPTERS[kind].required, ADAPTERS[kind].optional) for kind in ADAPTERS]
+    # the kind's label (a file's columns stay as the file must spell them, in <code>)
+    columns = [
+        (Kind(kind).label, ADAPTERS[kind].required, ADAPTERS[kind].optional) for kind in ADAPTERS
+    ]
     return render(
         request,
         "imports/home.html",

@@ -6,7 +6,9 @@ from fractions import Fraction
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hotspot.indicators.library_messages import user_message
 from hotspot.indices import inputs as ix
+from hotspot.indices import words
 from safetystats import index as sx
 
 PRESET_LABELS = {
@@ -130,7 +132,7 @@ class DefinitionForm(forms.Form):
         bands = spec.get("bands")
         if bands:
             initial["band_cuts"] = "; ".join(_fmt(c) for c in bands["cuts"])
-            initial["band_labels"] = "; ".join(bands["labels"])
+            initial["band_labels"] = "; ".join(words.band_text(label) for label in bands["labels"])
         chosen = {r["code"]: r for r in spec.get("indicators", [])}
         for code, e in catalogue.items():
             r = chosen.get(code)
@@ -163,7 +165,7 @@ class DefinitionForm(forms.Form):
             spec = self._spec(data)
             ix.validate_spec(spec)
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(user_message(exc)) from None
         data["spec"] = spec
         return data
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from hotspot.indicators.library_messages import user_message
 from hotspot.indices import inputs as ix
 from hotspot.indices.models import (
     IndexRun,
@@ -93,7 +94,7 @@ def compute_run(run_id: int, inputs: ix.Inputs | None = None) -> str:
         _definition, result, div, ranks = evaluate(inputs, spec)
     except ValueError as exc:
         IndexRun.objects.filter(pk=run_id).update(
-            status=Status.FAILED, error=str(exc), finished_at=timezone.now()
+            status=Status.FAILED, error=user_message(exc), finished_at=timezone.now()
         )
         return Status.FAILED
     with transaction.atomic():
@@ -177,7 +178,7 @@ def compute_sensitivity(sensitivity_id: int) -> str:
         )
     except ValueError as exc:
         SensitivityRun.objects.filter(pk=sensitivity_id).update(
-            status=Status.FAILED, error=str(exc), finished_at=timezone.now()
+            status=Status.FAILED, error=user_message(exc), finished_at=timezone.now()
         )
         return Status.FAILED
     with transaction.atomic():

@@ -27,7 +27,8 @@ from hotspot.areas.api import to_wgs84
 from hotspot.areas.models import Area, Population
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
-from hotspot.indices import actions
+from hotspot.indicators.library_messages import user_message
+from hotspot.indices import actions, words
 from hotspot.indices import inputs as ix
 from hotspot.indices.forms import (
     PRESET_LABELS,
@@ -117,7 +118,7 @@ def _spec_bands(spec):
     colours = band_colours(len(bands["labels"]))
     cuts = [None, *bands["cuts"], None]
     return [
-        {"label": label, "colour": colours[k], "low": cuts[k], "high": cuts[k + 1]}
+        {"label": words.band_text(label), "colour": colours[k], "low": cuts[k], "high": cuts[k + 1]}
         for k, label in enumerate(bands["labels"])
     ]
 
@@ -201,7 +202,7 @@ def from_preset(request):
             request=request,
         )
     except ValueError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, user_message(exc))
         return redirect("indices:home")
     messages.success(request, _("Index definition created. Compute it to see scores."))
     return redirect(definition)
@@ -230,7 +231,7 @@ def definition_new(request):
                     request=request,
                 )
             except ValueError as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, user_message(exc))
             else:
                 messages.success(request, _("Index definition created."))
                 return redirect(definition)
@@ -267,6 +268,7 @@ def definition_detail(request, pk):
                     **r,
                     "label": e.label if e else r["code"],
                     "pillar_label": ix.PILLAR_LABELS.get(r["pillar"], r["pillar"]),
+                    "theme_label": words.theme_label(r.get("theme", "")),
                     "effective": None if effective is None else 100 * float(effective[k]),
                 }
             )
@@ -283,6 +285,13 @@ def definition_detail(request, pk):
             "versions": versions,
             "current": current,
             "spec": current.spec if current else {},
+            "note": words.preset_note(current.spec) if current else "",
+            "aggregation": words.aggregation_label(current.spec.get("aggregation", "linear"))
+            if current
+            else "",
+            "missing": words.missing_label(current.spec.get("missing", "reweight"))
+            if current
+            else "",
             "indicators": indicators,
             "pillar_weights": [
                 (ix.PILLAR_LABELS[p], 100 * w)
@@ -318,7 +327,7 @@ def definition_edit(request, pk):
                     request=request,
                 )
             except ValueError as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, user_message(exc))
             else:
                 messages.success(request, _("New version saved."))
                 return redirect(definition)
@@ -341,6 +350,11 @@ def compute(request, pk):
 
 
 # -- runs -------------------------------------------------------------------------------------------
+def _indicator_labels(codes) -> list[str]:
+    catalogue = ix.catalogue()
+    return [str(catalogue[c].label) if c in catalogue else c for c in codes]
+
+
 @require_capability(Capability.VIEW_AGGREGATES)
 def run_detail(request, pk):
     run = _run(request, pk)
@@ -355,6 +369,8 @@ def run_detail(request, pk):
             .order_by("score")
             .first()
         )
+        if worst is not None:
+            worst.band_label = words.band_text(worst.band_label)  # shown, never saved
         no_data = list(
             SafetyScore.objects.filter(run=run, year=year, score__isnull=True)
             .select_related("area")
@@ -367,6 +383,7 @@ def run_detail(request, pk):
         {
             "run": run,
             "definition": run.version.definition,
+            "indicator_labels": _indicator_labels((run.parameters or {}).get("indicators", [])),
             "year": year,
             "worst": worst,
             "no_data": no_data,
@@ -404,7 +421,7 @@ def _score_features(run, year):
                     "code": area.code,
                     "name": area.name,
                     "score": None if s["score"] is None else round(s["score"], 2),
-                    "band": s["band_label"],
+                    "band": words.band_text(s["band_label"]),
                     "rank": s["rank"],
                     "colour": colour,
                     "url": reverse("indices:profile", args=[run.pk, area.pk]) + f"?year={year}",
@@ -508,6 +525,7 @@ def ranking(request, pk):
         ref = reference.get(r["area_id"]) if ref_year != year else r["score"]
         r["change"] = None if ref is None or r["score"] is None else r["score"] - ref
         r["divergence_label"] = _divergence_label(r["divergence"], threshold)
+        r["band_label"] = words.band_text(r["band_label"])
         r["colour"] = colours[r["band"]] if 0 <= r["band"] < len(colours) else ""
     return render(
         request,
@@ -543,6 +561,7 @@ def profile(request, pk, area_pk):
     threshold = float(spec.get("divergence_threshold", 1.0))
     for s in scores:
         s.divergence_label = _divergence_label(s.divergence, threshold)
+        s.band_label = words.band_text(s.band_label)  # shown, never saved
     current = next((s for s in scores if s.year == year), scores[-1])
     inputs = _inputs(run)
     catalogue = ix.catalogue()
@@ -565,6 +584,7 @@ def profile(request, pk, area_pk):
     rules = request.GET.get("rules", "2018")
     rules = rules if rules in RULE_SETS else "2018"
     assessment, criteria = ix.assess_area(area, year, rules)
+    assessment, criteria, assessment_label = words.assessment_words(assessment, criteria)
     survey = ix.survey_shares_for_area(area, min_n=spec.get("survey_min_n", 20))
     bands = _bands(run)
     chart = {
@@ -589,6 +609,7 @@ def profile(request, pk, area_pk):
             "current": current,
             "indicator_rows": indicator_rows,
             "assessment": assessment,
+            "assessment_label": assessment_label,
             "criteria": criteria,
             "rules": rules,
             "rule_sets": list(RULE_SETS),
@@ -721,7 +742,7 @@ def _export_rows(run, *, raw: bool = False):
                 s.area.name,
                 s.year,
                 s.score,
-                s.band_label,
+                words.band_text(s.band_label),
                 s.objective,
                 s.subjective,
                 s.socio_economic,
@@ -794,7 +815,7 @@ def dossier_new(request, pk):
             run=run, year=year, areas=areas, user=request.user, request=request
         )
     except ValueError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, user_message(exc))
         return redirect(reverse("indices:ranking", args=[run.pk]) + f"?year={year}")
     return redirect(dossier)
 
@@ -883,6 +904,9 @@ def dossier_context(dossier, *, raw: bool = False) -> dict:
         s = scores.get((c.area_id, year))
         ref = scores.get((c.area_id, ref_year))
         assessment, criteria = assessments[c.area_id]
+        assessment, criteria, assessment_label = words.assessment_words(assessment, criteria)
+        if s is not None:
+            s.band_label = words.band_text(s.band_label)  # shown, never saved
         survey = [
             r for r in shares[c.area_id] if r["code"] == "survey_unsafe" and r["year"] <= year
         ]
@@ -897,7 +921,9 @@ def dossier_context(dossier, *, raw: bool = False) -> dict:
                 "interval": intervals.get(c.area_id),
                 "divergence_label": _divergence_label(s.divergence if s else None, threshold),
                 "assessment": assessment,
+                "assessment_label": assessment_label,
                 "criteria": criteria,
+                "criteria_met": words.met_criteria(criteria),
                 "survey": survey[-1] if survey else None,
                 "trend": [
                     scores[(c.area_id, y)].score if (c.area_id, y) in scores else None
@@ -925,6 +951,7 @@ def dossier_context(dossier, *, raw: bool = False) -> dict:
         "run": run,
         "definition": run.version.definition,
         "version": run.version,
+        "note": words.preset_note(spec),
         "year": year,
         "ref_year": ref_year,
         "columns": columns,
@@ -985,7 +1012,7 @@ def dossier_decide(request, pk):
                 request=request,
             )
         except ValueError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, user_message(exc))
         else:
             messages.success(request, _("Decision recorded."))
             return redirect(dossier)

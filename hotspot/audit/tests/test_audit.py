@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, AuditEvent, AuditLogImmutable, Purpose
+from hotspot.audit.views import object_label
 
 
 def _events(**filters):
@@ -123,8 +124,9 @@ def test_only_the_dpo_reads_the_log_and_sees_own_municipality_only(
     )
     client.force_login(member("dpo"))
     page = client.get(reverse("audit:list")).content.decode()
-    assert "areas.area:7" in page
-    assert "areas.area:99" not in page  # another municipality's event
+    assert object_label("areas.area", 7) in page  # "område 7": the model's name, not its label
+    assert "areas.area" not in page
+    assert object_label("areas.area", 99) not in page  # another municipality's event
     client.force_login(member("admin"))
     assert client.get(reverse("audit:list")).status_code == 403
 

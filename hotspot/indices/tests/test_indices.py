@@ -11,10 +11,12 @@ from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from hotspot.areas.models import Area, AreaKind, Population
 from hotspot.audit.models import Action, AuditEvent
 from hotspot.incidents.models import Charge, ReportCount
+from hotspot.indicators.library_messages import message_for
 from hotspot.indicators.models import IndicatorValue
 from hotspot.indices import actions
 from hotspot.indices import inputs as ix
@@ -201,11 +203,11 @@ def test_own_definition_is_created(client, analyst):
 @pytest.mark.parametrize(
     "changes,needle",
     [
-        ({"w_socio_economic": "0,5"}, "summing to 1"),
+        ({"w_socio_economic": "0,5"}, "sum to 1"),
         ({"use_reg_non_western": "on", "dir_reg_non_western": ""}, "reg_non_western"),
         ({"dir_survey_unsafe": ""}, "direction"),
         ({"band_cuts": "95; 85"}, "increasing"),
-        ({"weight_survey_unsafe": "0,7"}, "weights on all or none"),
+        ({"weight_survey_unsafe": "0,7"}, "some but not all"),
         ({"w_objective": "en tredjedel"}, "expected a number"),
     ],
 )
@@ -222,10 +224,11 @@ def test_reference_year_without_data_fails_the_run_with_the_reason(
 ):
     run = make_run(demo_municipality, spec=demo_spec(reference_year=2008))
     assert run.status == Status.FAILED
-    assert "reference year 0 has no data for indicator 'survey_unsafe'" in run.error
+    # the library's refusal in our words (hotspot.indicators.library_messages), not its English
+    assert run.error == message_for("index.reference_year_no_data")
     client.force_login(analyst)
     page = client.get(reverse("indices:run", args=[run.pk]))
-    assert page.status_code == 200 and "survey_unsafe" in page.content.decode()
+    assert page.status_code == 200 and escape(run.error) in page.content.decode()
     with pytest.raises(ValueError, match="reference year 2030 has no data"):
         ix.build_definition(demo_spec(reference_year=2030), list(range(2008, 2026)))
 
@@ -233,7 +236,7 @@ def test_reference_year_without_data_fails_the_run_with_the_reason(
 def test_geometric_mean_over_non_positive_values_fails_with_the_reason(demo_municipality):
     run = make_run(demo_municipality, spec=demo_spec(aggregation="geometric"))
     assert run.status == Status.FAILED
-    assert "geometric aggregation needs positive normalised values" in run.error
+    assert run.error == message_for("index.geometric_not_positive")
 
 
 # -- pages ------------------------------------------------------------------------------------------

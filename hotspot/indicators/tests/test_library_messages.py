@@ -1,0 +1,123 @@
+"""The library's refusals and warnings reach pages in the reader's language, never in English
+(issue 12 item 5): every code has a text, unknown ones get a generic sentence, stored codes are worded
+when shown."""
+
+import re
+
+import numpy as np
+import pytest
+from django.utils import translation
+
+from hotspot.indicators import library_messages as lm
+from safetystats import evaluation as ev
+from safetystats.errors import CODES, SafetystatsError
+from safetystats.evaluation._util import few_clusters_warning
+
+
+def _params(code):
+    """A value for every placeholder of the code's text."""
+    names = re.findall(r"%\((\w+)\)s", str(lm.LIBRARY_MESSAGES[code]))
+    return {n: ["A1", "A2"] if n == "areas" else 7 for n in names}
+
+
+def test_every_library_code_has_a_text_that_formats():
+    assert set(CODES) <= set(lm.LIBRARY_MESSAGES)
+    for code in CODES:
+        exc = SafetystatsError(code, "English text", **_params(code))
+        text = lm.library_message(exc)
+        assert text and text != "English text" and text != str(lm.GENERIC), code
+
+
+def test_every_library_code_is_translated_into_danish():
+    def texts(language):
+        with translation.override(language):
+            return {code: lm.message_for(code, _params(code)) for code in CODES}
+
+    english, danish = texts("en"), texts("da")
+    assert not [code for code in CODES if danish[code] == english[code]]
+
+
+def test_a_real_refusal_is_worded_in_danish_without_the_english():
+    # two areas, both treated from 2012 on: no control area
+    area = np.repeat([0, 1], 4)
+    period = np.tile([2010, 2011, 2012, 2013], 2)
+    y = np.arange(8.0) + 1
+    with pytest.raises(SafetystatsError) as info:
+        ev.event_study(y, first_treated=np.full(8, 2012.0), area=area, period=period)
+    with translation.override("da"):
+        text = lm.library_message(info.value)
+    assert info.value.code == "panel.no_controls"
+    assert "kontrolområder" in text
+    assert str(info.value) not in text
+
+
+def test_unknown_errors_never_show_their_english():
+    with translation.override("da"):
+        assert lm.library_message(ValueError("boom: expected x, got y")) == str(lm.GENERIC)
+        assert lm.stored_message("expected x, got y (an old stored English error)") == str(
+            lm.GENERIC
+        )
+        assert lm.stored_message("panel.no_controls").startswith("Der er ingen kontrolområder")
+        assert "boom" not in lm.user_message(SafetystatsError("input.empty", "boom", name="y"))
+        # the hotspot layer's own (translated) refusals pass as they are
+        assert lm.user_message(ValueError("Vælg mindst én indikator")) == "Vælg mindst én indikator"
+
+
+def test_stored_details_are_json_and_worded_later():
+    import json
+
+    exc = SafetystatsError("panel.no_pre_period", "x", areas=("H1", "H2"), more=0)
+    fields = lm.error_fields(exc)
+    assert json.loads(json.dumps(fields)) == fields
+    with translation.override("da"):
+        text = lm.stored_message(fields["error"], fields["error_params"])
+    assert "H1, H2" in text and "Indsatsområder uden år før indsatsen" in text
+    assert lm.error_fields(ValueError("x")) == {"error": "unknown", "error_params": {}}
+
+
+def test_a_missing_parameter_gives_the_generic_sentence_not_an_exception():
+    with translation.override("da"):
+        assert lm.message_for("input.length", {"name": "y"}) == str(lm.GENERIC)
+
+
+def test_library_warnings_are_translated_and_unknown_ones_are_generic():
+    (few,) = few_clusters_warning(3)
+    with translation.override("da"):
+        text = lm.warning_message(few)
+        assert text.startswith("Kun 3 indsatsområder") and "cluster-robust" not in text
+        assert lm.warning_message("something new the library says") == str(lm.GENERIC_WARNING)
+        assert lm.warning_messages([few, few]) == [text]  # each once
+
+
+@pytest.mark.parametrize(
+    "english,danish",
+    [
+        (
+            "small counts (minimum 4): the normal approximation on the log scale is rough",
+            "mindst 4",
+        ),
+        ("small counts (< 20 in some cell): the quotient is very noisy", "under 20"),
+        (
+            "dropped 2 area(s) whose counts are all zero (their fixed effect is not estimable in a "
+            "Poisson model): ['H1', 'H2']",
+            "2 områder blev udeladt",
+        ),
+        (
+            "poor balance after matching (|SMD| > 0.25) on ['rate', 'share']: the matched controls "
+            "differ from the treated areas; widen the pool or match on fewer variables",
+            "rate, share",
+        ),
+        (
+            "only 4 donors: the smallest attainable placebo p-value is 1/5 = 0.20",
+            "1/5 = 0,2",
+        ),
+        (
+            "3 placebo assignment(s) were not estimable (e.g. placebo areas without a pre-period) "
+            "and were left out",
+            "3 placebotildelinger",
+        ),
+    ],
+)
+def test_known_warning_texts(english, danish):
+    with translation.override("da"):
+        assert danish in lm.warning_message(english)
