@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from hotspot.accounts.access import require_capability
 from hotspot.accounts.roles import Capability
@@ -27,10 +27,10 @@ def _filtered(request):
 
 #: the names that actions record for work no person did (``record(..., username=…)``), as words
 SYSTEM_ACTORS = {
-    "task": _l("background task"),
-    "make_demo_programmes": _l("demo city builder"),
-    "manage.py verify_audit_log": _l("check of the hash chain"),
-    "(unknown user)": _l("(unknown user)"),
+    "task": gettext_lazy("background task"),
+    "make_demo_programmes": gettext_lazy("demo city builder"),
+    "manage.py verify_audit_log": gettext_lazy("check of the hash chain"),
+    "(unknown user)": gettext_lazy("(unknown user)"),
 }
 
 
