@@ -208,3 +208,12 @@ def assert_no_overflow(page):
     width = page.evaluate("document.scrollingElement.scrollWidth")
     inner = page.evaluate("innerWidth")
     assert width <= inner + 1, f"{page.url} is {width} px wide in a {inner} px window"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test in this folder is a browser test (``-m "not browser"`` leaves them out: .ci/run's
+    PostgreSQL pass), whether or not its module says so."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
