@@ -125,13 +125,29 @@ def test_no_hidden_count_comes_back_by_subtracting_children_from_their_district(
     assert checked > 0  # the fixture's area forces at least one protected group
 
 
-@pytest.mark.parametrize("role", ["home"])
-def test_overview_uses_the_rule(role, small_area, partner, coordinator, login):
-    from hotspot.areas.inputs import municipality_overview
+def test_overblik_year_to_date_hides_a_small_count_from_partners(
+    small_area, demo_municipality, partner, coordinator, login
+):
+    """Two reports so far this year: the partner's Overblik says "<5" and gives no change in per cent
+    (which with last year's count would give the 2 back); the coordinator sees 2."""
+    from django.utils import timezone
 
-    worst = municipality_overview(small_area.municipality, raw=False)["worst"]
-    assert all(r["reports"] is not disclosure.SUPPRESSED for r in worst)
-    assert login(partner).get(reverse("home")).status_code == 200
+    from hotspot.incidents.models import CrimeReport, Offence
+
+    now = timezone.now()
+    offence = Offence.objects.first()
+    for k in range(2):
+        CrimeReport.objects.create(
+            municipality=demo_municipality,
+            external_id=f"YTD-{k}",
+            occurred_at=now.replace(month=1, day=2 + k),
+            offence=offence,
+            area=small_area,
+        )
+    seen = login(partner).get(reverse("home")).context["overview"]["partial"]
+    assert seen["reports"] is disclosure.SUPPRESSED and seen["change"] is None
+    exact = login(coordinator).get(reverse("home")).context["overview"]["partial"]
+    assert exact["reports"] == 2
 
 
 def test_index_values_of_small_youth_charge_counts_are_hidden_from_partners(
