@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from hotspot import overview
 from hotspot.accounts import views as account_views
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", overview.home, name="home"),
     path("tour/", account_views.tour, name="tour"),
     path("administration/", account_views.administration, name="administration"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),

@@ -170,6 +170,68 @@ def test_production_settings_leave_the_demo_app_out(tmp_path):
     assert result.stdout.strip().endswith("ok")
 
 
+#: The apps' layers, lowest first: an app may import its own layer or lower ones, never a higher one, and
+#: apps of one layer never import each other both ways. ``reports`` (audited exports and PDFs) sits right
+#: above ``audit``, since every app's downloads go through it. Project-level modules below every app
+#: (``hotspot/parsing.py``, ``hotspot/downloads.py``, ``config.py``) and above every app (``overview.py``,
+#: ``urls.py``, ``settings.py``) are not apps; the demo app may import anything (and nothing imports it).
+LAYERS = [
+    {"accounts"},
+    {"audit"},
+    {"reports"},
+    {"areas", "incidents", "surveys", "indicators"},
+    {"imports"},
+    {"indices", "programmes"},
+    {"evaluations"},
+]
+
+
+def app_imports() -> dict[tuple[str, str], list[str]]:
+    """{(app, imported app): [files]} over the production modules."""
+    apps = {p.name for p in (ROOT / "hotspot").iterdir() if (p / "apps.py").exists()}
+    edges: dict[tuple[str, str], list[str]] = {}
+    for path in production_modules():
+        rel = path.relative_to(ROOT).parts
+        if len(rel) < 3 or rel[1] not in apps:
+            continue
+        for name in imported_modules(path):
+            parts = name.split(".")
+            if (
+                len(parts) >= 2
+                and parts[0] == "hotspot"
+                and parts[1] in apps
+                and parts[1] != rel[1]
+            ):
+                edges.setdefault((rel[1], parts[1]), []).append(str(path.relative_to(ROOT)))
+    return edges
+
+
+def test_apps_import_downwards_only():
+    rank = {app: k for k, layer in enumerate(LAYERS) for app in layer}
+    edges = app_imports()
+    apps = {a for edge in edges for a in edge} - {"demo"}
+    assert apps <= set(rank), f"apps without a layer in LAYERS: {sorted(apps - set(rank))}"
+    upwards = [
+        f"{a} -> {b} ({files[0]})"
+        for (a, b), files in sorted(edges.items())
+        if a != "demo" and rank[b] > rank[a]
+    ]
+    both_ways = [f"{a} <-> {b}" for (a, b) in sorted(edges) if a < b and (b, a) in edges]
+    assert not upwards, "imports against the layer order: " + "; ".join(upwards)
+    assert not both_ways, "apps that import each other: " + "; ".join(both_ways)
+
+
+def test_the_layer_check_sees_an_upward_import(monkeypatch):
+    real = app_imports()
+    monkeypatch.setattr(
+        sys.modules[__name__],
+        "app_imports",
+        lambda: {**real, ("accounts", "areas"): ["hotspot/accounts/views.py"]},
+    )
+    with pytest.raises(AssertionError, match="accounts -> areas"):
+        test_apps_import_downwards_only()
+
+
 def test_vendored_libraries_are_documented():
     notes = (ROOT / "docs" / "vendor.md").read_text(encoding="utf-8")
     for name in ("dkfds", "leaflet", "chart.js", "chartjs-plugin-annotation", "axe-core"):

@@ -7,28 +7,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hotspot.accounts.access import require_capability
 from hotspot.accounts.middleware import SESSION_KEY
 from hotspot.accounts.models import Membership
-from hotspot.accounts.roles import Capability, Role
-from hotspot.areas.inputs import municipality_overview
-from hotspot.programmes.inputs import overview_context
+from hotspot.accounts.roles import Capability
 
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
-
-
-@require_capability(Capability.VIEW_AGGREGATES)
-def home(request):
-    """Overblik: what a coordinator opens on Monday: programmes, overdue tasks, meetings, key figures."""
-    context = overview_context(request)
-    # A board member's Overblik shows the scorecard and reports only (UX.md).
-    if request.membership.role != Role.BOARD:
-        context["overview"] = municipality_overview(
-            request.municipality, raw=request.membership.can(Capability.VIEW_RAW_DATA)
-        )
-    return render(request, "accounts/home.html", context)
 
 
 def tour(request):

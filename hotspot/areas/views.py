@@ -15,9 +15,10 @@ from hotspot.areas.inputs import (
 from hotspot.areas.models import AGE_BANDS, Area, AreaKind
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
+from hotspot.downloads import stream_csv_response
 from hotspot.incidents.models import CrimeReport, OffenceGroup
 from hotspot.indicators import disclosure
-from hotspot.reports.exports import export_response, stream_csv_response
+from hotspot.reports.exports import export_response
 
 
 @require_capability(Capability.VIEW_AGGREGATES)

@@ -11,7 +11,7 @@ from hotspot.accounts.access import require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, AuditEvent, Purpose
-from hotspot.reports.exports import stream_csv_response
+from hotspot.downloads import stream_csv_response
 
 
 def _filtered(request):

@@ -27,15 +27,12 @@ from hotspot.imports.engine import (
     fast_insert,
     local_to_utc,
     model_field,
-    parse_date,
-    parse_datetime,
-    parse_int,
-    parse_number,
 )
 from hotspot.imports.models import RowChange
 from hotspot.incidents.actions import mixed_levels
 from hotspot.incidents.models import Charge, CrimeReport, Offence
 from hotspot.indicators.models import Indicator, IndicatorValue
+from hotspot.parsing import parse_date, parse_datetime, parse_int, parse_number
 from hotspot.surveys.models import SurveyItem, SurveyResponse, SurveyWave
 
 _CPR = re.compile(r"^\d{6}-?\d{4}$")

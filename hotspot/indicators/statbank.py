@@ -25,7 +25,7 @@ import urllib.request
 
 from django.utils import timezone
 
-from hotspot.imports.engine import parse_number
+from hotspot.parsing import parse_number
 
 BASE_URL = "https://api.statbank.dk/v1"
 SOURCE = "Kilde: Danmarks Statistik, statistikbanken.dk/{table}"

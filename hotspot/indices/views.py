@@ -27,6 +27,13 @@ from hotspot.areas.api import to_wgs84
 from hotspot.areas.models import Area, Population
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
+from hotspot.downloads import (
+    FORMATS,
+    XLSX,
+    attachment_header,
+    stream_csv_response,
+    xlsx_bytes,
+)
 from hotspot.indicators.library_messages import user_message
 from hotspot.indices import actions, words
 from hotspot.indices import inputs as ix
@@ -45,13 +52,6 @@ from hotspot.indices.models import (
     SensitivityRun,
     SensitivityValue,
     Status,
-)
-from hotspot.reports.exports import (
-    FORMATS,
-    XLSX,
-    attachment_header,
-    stream_csv_response,
-    xlsx_bytes,
 )
 from hotspot.reports.pdf import pdf_response
 from safetystats.criteria import RULE_SETS

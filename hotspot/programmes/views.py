@@ -15,6 +15,7 @@ from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
+from hotspot.downloads import attachment_header, xlsx_cell
 from hotspot.programmes import actions, forms, inputs
 from hotspot.programmes.models import (
     ActionPlan,
@@ -32,7 +33,6 @@ from hotspot.programmes.models import (
     Task,
     TaskStatus,
 )
-from hotspot.reports.exports import attachment_header, xlsx_cell
 
 VIEW = Capability.VIEW_AGGREGATES
 MANAGE = Capability.MANAGE_PROGRAMMES

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
-from hotspot.reports.exports import attachment_header
+from hotspot.downloads import attachment_header
 
 
 def _fetch_local(url: str) -> dict:

@@ -7,9 +7,10 @@ import os
 import openpyxl
 import pytest
 
-from hotspot.imports.engine import local_to_utc, parse_date, parse_datetime, parse_number
+from hotspot.imports.engine import local_to_utc
 from hotspot.imports.models import Status
 from hotspot.incidents.models import CrimeReport
+from hotspot.parsing import parse_date, parse_datetime, parse_number
 
 HEADER = "id,occurred_at,offence,x,y,crs\n"
 

@@ -9,7 +9,8 @@ from django.http import Http404, StreamingHttpResponse
 from django.test import RequestFactory
 
 from hotspot.audit.models import Action, AuditEvent
-from hotspot.reports.exports import csv_bytes, export_response, stream_csv_response, xlsx_bytes
+from hotspot.downloads import csv_bytes, stream_csv_response, xlsx_bytes
+from hotspot.reports.exports import export_response
 
 HEADERS = ["id", "tid", "værdi", "tekst", "ja"]
 ROWS = [

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from hotspot.areas.models import Area
 from hotspot.audit.models import Action, AuditEvent
-from hotspot.reports.exports import attachment_header, csv_bytes, export_response, xlsx_bytes
+from hotspot.downloads import attachment_header, csv_bytes, xlsx_bytes
+from hotspot.reports.exports import export_response
 
 HOSTILE = ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", '=HYPERLINK("http://x","y")']
 HEADERS = ["tekst", "negativ", "kommatal", "almindelig", "=hoved"]

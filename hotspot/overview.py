@@ -1,0 +1,21 @@
+"""Overblik, the home page: it gathers figures from areas and programmes, so it sits at the top of the
+layers (beside ``urls.py``), not in ``accounts``, which every app builds on (tests/test_architecture.py)."""
+
+from django.shortcuts import render
+
+from hotspot.accounts.access import require_capability
+from hotspot.accounts.roles import Capability, Role
+from hotspot.areas.inputs import municipality_overview
+from hotspot.programmes.inputs import overview_context
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def home(request):
+    """What a coordinator opens on Monday: programmes, overdue tasks, meetings, key figures."""
+    context = overview_context(request)
+    # A board member's Overblik shows the scorecard and reports only (UX.md).
+    if request.membership.role != Role.BOARD:
+        context["overview"] = municipality_overview(
+            request.municipality, raw=request.membership.can(Capability.VIEW_RAW_DATA)
+        )
+    return render(request, "overview.html", context)
