@@ -27,6 +27,7 @@ from hotspot.imports.models import (
     RowChange,
     Status,
     WriteLock,
+    stale_minutes,
 )
 
 # Models a batch writes, per kind, children before parents (the order roll-back deletes in).
@@ -41,6 +42,7 @@ MODELS = {
 COPY_CHUNK = 1024 * 1024
 RESTORE_CHUNK = 20_000  # previous values put back per UPDATE … FROM
 HEARTBEAT_SECONDS = 30
+LOCK_POLL_SECONDS = 2  # how often a batch waiting for another's lock tries again
 
 
 class ImportRefused(Exception):
@@ -158,12 +160,6 @@ def _save_outcome(batch: ImportBatch, outcome: engine.Outcome) -> None:
     batch.progress = 100
 
 
-def stale_minutes() -> int:
-    # settings.IMPORT_STALE_MINUTES (default 10): a batch at work with no sign of life for this long
-    # has lost its worker (a crash, a restart, a database outage) and is marked failed.
-    return int(getattr(settings, "IMPORT_STALE_MINUTES", 10))
-
-
 def _alive(pk) -> None:
     ImportBatch.objects.filter(pk=pk).update(heartbeat=timezone.now())
 
@@ -230,22 +226,48 @@ def _lock_key(kind: str) -> int:
     return zlib.crc32(f"hotspot.imports:{kind}".encode()) - 2**31  # a signed int4
 
 
-def _serialise(batch) -> None:
+def _lock_wait_seconds() -> float:
+    return float(getattr(settings, "IMPORT_LOCK_WAIT_SECONDS", 6 * 3600))
+
+
+def _serialise(batch, progress) -> None:
     """PostgreSQL: wait until no other commit or roll-back writes this municipality's rows of this
-    kind, and keep them out until this transaction ends (``pg_advisory_xact_lock``).
+    kind, and keep them out until this transaction ends (``pg_try_advisory_xact_lock``, polled).
 
     Without it two commits of the same rows interleave: the second one's look-up of the previous
     values sees its snapshot, not the rows the first one writes, so it keeps no previous values for
     them, and rolling it back deleted rows of the first batch. Call inside the writing transaction,
-    before the first read. (SQLite: ``_one_writer``.)
+    before the first read. While it waits, ``progress`` (on its own connection: this transaction's
+    writes are invisible to others) keeps the heartbeat going, so ``fail_stale`` does not take a
+    waiting batch for a dead one. (SQLite: ``_one_writer``.)
     """
     if connection.vendor != "postgresql":
         return
     assert connection.in_atomic_block, "the lock lasts as long as the transaction"
+    deadline = time.monotonic() + _lock_wait_seconds()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [_lock_key(batch.kind), batch.municipality_id]
-        )
+        while True:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                [_lock_key(batch.kind), batch.municipality_id],
+            )
+            if cursor.fetchone()[0]:
+                return
+            if time.monotonic() > deadline:
+                raise ImportRefused(_busy())
+            progress(0.0)
+            time.sleep(LOCK_POLL_SECONDS)
+
+
+def _busy() -> str:
+    return _("Another import of the same kind of data is still running; try again later.")
+
+
+def _still(batch, status) -> None:
+    """Refuse when ``batch`` is no longer in ``status``: ``fail_stale`` gave up on it while it waited
+    for the lock, and the user may have started it again (which must not run twice)."""
+    if not ImportBatch.objects.filter(pk=batch.pk, status=status).exists():
+        raise ImportRefused(_("The import was stopped; nothing was changed."))
 
 
 @contextlib.contextmanager
@@ -256,9 +278,9 @@ def _one_writer(batch):
     if connection.vendor == "postgresql":
         yield
         return
-    wait = float(getattr(settings, "IMPORT_LOCK_WAIT_SECONDS", 6 * 3600))
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + _lock_wait_seconds()
     mine = {"municipality_id": batch.municipality_id, "kind": batch.kind}
+    beat = 0.0
     while True:
         cutoff = timezone.now() - dt.timedelta(minutes=stale_minutes())
         with transaction.atomic():  # IMMEDIATE: one at a time checks and takes the lock
@@ -269,11 +291,11 @@ def _one_writer(batch):
                 WriteLock.objects.create(batch=batch, **mine)
                 break
         if time.monotonic() > deadline:
-            raise ImportRefused(
-                _("Another import of the same kind of data is still running; try again later.")
-            )
-        _alive(batch.pk)  # waiting is a sign of life too
-        time.sleep(1)
+            raise ImportRefused(_busy())
+        if time.monotonic() - beat >= HEARTBEAT_SECONDS:
+            _alive(batch.pk)  # waiting is a sign of life too
+            beat = time.monotonic()
+        time.sleep(LOCK_POLL_SECONDS)
     try:
         yield
     finally:
@@ -333,14 +355,17 @@ def commit(batch: ImportBatch, user=None, request=None) -> ImportBatch:
                 outcome = _commit_in_chunks(batch, user, request, progress)
             else:
                 with transaction.atomic():
-                    _serialise(batch)
+                    _serialise(batch, progress)
+                    _still(batch, Status.COMMITTING)
                     outcome = engine.run(batch, commit=True, progress=progress)
                     if outcome.committed:
                         _committed(batch, outcome, user, request)
-    except Exception:
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, ImportRefused) else ""
         ImportBatch.objects.filter(pk=batch.pk, status=Status.COMMITTING).update(
             status=Status.FAILED,
-            message=_("The import failed because of an internal error; nothing was changed."),
+            message=reason
+            or _("The import failed because of an internal error; nothing was changed."),
         )
         raise
     finally:
@@ -357,6 +382,12 @@ def commit(batch: ImportBatch, user=None, request=None) -> ImportBatch:
 
 
 def _committed(batch, outcome, user, request) -> None:
+    """Mark the batch committed, in the writing transaction: refused (so rolled back) when it is no
+    longer being committed (``fail_stale`` gave up on it meanwhile)."""
+    if not ImportBatch.objects.filter(pk=batch.pk, status=Status.COMMITTING).update(
+        status=Status.COMMITTED
+    ):
+        raise ImportRefused(_("The import was stopped; nothing was changed."))
     batch.created, batch.updated, batch.unchanged = (
         outcome.created,
         outcome.updated,
@@ -391,9 +422,6 @@ def _commit_in_chunks(batch, user, request, progress) -> engine.Outcome:
         outcome = engine.run(batch, commit=True, progress=progress, chunked=True)
         if outcome.committed:
             with transaction.atomic():
-                if not ImportBatch.objects.filter(pk=batch.pk, status=Status.COMMITTING).exists():
-                    # fail_stale gave up on this commit (and undid it) while it was still writing
-                    raise ImportRefused(_("The import was stopped; nothing was changed."))
                 _committed(batch, outcome, user, request)
             return outcome
     except BaseException:
@@ -479,7 +507,8 @@ def rollback(batch: ImportBatch, user=None, request=None) -> ImportBatch:
     progress = _commit_progress(batch)
     try:
         with _one_writer(batch), transaction.atomic():
-            _serialise(batch)
+            _serialise(batch, progress)
+            _still(batch, Status.ROLLING_BACK)  # not given up on (and claimed again) while waiting
             _refuse_later(batch)  # again, now that no commit of these rows can run
             removed = undo(batch, progress)
             batch.status = Status.ROLLED_BACK

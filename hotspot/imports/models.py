@@ -1,8 +1,11 @@
 """Import batches: one uploaded file, its provenance, what validation found and what the commit did."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.models import TenantModel
@@ -32,6 +35,12 @@ class Status(models.TextChoices):
 RUNNING = (Status.QUEUED, Status.VALIDATING, Status.COMMITTING, Status.ROLLING_BACK)
 # Work the task worker does on a batch; with no sign of life for IMPORT_STALE_MINUTES it has died.
 WORKING = (Status.VALIDATING, Status.COMMITTING, Status.ROLLING_BACK)
+
+
+def stale_minutes() -> int:
+    """settings.IMPORT_STALE_MINUTES (default 10): a batch at work with no sign of life for this long
+    has lost its worker (a crash, a restart, a database outage); the worker's sweep marks it failed."""
+    return int(getattr(settings, "IMPORT_STALE_MINUTES", 10))
 
 
 class ImportBatch(TenantModel):
@@ -99,6 +108,14 @@ class ImportBatch(TenantModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.file_name}"
+
+    @property
+    def seems_stopped(self) -> bool:
+        """At work, but silent for ``stale_minutes()``: its worker has stopped. Read-only (pages say
+        so); the task worker's sweep (``actions.fail_stale``) marks it failed."""
+        last = self.heartbeat or self.created_at
+        cutoff = timezone.now() - dt.timedelta(minutes=stale_minutes())
+        return self.status in WORKING and last is not None and last < cutoff
 
     def get_absolute_url(self) -> str:
         return reverse("imports:detail", args=[self.pk])

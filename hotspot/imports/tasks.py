@@ -49,9 +49,3 @@ def rollback_task(batch_id: int, user_id: int | None = None) -> str:
     except Exception:
         log.exception("import batch %s: roll-back failed", batch_id)
     return ImportBatch.objects.get(pk=batch_id).status
-
-
-@task()
-def fail_stale_task() -> int:
-    """Mark batches whose worker stopped as failed (also run by the worker every minute)."""
-    return actions.fail_stale()

@@ -20,7 +20,6 @@ PROBLEMS_SHOWN = 200
 
 
 def _home(request, form):
-    actions.fail_stale()  # batches whose worker stopped say so (and may be started again)
     batches = (
         ImportBatch.objects.visible_to(request.user, Capability.IMPORT_DATA)
         .filter(municipality=request.municipality)
