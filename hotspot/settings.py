@@ -134,6 +134,9 @@ SMALL_CELL_MIN = env_int("SMALL_CELL_MIN", 5, minimum=2)
 AXES_HANDLER = "hotspot.accounts.lockout.AddressLimitHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# An attempt refused because of a lock-out is not a new failure: otherwise colleagues behind the same
+# address (one town-hall NAT) logging in with the right password would keep the address locked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 # One answer to "which address did this request come from", for lock-outs and the audit log alike;
 # behind a reverse proxy (BEHIND_PROXY=1) it is the address the proxy appended to X-Forwarded-For.

@@ -131,3 +131,32 @@ def verify(queryset=None, *, expect_head: tuple[int, str] | None = None) -> Verd
             f"{expect_head[0]} was recorded: rows at the end were deleted",
         )
     return Verdict(True, rows, head_seq, previous)
+
+
+#: The triggers that keep the log append-only and chained (migrations 0002 and 0003). A later migration
+#: that rebuilds the table on SQLite (an AlterField does) drops them silently: ``missing_triggers`` finds it.
+TRIGGERS = {
+    "postgresql": ("audit_auditevent_append_only", "audit_auditevent_chain"),
+    "sqlite": (
+        "audit_auditevent_no_update",
+        "audit_auditevent_no_delete",
+        "audit_auditevent_insert",
+    ),
+}
+
+
+def missing_triggers(connection) -> list[str]:
+    """The guarding triggers that are absent (or, on PostgreSQL, not ``ENABLE ALWAYS``)."""
+    wanted = TRIGGERS.get(connection.vendor, ())
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_auditevent'::regclass "
+                "AND tgenabled = 'A'"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_auditevent'"
+            )
+        present = {name for (name,) in cursor.fetchall()}
+    return [name for name in wanted if name not in present]

@@ -105,6 +105,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["municipality", "-at"]),
             models.Index(fields=["actor", "-at"]),
+            models.Index(fields=["action", "-seq"], name="audit_action_seq"),
         ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")

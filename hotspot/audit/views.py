@@ -56,8 +56,11 @@ def event_list(request):
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     for e in page:  # words for the page; the CSV export keeps the stored values
         e.object_label = object_label(e.object_type, e.object_id)
-        e.actor_label = str(SYSTEM_ACTORS.get(e.actor_username, e.actor_username))
-    # Cheap: the last run of manage.py verify_audit_log and the chain's head, both by the seq index.
+        # a label only for work no account did: a real user called "task" stays "task"
+        system = e.actor_id is None and e.actor_username in SYSTEM_ACTORS
+        e.actor_label = str(SYSTEM_ACTORS[e.actor_username]) if system else e.actor_username
+    # Cheap: the last run of manage.py verify_audit_log (the (action, seq) index) and the chain's head
+    # (the seq index); without the first index a log never verified was read back to its start.
     chain_rows = AuditEvent.objects.exclude(seq__isnull=True).order_by("-seq")
     verified = chain_rows.filter(action=Action.VERIFY).first()
     head = chain_rows.only("seq", "hash").first()

@@ -199,6 +199,32 @@ def test_the_address_limit_counts_only_the_cool_off_time(settings, analyst):
     assert _login("192.0.2.20", "analyst", "right-password-123").status_code == 302
 
 
+def test_refused_logins_during_a_lock_out_do_not_prolong_it(settings, analyst, coordinator):
+    """Colleagues behind the locked address who log in with the right password while it is locked
+    get the 429 page, but do not count as new failures: when the guesses expire, the address is open."""
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 2
+    for user in (analyst, coordinator):
+        user.set_password("right-password-123")
+        user.save()
+    office = "192.0.2.30"
+    for name in ("partner", "board"):
+        _login(office, name, "wrong")
+    guesses = list(AccessAttempt.objects.filter(ip_address=office).values_list("pk", flat=True))
+    for _ in range(3):  # the colleagues keep trying while it is locked
+        assert _login(office, "coordinator", "right-password-123").status_code == 429
+        assert _login(office, "analyst", "right-password-123").status_code == 429
+    assert AuditEvent.objects.filter(action=Action.LOCKED_OUT, ip=office).count() >= 6
+    AccessAttempt.objects.filter(pk__in=guesses).update(
+        attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(minutes=1)
+    )
+    assert _login(office, "analyst", "right-password-123").status_code == 302
+
+
 # --- collectstatic with the manifest storage (issue 14 item 12) -----------------------------------------
 
 

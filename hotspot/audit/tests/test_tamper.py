@@ -4,6 +4,7 @@ The chain tests run on SQLite and PostgreSQL; the role and trigger tests need Po
 """
 
 import datetime as dt
+import importlib
 import ipaddress
 import uuid
 
@@ -17,6 +18,8 @@ from django.utils import timezone
 from hotspot.audit import chain
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, AuditEvent
+
+_migration = importlib.import_module("hotspot.audit.migrations.0003_hash_chain")
 
 PG = connection.vendor == "postgresql"
 pg_only = pytest.mark.skipif(not PG, reason="database roles and the chain trigger are PostgreSQL's")
@@ -43,6 +46,9 @@ def _as_owner(*statements, params=None):
         if PG:
             for name in ("audit_auditevent_append_only", "audit_auditevent_chain"):
                 cursor.execute(f"ALTER TABLE audit_auditevent ENABLE ALWAYS TRIGGER {name}")
+        else:  # put the guards back, as the owner would to hide the edit
+            for sql in _migration.SQLITE_TRIGGERS[:2]:
+                cursor.execute(sql)
 
 
 def _verify(*args):
@@ -279,3 +285,48 @@ def test_harden_database_prints_the_statements_and_refuses_a_superuser(db, capsy
     assert "REVOKE ALL ON TABLE" in out
     with pytest.raises(CommandError, match="plain role name"):
         call_command("harden_database", "--app-role", "x; DROP TABLE y")
+
+
+def test_the_canonical_text_of_a_row_is_pinned():
+    """The chain's text must never change (old rows would stop verifying), and the PostgreSQL trigger
+    holds a copy of it: the text is written out here by hand, so an edit of ``chain.canonical`` (or of
+    its order of fields) fails this test even when the code and the trigger are changed together."""
+    import datetime as dt
+    import hashlib
+
+    row = AuditEvent(
+        seq=7,
+        at=dt.datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=dt.UTC),
+        actor_id=3,
+        actor_username="søren",
+        municipality_id=1,
+        action="update",
+        object_type="programmes.goal",
+        object_id="42",
+        purpose="analysis",
+        fields=["title", "target"],
+        count=None,
+        ip="2001:db8::1",
+    )
+    text = (
+        "1:7" "26:2026-03-01T12:30:05.123456" "1:3" "5:søren" "1:1" "6:update"
+        "15:programmes.goal" "2:42" "8:analysis" "15:5:title6:target" "-" "11:2001:db8::1"
+    )  # fmt: skip
+    assert chain.canonical(row) == text
+    expected = hashlib.sha256(f"{chain.GENESIS}\n{text}".encode()).hexdigest()
+    assert chain.row_hash(chain.GENESIS, row) == expected
+    assert expected == "87c2315744b35a4f42a8668b2a1673fbe71e8822d6bc851d25fe6bde9137d1be"
+
+
+def test_a_missing_trigger_fails_the_check(db):
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    assert chain.missing_triggers(connection) == []
+    name = chain.TRIGGERS[connection.vendor][0]
+    with connection.cursor() as cursor:  # DDL is transactional on both: the test rolls it back
+        on = " ON audit_auditevent" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"DROP TRIGGER {name}{on}")
+    assert chain.missing_triggers(connection) == [name]
+    with pytest.raises(CommandError, match=name):
+        call_command("verify_audit_log", "--no-record")

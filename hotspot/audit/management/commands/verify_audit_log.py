@@ -4,6 +4,7 @@ broken row and exits 1. See docs/audit.md for what this detects and what it cann
 import re
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from hotspot.audit import chain
 from hotspot.audit.actions import record
@@ -42,6 +43,15 @@ class Command(BaseCommand):
         if not verdict.ok:
             raise CommandError(
                 f"The audit log's chain is broken after {verdict.rows} intact rows: {verdict.problem}"
+            )
+        missing = chain.missing_triggers(connection)
+        if missing:
+            raise CommandError(
+                f"The chain is intact ({verdict.rows} rows), but the audit log is not protected: "
+                "the database lacks the trigger(s) "
+                + ", ".join(missing)
+                + " (a migration that rebuilt the table, or the table's owner, removed them; see "
+                'docs/audit.md, "Checking the chain").'
             )
         self.stdout.write(
             f"The audit log's chain is intact: {verdict.rows} rows. "
