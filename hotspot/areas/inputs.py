@@ -1,6 +1,7 @@
 """ORM -> arrays: the aggregated figures that area pages, maps and Overblik show."""
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 
 import numpy as np
@@ -12,6 +13,7 @@ from django.utils import timezone
 from hotspot.areas.models import AGE_BANDS, Area, AreaKind, Population, tiling_map
 from hotspot.incidents.models import OffenceGroup, ReportCount
 from hotspot.indicators import disclosure
+from hotspot.indicators.models import DisclosurePlan
 from safetystats.rates import rate
 
 
@@ -169,31 +171,130 @@ def area_table(municipality, year: int | None = None, *, raw: bool = False) -> l
         }
         for k, (a, (pop, reports, cd, serious)) in enumerate(zip(areas, sums))
     ]
-    return rows if raw else _disclosed(rows)
+    if raw:
+        return rows
+    return _disclosed(
+        rows, disclosure_plan(getattr(municipality, "pk", municipality), [year]).get(year, {})
+    )
 
 
 _RATE_OF = {"reports": "rate", "citizen_directed": "citizen_directed_rate", "serious": None}
+# Measures of a year's reports per area that pages show, and the two they imply but never show.
+SHOWN_MEASURES = ("reports", "citizen_directed", "serious")
+_IMPLIED = ("not_citizen_directed", "not_serious")
 
 
-def _disclosed(rows: list[dict]) -> list[dict]:
-    """The area table for a viewer without raw-data rights: small counts hidden, and the children of
-    each parent protected (complementary suppression), so no hidden count is recovered by subtraction."""
-    hide = [{c: disclosure.is_small(r[c]) for c in _RATE_OF} for r in rows]
-    children = defaultdict(list)
-    for k, r in enumerate(rows):
-        if r["area"].parent_id is not None:
-            children[r["area"].parent_id].append(k)
-    for members in children.values():
-        for c in _RATE_OF:
-            cells = [rows[k][c] for k in members]
-            for k, h in zip(members, disclosure.hidden(cells, raw=False)):
-                hide[k][c] = hide[k][c] or h
+def disclosure_plan(
+    municipality_id, years=None
+) -> dict[int, dict[tuple[int, str], disclosure.Suppressed]]:
+    """{year: {(area id, measure): SUPPRESSED | WITHHELD}}: the one plan of hidden report counts that
+    every page, map, export and index of the municipality applies for roles without raw-data rights.
+
+    Measures are ``reports`` (all), each offence group, ``citizen_directed`` and ``serious``. The cells
+    are tied by sums — every district, municipality, hotspot and control area is the sum of its tiling
+    areas, a year's reports the sum of its offence groups and of citizen-directed and other reports —
+    and :func:`hotspot.indicators.disclosure.protect` hides small counts and whatever else a reader
+    would need to work them out from any page. ``years`` limits the plan to those years (default: all).
+    Each year's plan is stored (:class:`~hotspot.indicators.models.DisclosurePlan`) with a digest of
+    its counts and the areas; the task worker works it out after every import
+    (:func:`hotspot.imports.tasks.refresh_figures_task`), and a page works out only a year
+    whose counts changed since.
+    """
+
+    areas = list(
+        Area.objects.filter(municipality_id=municipality_id)
+        .order_by("pk")
+        .values_list("pk", "parent_id", "kind")
+    )
+    counts = ReportCount.objects.filter(area__municipality_id=municipality_id)
+    if years is not None:
+        counts = counts.filter(year__in=list(years))
+    by_year: dict[int, list] = defaultdict(list)
+    for row in (
+        counts.values_list("year", "area_id", "group")
+        .annotate(n=Sum("reports"), cd=Sum("citizen_directed"), s=Sum("serious"))
+        .order_by("year", "area_id", "group")
+    ):
+        by_year[row[0]].append(row[1:])
+    shape = hashlib.sha256(repr((disclosure.min_cell(), areas)).encode()).hexdigest()
+    stored = {
+        p.year: p
+        for p in DisclosurePlan.objects.filter(
+            municipality_id=municipality_id, year__in=list(by_year)
+        )
+    }
+    plan, members, constraints = {}, None, None
+    for year, rows in by_year.items():
+        digest = hashlib.sha256(repr((shape, rows)).encode()).hexdigest()
+        saved = stored.get(year)
+        if saved is not None and saved.digest == digest:
+            plan[year] = {
+                (area_id, measure): disclosure.SUPPRESSED if mark == "<" else disclosure.WITHHELD
+                for area_id, measure, mark in saved.cells
+            }
+            continue
+        if members is None:
+            members, constraints = _constraints(areas)
+        plan[year] = _plan_of_year(areas, members, constraints, rows)
+        cells = [
+            [area_id, measure, "<" if mark is disclosure.SUPPRESSED else "."]
+            for (area_id, measure), mark in sorted(plan[year].items())
+        ]
+        DisclosurePlan.objects.update_or_create(
+            municipality_id=municipality_id, year=year, defaults={"digest": digest, "cells": cells}
+        )
+    return plan
+
+
+_GROUPS = [g for g, _ in OffenceGroup.choices]
+_MEASURES = (*SHOWN_MEASURES, *_GROUPS, *_IMPLIED)
+
+
+def _constraints(areas):
+    members = tiling_map(areas)
+    constraints = []
+    for pk, _parent, _kind in areas:
+        cell = {m: (pk, m) for m in _MEASURES}
+        constraints.append((cell["reports"], [cell[g] for g in _GROUPS]))
+        constraints.append(
+            (cell["reports"], [cell["citizen_directed"], cell["not_citizen_directed"]])
+        )
+        constraints.append((cell["reports"], [cell["serious"], cell["not_serious"]]))
+        if members[pk] != [pk]:
+            for m in _MEASURES:
+                constraints.append((cell[m], [(leaf, m) for leaf in members[pk]]))
+    return members, constraints
+
+
+def _plan_of_year(areas, members, constraints, rows) -> dict:
+    leaf: dict = defaultdict(int)
+    for area_id, group, n, cd, serious in rows:
+        leaf[area_id, group] += n
+        leaf[area_id, "reports"] += n
+        leaf[area_id, "citizen_directed"] += cd
+        leaf[area_id, "not_citizen_directed"] += n - cd
+        leaf[area_id, "serious"] += serious
+        leaf[area_id, "not_serious"] += n - serious
+    values = {
+        (pk, m): sum(leaf.get((t, m), 0) for t in members[pk])
+        for pk, _p, _k in areas
+        for m in _MEASURES
+    }
+    unpublished = {(pk, m) for pk, _p, _k in areas for m in _IMPLIED}
+    hidden = disclosure.protect(values, constraints, unpublished=unpublished)
+    return {c: mark for c, mark in hidden.items() if c not in unpublished}
+
+
+def _disclosed(rows: list[dict], hidden: dict) -> list[dict]:
+    """The area table for a viewer without raw-data rights: the cells of :func:`disclosure_plan`
+    replaced by their marker, and the rates computed from them hidden too."""
     out = []
-    for r, hidden in zip(rows, hide):
+    for r in rows:
         r = dict(r)
         for c, rate_key in _RATE_OF.items():
-            if hidden[c]:
-                r[c] = disclosure.SUPPRESSED
+            mark = hidden.get((r["area"].pk, c))
+            if mark is not None:
+                r[c] = mark
                 if rate_key:
                     r[rate_key] = None
         out.append(r)

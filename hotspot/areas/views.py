@@ -6,6 +6,7 @@ from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.areas.inputs import (
     area_table,
+    disclosure_plan,
     latest_year,
     population_by_year,
     rates_per_1000,
@@ -88,16 +89,21 @@ def area_detail(request, pk):
     cds = [reports.get(y, {}).get("citizen_directed", 0) for y in years]
     rates = rates_per_1000(totals, residents)
     cd_rates = rates_per_1000(cds, residents)
+    plan = {} if raw else disclosure_plan(area.municipality_id)
+
+    def shown(year, measure, value):
+        return plan.get(year, {}).get((area.pk, measure), value)
+
     trend = [
         {
             "year": year,
             "residents": residents[k] or None,
-            "total": disclosure.count(totals[k], raw=raw),
-            "rate": disclosure.rate(rates[k], totals[k], raw=raw),
-            "citizen_directed_rate": disclosure.rate(cd_rates[k], cds[k], raw=raw),
-            "groups": disclosure.row(
-                [reports.get(year, {}).get(g, 0) for g, _label in groups], raw=raw
+            "total": shown(year, "reports", totals[k]),
+            "rate": disclosure.rate_of(shown(year, "reports", totals[k]), rates[k]),
+            "citizen_directed_rate": disclosure.rate_of(
+                shown(year, "citizen_directed", cds[k]), cd_rates[k]
             ),
+            "groups": [shown(year, g, reports.get(year, {}).get(g, 0)) for g, _label in groups],
         }
         for k, year in enumerate(years)
     ]

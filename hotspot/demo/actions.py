@@ -10,6 +10,7 @@ from django.db import transaction
 import democity
 from hotspot.accounts.models import Membership, Municipality, User
 from hotspot.accounts.roles import Role
+from hotspot.areas.inputs import disclosure_plan
 from hotspot.areas.models import Area, Population
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
@@ -268,6 +269,7 @@ def build_city(
     log(f"  {sizes['register_values']:,} register values")
 
     refresh_report_counts(municipality.pk)
+    disclosure_plan(municipality.pk)  # as the task worker does after an import
     seconds = time.perf_counter() - started
     DemoCity.objects.create(
         municipality=municipality,

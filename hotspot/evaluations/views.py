@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.areas.inputs import latest_year
-from hotspot.areas.models import Area, AreaKind
+from hotspot.areas.inputs import disclosure_plan, latest_year
+from hotspot.areas.models import Area, AreaKind, tiling_map_for
 from hotspot.evaluations import actions
 from hotspot.evaluations.forms import StudyForm
 from hotspot.evaluations.inputs import (
@@ -640,14 +640,40 @@ def study_new(request):
     )
 
 
-def _disclosed(figures: dict) -> dict:
-    """The figures of a count outcome for a viewer without raw-data rights: yearly group counts from
-    1 to 4 hidden with their rates (hotspot.indicators.disclosure), and so the smallest count."""
+_PLAN_MEASURE = {
+    Outcome.REPORTS: "reports",
+    Outcome.REPORTS_CITIZEN: "citizen_directed",
+    Outcome.REPORTS_SERIOUS: "serious",
+}
+
+
+def _disclosed(figures: dict, study) -> dict:
+    """The figures of a count outcome for a viewer without raw-data rights: a group's yearly count is
+    hidden with its rate when it is from 1 to 4, or when one of its areas' counts is hidden on the
+    other pages (the municipality's small-cell plan, ``hotspot.areas.inputs.disclosure_plan``: the
+    group's sum beside those pages would give that count away); and so the smallest count."""
     trend = dict(figures["trend"])
+    measure = _PLAN_MEASURE.get(figures["outcome"])
+    plan = disclosure_plan(study.municipality_id) if measure else {}
+    members = tiling_map_for(study.municipality_id) if measure else {}
+    groups = {"treated": study.treated(), "control": study.controls()}
     for name in ("treated", "control"):
+        areas = [sa.area_id for sa in groups[name]]
+        cells = {(a, measure) for a in areas} | {
+            (leaf, measure) for a in areas for leaf in members.get(a, ())
+        }
         counts = trend[name + "_counts"]
-        trend[name] = [disclosure.rate(v, n, raw=False) for v, n in zip(trend[name], counts)]
-        trend[name + "_counts"] = [disclosure.count(n, raw=False) for n in counts]
+        shown = []
+        for year, n in zip(trend["years"], counts):
+            hidden = plan.get(int(year), {})
+            if disclosure.is_small(n):
+                shown.append(disclosure.SUPPRESSED)
+            elif any(c in hidden for c in cells):
+                shown.append(disclosure.WITHHELD)
+            else:
+                shown.append(n)
+        trend[name] = [disclosure.rate_of(c, v) for c, v in zip(shown, trend[name])]
+        trend[name + "_counts"] = shown
     caveats = [
         {**c, "min": disclosure.count(c["min"], raw=False)} if c.get("key") == "small_counts" else c
         for c in figures.get("caveats", [])
@@ -669,7 +695,7 @@ def _result_context(study, result, *, raw: bool = False):
     if result and result.status == StudyResult.Status.DONE:
         f = result.figures
         if not raw and f["outcome"] in COUNT_OUTCOMES:
-            f = _disclosed(f)
+            f = _disclosed(f, study)
         unit = _unit(f["outcome"])
         trend = f["trend"]
         ctx.update(

@@ -433,9 +433,9 @@ def _commit_in_chunks(batch, user, request, progress) -> engine.Outcome:
 
 def _after_change(batch):
     if batch.kind in ("reports", "areas"):
-        from hotspot.incidents.tasks import refresh_report_counts_task
+        from hotspot.imports.tasks import refresh_figures_task
 
-        refresh_report_counts_task.enqueue(batch.municipality_id)
+        refresh_figures_task.enqueue(batch.municipality_id)
 
 
 def _model(label):

@@ -49,3 +49,15 @@ def rollback_task(batch_id: int, user_id: int | None = None) -> str:
     except Exception:
         log.exception("import batch %s: roll-back failed", batch_id)
     return ImportBatch.objects.get(pk=batch_id).status
+
+
+@task()
+def refresh_figures_task(municipality_id: int) -> int:
+    """After reports or areas change: rebuild the report summary, then the small-cell plan of the new
+    counts (``hotspot.areas.inputs.disclosure_plan``), so no page has to work it out."""
+    from hotspot.areas.inputs import disclosure_plan
+    from hotspot.incidents.actions import refresh_report_counts
+
+    rows = refresh_report_counts(municipality_id)
+    disclosure_plan(municipality_id)
+    return rows

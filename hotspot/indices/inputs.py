@@ -31,6 +31,7 @@ from django.db.models import Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
+from hotspot.areas.inputs import disclosure_plan
 from hotspot.areas.models import Area, AreaKind, Population
 from hotspot.incidents.models import Charge, OffenceGroup, ReportCount
 from hotspot.indicators import disclosure
@@ -383,7 +384,13 @@ def build_inputs(municipality_id: int, codes, *, area_set="tiling", survey_min_n
         for c in wanted:
             rate = sr.rate(counts[c], residents).rate
             values[:, :, col[c]] = np.where(known[None, :], rate, np.nan)
-            small[:, :, col[c]] = disclosure.is_small_array(counts[c])
+        # hidden as on every other page: small counts and what would let them be worked out
+        plan = disclosure_plan(municipality_id, years)
+        for j, year in enumerate(years):
+            for (area_id, measure), _mark in plan.get(year, {}).items():
+                c = f"reports_{measure}"
+                if area_id in a_index and c in col:
+                    small[a_index[area_id], j, col[c]] = True
 
     if "youth_charged" in col:
         rows = list(

@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.roles import Capability
-from hotspot.areas.inputs import population_by_year, rate_per_1000, reports_by_year
-from hotspot.indicators import disclosure
+from hotspot.areas.inputs import disclosure_plan, population_by_year, rate_per_1000, reports_by_year
 from hotspot.indicators.models import IndicatorValue
 from hotspot.programmes.models import (
     ChangeNode,
@@ -92,16 +91,21 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
             ]
         return memo[indicator_key]
     key = "citizen_directed" if goal.measure == Measure.CITIZEN_RATE else "total"
+    measure = "citizen_directed" if key == "citizen_directed" else "reports"
+    area_id = goal.area_id or memo["default_area"].pk
     counts_key = ("counts", tuple(ids))
     if counts_key not in memo:
         memo[counts_key] = (population_by_year(ids), reports_by_year(ids))
     population, reports = memo[counts_key]
+    plan_key = ("plan", goal.programme.municipality_id)
+    if plan_key not in memo:
+        memo[plan_key] = disclosure_plan(goal.programme.municipality_id)
     series = []
     for year, row in reports.items():
         residents = sum(population.get(year, {}).values())
-        if disclosure.is_small(row.get(key, 0)):
-            # the small-cell rule: scorecards reach the board and partners, and a rate of 1-4 reports
-            # is no measure of a goal anyway; the year shows as without data for every role
+        if (area_id, measure) in memo[plan_key].get(year, {}):
+            # the small-cell plan of every page: scorecards reach the board and partners, and a
+            # hidden count's rate would give it away; the year shows as without data for every role
             continue
         rate = rate_per_1000(row.get(key, 0), residents)
         if rate is not None:

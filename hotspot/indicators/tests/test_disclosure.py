@@ -12,39 +12,95 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from hotspot.areas.inputs import area_table, latest_year
+from hotspot.areas.inputs import disclosure_plan, latest_year
 from hotspot.areas.models import Area, AreaKind, Population
 from hotspot.incidents.models import ReportCount
 from hotspot.indicators import disclosure
+from hotspot.indicators.tests.attacker import recoverable
 
 AGGREGATE_ONLY = ("partner", "board")
 RAW = ("coordinator", "analyst")
 
 
-def test_rule_hides_small_cells_and_enough_others_to_stop_subtraction():
+def _random_tables(rng):
+    """Areas × offence groups with both margins, a district over the areas, citizen-directed counts
+    (never published: the rest of the reports follows from them), a hotspot copying one area."""
+    n_areas, n_groups = int(rng.integers(2, 6)), int(rng.integers(2, 4))
+    sizes = [0, 0, 1, 1, 2, 3, 4, 5, 6, 9, 14, 30]
+    values, constraints, unpublished = {}, [], set()
+    for a in range(n_areas):
+        for g in range(n_groups):
+            values[a, g] = int(rng.choice(sizes))
+        values[a, "T"] = sum(values[a, g] for g in range(n_groups))
+        values[a, "cd"] = int(rng.integers(0, values[a, "T"] + 1))
+        values[a, "rest"] = values[a, "T"] - values[a, "cd"]
+        unpublished.add((a, "rest"))
+        constraints.append(((a, "T"), [(a, g) for g in range(n_groups)]))
+        constraints.append(((a, "T"), [(a, "cd"), (a, "rest")]))
+    for m in [*range(n_groups), "T", "cd", "rest"]:
+        values["D", m] = sum(values[a, m] for a in range(n_areas))
+        values["H", m] = values[0, m]  # a hotspot drawn as area 0
+        constraints.append((("D", m), [(a, m) for a in range(n_areas)]))
+        constraints.append((("H", m), [(0, m)]))
+    unpublished |= {("D", "rest"), ("H", "rest")}
+    constraints.append((("D", "T"), [("D", g) for g in range(n_groups)]))
+    constraints.append((("D", "T"), [("D", "cd"), ("D", "rest")]))
+    return values, constraints, unpublished
+
+
+def test_no_small_count_can_be_worked_out_from_the_published_tables():
+    """150 random linked tables, attacked jointly by a linear programme: nothing small comes back,
+    nothing small is shown, "<5" marks only small counts, and zeros stay shown."""
     rng = np.random.default_rng(7)
     limit = disclosure.min_cell()
-    for _ in range(2000):
-        cells = [int(c) for c in rng.choice([0, 1, 2, 3, 4, 5, 6, 9, 30], size=rng.integers(1, 8))]
-        hide = disclosure.hidden(cells, raw=False)
-        shown = [c for c, h in zip(cells, hide) if not h]
-        hidden_sum = sum(c for c, h in zip(cells, hide) if h)
-        assert not any(0 < c < limit for c in shown), cells
-        # what the total minus the shown cells gives away is either nothing or at least `limit`
-        assert (
-            hidden_sum == 0 or hidden_sum >= limit or all(hide[k] for k, c in enumerate(cells) if c)
+    withheld = 0
+    for _ in range(150):
+        values, constraints, unpublished = _random_tables(rng)
+        hide = disclosure.protect(values, constraints, unpublished=unpublished)
+        published = {c: str(hide[c]) if c in hide else v for c, v in values.items()}
+        assert not any(
+            0 < v < limit
+            for c, v in published.items()
+            if isinstance(v, int) and c not in unpublished
         )
-        assert disclosure.hidden(cells, raw=True) == [False] * len(cells)
-    assert disclosure.row([2, 40, 0, 12], raw=False) == [
-        disclosure.SUPPRESSED,
-        40,
-        0,
-        disclosure.SUPPRESSED,
+        for c, mark in hide.items():
+            assert mark is disclosure.WITHHELD or 0 < values[c] < limit, (c, values[c])
+            assert values[c] > 0  # a zero is never hidden
+        assert all(c in hide for c, v in values.items() if 0 < v < limit and c not in unpublished)
+        assert recoverable(values, constraints, published, unpublished, limit) == {}
+        withheld += sum(mark is disclosure.WITHHELD for mark in hide.values())
+    assert withheld > 0
+
+
+def test_the_joint_audit_catches_what_single_sums_do_not():
+    """A 2 × 2 table with both margins: every single sum has two unknowns, yet the four small cells
+    and the margins pin each other (row 4 + 4 = 8 and column 4 + 4 = 8 leave only 4)."""
+    values = {("a", 0): 4, ("a", 1): 4, ("b", 0): 4, ("b", 1): 4}
+    values |= {("a", "T"): 8, ("b", "T"): 8, ("D", 0): 8, ("D", 1): 8, ("D", "T"): 16}
+    constraints = [
+        (("a", "T"), [("a", 0), ("a", 1)]),
+        (("b", "T"), [("b", 0), ("b", 1)]),
+        (("D", 0), [("a", 0), ("b", 0)]),
+        (("D", 1), [("a", 1), ("b", 1)]),
+        (("D", "T"), [("D", 0), ("D", 1)]),
     ]
-    assert str(disclosure.SUPPRESSED) == "<5"
+    only_primary = {c: "<5" if 0 < v < 5 else v for c, v in values.items()}
+    assert recoverable(values, constraints, only_primary)  # the attack works without the rule
+    hide = disclosure.protect(values, constraints)
+    published = {c: str(hide[c]) if c in hide else v for c, v in values.items()}
+    assert recoverable(values, constraints, published) == {}
+
+
+def test_markers_and_rates():
+    assert str(disclosure.SUPPRESSED) == "<5" and str(disclosure.WITHHELD) == ".."
+    assert isinstance(disclosure.WITHHELD, disclosure.Suppressed)
+    assert disclosure.js(disclosure.WITHHELD) is None
     assert disclosure.count(0, raw=False) == 0
     assert disclosure.rate(1.7, 3, raw=False) is None
     assert disclosure.rate(1.7, 3, raw=True) == 1.7
+    assert (
+        disclosure.rate_of(disclosure.WITHHELD, 1.7) is None and disclosure.rate_of(9, 1.7) == 1.7
+    )
 
 
 @pytest.fixture
@@ -101,28 +157,79 @@ def test_raw_data_roles_see_the_exact_count(role, small_area, member, login):
     assert page.context["trend"][-1]["total"] == 2 and page.context["disclosure_note"] is None
 
 
-def test_no_hidden_count_comes_back_by_subtracting_children_from_their_district(
-    small_area, demo_municipality
-):
-    exact = {r["area"].pk: r for r in area_table(demo_municipality, raw=True)}
-    shown = area_table(demo_municipality, raw=False)
-    limit = disclosure.min_cell()
-    shown_by_pk = {r["area"].pk: r for r in shown}
-    by_parent = {}
-    for r in shown:
-        if r["area"].parent_id:
-            by_parent.setdefault(r["area"].parent_id, []).append(r)
-    checked = 0
-    for parent, members in by_parent.items():
+def _published_by_pages(client, municipality, year):
+    """What a reader collects for ``year`` from the area list and every area's page: per area the
+    reports, citizen-directed and serious counts and the count of each offence group."""
+    from hotspot.incidents.models import OffenceGroup
+
+    groups = [g for g, _ in OffenceGroup.choices]
+    published = {}
+    for r in client.get(reverse("areas:list")).context["rows"]:
         for key in ("reports", "citizen_directed", "serious"):
-            hidden = [exact[r["area"].pk][key] for r in members if r[key] is disclosure.SUPPRESSED]
-            visible = [r[key] for r in members if r[key] is not disclosure.SUPPRESSED]
-            assert not any(0 < v < limit for v in visible)
-            # either the hidden part is too large to pin down, or the parent's total is hidden too
-            parent_hidden = shown_by_pk[parent][key] is disclosure.SUPPRESSED
-            assert sum(hidden) == 0 or sum(hidden) >= limit or parent_hidden
-            checked += bool(hidden)
-    assert checked > 0  # the fixture's area forces at least one protected group
+            published[r["area"].pk, key] = r[key] if isinstance(r[key], int) else str(r[key])
+    for area in Area.objects.filter(municipality=municipality):
+        trend = client.get(reverse("areas:detail", args=[area.pk])).context["trend"]
+        row = next(t for t in trend if t["year"] == year)
+        total = row["total"] if isinstance(row["total"], int) else str(row["total"])
+        assert total == published[area.pk, "reports"]  # the two pages agree
+        for g, n in zip(groups, row["groups"]):
+            published[area.pk, g] = n if isinstance(n, int) else str(n)
+    return groups, published
+
+
+def _linked_tables(municipality, year, groups):
+    """The sums that tie the published counts together, and the true counts."""
+    from hotspot.areas.models import tiling_map_for
+
+    members = tiling_map_for(municipality.pk)
+    leaf = {}
+    for r in ReportCount.objects.filter(area__municipality=municipality, year=year):
+        for key, n in (
+            (r.group, r.reports),
+            ("reports", r.reports),
+            ("citizen_directed", r.citizen_directed),
+            ("serious", r.serious),
+            ("not_citizen_directed", r.reports - r.citizen_directed),
+            ("not_serious", r.reports - r.serious),
+        ):
+            leaf[r.area_id, key] = leaf.get((r.area_id, key), 0) + n
+    measures = [
+        "reports",
+        "citizen_directed",
+        "serious",
+        "not_citizen_directed",
+        "not_serious",
+        *groups,
+    ]
+    values = {
+        (a, m): sum(leaf.get((t, m), 0) for t in members[a]) for a in members for m in measures
+    }
+    constraints, unpublished = [], set()
+    for a in members:
+        constraints.append(((a, "reports"), [(a, g) for g in groups]))
+        constraints.append(((a, "reports"), [(a, "citizen_directed"), (a, "not_citizen_directed")]))
+        constraints.append(((a, "reports"), [(a, "serious"), (a, "not_serious")]))
+        unpublished |= {(a, "not_citizen_directed"), (a, "not_serious")}
+        if members[a] != [a]:
+            constraints += [((a, m), [(t, m) for t in members[a]]) for m in measures]
+    return values, constraints, unpublished
+
+
+def test_no_small_count_can_be_worked_out_from_all_pages_together(
+    small_area, demo_municipality, partner, login
+):
+    """The attack of the review: a partner reads the area list and every area page and solves all
+    their sums at once. Nothing small comes back; with small counts hidden only cell by cell, the
+    same attack recovers them (so the test can fail)."""
+    year = latest_year(demo_municipality)
+    groups, published = _published_by_pages(login(partner), demo_municipality, year)
+    values, constraints, unpublished = _linked_tables(demo_municipality, year, groups)
+    assert set(published) | unpublished == set(values)
+    assert recoverable(values, constraints, published, unpublished) == {}
+    assert published[small_area.pk, "reports"] == "<5"
+    assert any(v == ".." for v in published.values())
+    cell_by_cell = {c: "<5" if 0 < v < 5 else v for c, v in values.items() if c not in unpublished}
+    assert recoverable(values, constraints, cell_by_cell, unpublished)
 
 
 def test_overblik_year_to_date_hides_a_small_count_from_partners(
@@ -224,5 +331,8 @@ def test_goal_series_leave_out_years_with_a_small_report_count(demo_municipality
     goal.save()
     series = goal_series(goal)
     assert all(d.year != year for d, _v in series)  # 2 reports that year: no rate shown
-    ReportCount.objects.filter(area=small_area, year=year).update(reports=7, citizen_directed=6)
-    assert any(d.year == year for d, _v in goal_series(goal))
+    ReportCount.objects.filter(area=small_area, year=year).update(reports=40, citizen_directed=36)
+    plan = disclosure_plan(demo_municipality.pk, [year])[year]
+    measure = "citizen_directed" if goal.measure == Measure.CITIZEN_RATE else "reports"
+    shown = any(d.year == year for d, _v in goal_series(goal))
+    assert shown == ((small_area.pk, measure) not in plan)  # the year follows the one plan
