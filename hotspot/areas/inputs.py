@@ -102,13 +102,14 @@ def partial_year(municipality, *, raw: bool = False) -> dict | None:
     through = timezone.localtime(last).date()
     end = dt.datetime.combine(through + dt.timedelta(days=1), dt.time(), tzinfo=start.tzinfo)
     this_year = reports.filter(occurred_at__gte=start, occurred_at__lt=end).count()
+    last_start = start.replace(year=today.year - 1)
     try:
-        last_start, last_end = start.replace(year=today.year - 1), end.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        last_start, last_end = (
-            start.replace(year=today.year - 1),
-            end.replace(year=today.year - 1, day=28),
-        )
+        last_through = through.replace(year=today.year - 1)
+    except ValueError:  # through 29 February: last year's days end on the 28th
+        last_through = through.replace(year=today.year - 1, day=28)
+    last_end = dt.datetime.combine(
+        last_through + dt.timedelta(days=1), dt.time(), tzinfo=start.tzinfo
+    )
     last_year = reports.filter(occurred_at__gte=last_start, occurred_at__lt=last_end).count()
     change = None if not last_year else 100.0 * (this_year - last_year) / last_year
     return {

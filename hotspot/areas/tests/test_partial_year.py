@@ -97,3 +97,36 @@ def test_a_fresh_install_with_only_reports_takes_the_latest_complete_report_year
     assert (
         partial_year(other_municipality) is None or partial_year(other_municipality)["year"] == year
     )
+
+
+def test_year_to_date_through_the_end_of_february_of_a_leap_year_counts_last_years_february_28(
+    demo_municipality, monkeypatch
+):
+    """Through 28 or 29 February 2028, last year's same days run to 28 February 2027 inclusive."""
+    from hotspot.areas import inputs
+    from hotspot.incidents.models import Offence
+
+    offence = Offence.objects.first()
+    tz = timezone.get_current_timezone()
+
+    def report(key, day):
+        CrimeReport.objects.create(
+            municipality=demo_municipality,
+            external_id=f"LEAP-{key}",
+            occurred_at=dt.datetime.combine(day, dt.time(12), tzinfo=tz),
+            offence=offence,
+        )
+
+    monkeypatch.setattr(inputs.timezone, "localdate", lambda: dt.date(2028, 3, 15))
+    CrimeReport.objects.filter(municipality=demo_municipality, occurred_at__year__gte=2027).delete()
+    report("last-27", dt.date(2027, 2, 27))
+    report("last-28", dt.date(2027, 2, 28))
+    report("last-mar", dt.date(2027, 3, 1))
+    report("this-28", dt.date(2028, 2, 28))
+    seen = inputs.partial_year(demo_municipality, raw=True)
+    assert seen["through"] == dt.date(2028, 2, 28)
+    assert (seen["reports"], seen["reports_last_year"]) == (1, 2)
+    report("this-29", dt.date(2028, 2, 29))
+    seen = inputs.partial_year(demo_municipality, raw=True)
+    assert seen["through"] == dt.date(2028, 2, 29)
+    assert (seen["reports"], seen["reports_last_year"]) == (2, 2)
