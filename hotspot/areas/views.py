@@ -26,7 +26,8 @@ from hotspot.reports.exports import export_response
 def area_list(request):
     kind = request.GET.get("kind", "")
     raw = disclosure.may_see_raw(request.user, request.municipality)
-    rows = area_table(request.municipality, raw=raw)
+    year = latest_year(request.municipality)
+    rows = area_table(request.municipality, year, raw=raw)
     if kind in AreaKind.values:
         rows = [r for r in rows if r["area"].kind == kind]
     return render(
@@ -36,7 +37,7 @@ def area_list(request):
             "rows": rows,
             "kinds": AreaKind.choices,
             "kind": kind,
-            "year": latest_year(request.municipality),
+            "year": year,
             "disclosure_note": None if raw else disclosure.note(),
         },
     )
@@ -61,7 +62,9 @@ def area_list_export(request, fmt):
     rows = [
         {**r, "year": year, "area.code": r["area"].code, "area.name": r["area"].name}
         for r in area_table(
-            request.municipality, raw=disclosure.may_see_raw(request.user, request.municipality)
+            request.municipality,
+            year,
+            raw=disclosure.may_see_raw(request.user, request.municipality),
         )
     ]
     return export_response(

@@ -75,7 +75,7 @@ def _seed_catalogues() -> dict[str, Offence]:
                 "unit": unit,
                 "direction": DIRECTIONS[direction],
                 # The stored text names the generator's old module: kept, so the demo data stay the same.
-                "source": "Demo: synthetic register data (safetystats.synthetic)",
+                "source": "Demo: synthetic register data (democity)",
                 "licence": "CC0 (synthetic)",
             },
         )

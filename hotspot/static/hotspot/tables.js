@@ -14,7 +14,7 @@
   main.querySelectorAll("table").forEach(function (table) {
     var parent = table.parentElement;
     var wrapper;
-    if (parent.classList.contains("table--responsive-scroll") || parent.classList.contains("pg-scroll")) {
+    if (parent.classList.contains("table--responsive-scroll")) {
       wrapper = parent;
     } else {
       wrapper = document.createElement("div");
