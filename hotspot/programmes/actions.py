@@ -82,9 +82,12 @@ def save_versioned(form, *, expected_version: int, actor, request=None):
     """Save a form on a versioned object (ActionPlan, Task) only if nobody saved it in between.
 
     Raises ``Conflict`` with the current row otherwise; nothing is written then, and the caller shows the
-    user both their own input and what the other person saved.
+    user both their own input and what the other person saved. A form with nothing changed writes
+    nothing: no new version, no audit row.
     """
     model = type(form.instance)
+    if not [name for name in form.changed_data if name != "version"]:
+        return form.instance
     updated = model.objects.filter(pk=form.instance.pk, version=expected_version).update(
         version=F("version") + 1
     )

@@ -576,21 +576,14 @@ def plan_edit(request, pk):
     form = forms.ActionPlanForm(_post(request), instance=plan, programme=plan.programme)
     conflict = None
     if form.is_valid():
-        try:
-            actions.save_versioned(
-                form,
-                expected_version=form.cleaned_data.get("version") or 0,
-                actor=request.user,
-                request=request,
-            )
-        except actions.Conflict as exc:
-            conflict = exc.current
-            # Keep what this user typed; the next save starts from the version now stored.
-            data = request.POST.copy()
-            data["version"] = conflict.version
-            form = forms.ActionPlanForm(data, instance=conflict, programme=plan.programme)
-            form.is_valid()
-        else:
+        saved, conflict, form = _save_versioned(
+            request,
+            form,
+            lambda data, current: forms.ActionPlanForm(
+                data, instance=current, programme=plan.programme
+            ),
+        )
+        if saved is not None:
             messages.success(request, _("Action plan saved."))
             return redirect(plan)
     return _form_page(
@@ -650,20 +643,12 @@ def task_edit(request, pk):
     form = forms.TaskForm(_post(request), instance=task, plan=plan)
     conflict = None
     if form.is_valid():
-        try:
-            actions.save_versioned(
-                form,
-                expected_version=form.cleaned_data.get("version") or 0,
-                actor=request.user,
-                request=request,
-            )
-        except actions.Conflict as exc:
-            conflict = exc.current
-            data = request.POST.copy()
-            data["version"] = conflict.version
-            form = forms.TaskForm(data, instance=conflict, plan=plan)
-            form.is_valid()
-        else:
+        saved, conflict, form = _save_versioned(
+            request,
+            form,
+            lambda data, current: forms.TaskForm(data, instance=current, plan=plan),
+        )
+        if saved is not None:
             return redirect(back)
     return _form_page(
         request,

@@ -98,3 +98,19 @@ def test_second_save_gets_a_conflict_and_does_not_overwrite(
     assert again.status_code == 302
     obj.refresh_from_db()
     assert getattr(obj, field) == "Gemt af den anden"
+
+
+@pytest.mark.parametrize("case", ["programme", "goal", "minutes"])
+def test_saving_an_unchanged_form_writes_nothing(case, coordinator, demo_municipality):
+    """No new version (which would turn a colleague's open form into a conflict) and no audit row."""
+    from hotspot.audit.models import AuditEvent
+
+    obj, url, make_form, _field = _cases(demo_municipality)[case]
+    client = Client()
+    client.force_login(coordinator)
+    data = _opened(client, url, make_form())
+    version = type(obj).objects.get(pk=obj.pk).version
+    rows = AuditEvent.objects.count()
+    assert client.post(url, data).status_code == 302
+    assert type(obj).objects.get(pk=obj.pk).version == version
+    assert AuditEvent.objects.count() == rows
