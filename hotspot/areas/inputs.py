@@ -217,16 +217,23 @@ def disclosure_plan(
         .order_by("year", "area_id", "group")
     ):
         by_year[row[0]].append(row[1:])
-    shape = hashlib.sha256(repr((disclosure.min_cell(), areas)).encode()).hexdigest()
     stored = {
         p.year: p
         for p in DisclosurePlan.objects.filter(
             municipality_id=municipality_id, year__in=list(by_year)
         )
     }
-    plan, members, constraints = {}, None, None
+    members = tiling_map(areas)
+    plan = {}
     for year, rows in by_year.items():
-        digest = hashlib.sha256(repr((shape, rows)).encode()).hexdigest()
+        # Only areas with reports that year take part, each with its tiling areas that have them: an
+        # area without reports (a new one, say) shows zeros, which give nothing away or change nothing.
+        active = {row[0] for row in rows}
+        linked = {pk: [t for t in members[pk] if t in active] for pk, _p, _k in areas}
+        linked = {pk: ts for pk, ts in linked.items() if ts}
+        digest = hashlib.sha256(
+            repr((disclosure.min_cell(), sorted(linked.items()), rows)).encode()
+        ).hexdigest()
         saved = stored.get(year)
         if saved is not None and saved.digest == digest:
             plan[year] = {
@@ -234,9 +241,7 @@ def disclosure_plan(
                 for area_id, measure, mark in saved.cells
             }
             continue
-        if members is None:
-            members, constraints = _constraints(areas)
-        plan[year] = _plan_of_year(areas, members, constraints, rows)
+        plan[year] = _plan_of_year(linked, rows)
         cells = [
             [area_id, measure, "<" if mark is disclosure.SUPPRESSED else "."]
             for (area_id, measure), mark in sorted(plan[year].items())
@@ -251,23 +256,23 @@ _GROUPS = [g for g, _ in OffenceGroup.choices]
 _MEASURES = (*SHOWN_MEASURES, *_GROUPS, *_IMPLIED)
 
 
-def _constraints(areas):
-    members = tiling_map(areas)
+def _constraints(members: dict[int, list[int]]):
+    """The sums tying the cells of the areas in ``members`` ({area id: its tiling areas}) together."""
     constraints = []
-    for pk, _parent, _kind in areas:
+    for pk, leaves in members.items():
         cell = {m: (pk, m) for m in _MEASURES}
         constraints.append((cell["reports"], [cell[g] for g in _GROUPS]))
         constraints.append(
             (cell["reports"], [cell["citizen_directed"], cell["not_citizen_directed"]])
         )
         constraints.append((cell["reports"], [cell["serious"], cell["not_serious"]]))
-        if members[pk] != [pk]:
+        if leaves != [pk]:
             for m in _MEASURES:
-                constraints.append((cell[m], [(leaf, m) for leaf in members[pk]]))
-    return members, constraints
+                constraints.append((cell[m], [(leaf, m) for leaf in leaves]))
+    return constraints
 
 
-def _plan_of_year(areas, members, constraints, rows) -> dict:
+def _plan_of_year(members: dict[int, list[int]], rows) -> dict:
     leaf: dict = defaultdict(int)
     for area_id, group, n, cd, serious in rows:
         leaf[area_id, group] += n
@@ -277,12 +282,12 @@ def _plan_of_year(areas, members, constraints, rows) -> dict:
         leaf[area_id, "serious"] += serious
         leaf[area_id, "not_serious"] += n - serious
     values = {
-        (pk, m): sum(leaf.get((t, m), 0) for t in members[pk])
-        for pk, _p, _k in areas
+        (pk, m): sum(leaf.get((t, m), 0) for t in leaves)
+        for pk, leaves in members.items()
         for m in _MEASURES
     }
-    unpublished = {(pk, m) for pk, _p, _k in areas for m in _IMPLIED}
-    hidden = disclosure.protect(values, constraints, unpublished=unpublished)
+    unpublished = {(pk, m) for pk in members for m in _IMPLIED}
+    hidden = disclosure.protect(values, _constraints(members), unpublished=unpublished)
     return {c: mark for c, mark in hidden.items() if c not in unpublished}
 
 
