@@ -10,6 +10,9 @@ Sources
 - Marshall, R. J. (1991). Mapping disease and mortality rates using empirical Bayes estimators.
   *Journal of the Royal Statistical Society, Series C (Applied Statistics)* 40(2), 283–294 — the global
   empirical-Bayes estimator in :func:`eb_smooth`.
+- Garwood, F. (1936). Fiducial limits for the Poisson distribution. *Biometrika* 28(3/4), 437–442 —
+  the exact interval of :func:`poisson_interval`; tabulated in Gehrels, N. (1986). Confidence limits
+  for small numbers of events in astrophysical data. *The Astrophysical Journal* 303, 336–346.
 """
 
 from __future__ import annotations
@@ -18,8 +21,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
-from ._checks import as_int
+from ._checks import (
+    as_axis,
+    as_int,
+    as_numbers,
+    check_finite,
+    check_integer_valued,
+    check_level,
+    check_ndim,
+    check_non_negative,
+)
 from .errors import SafetystatsError
 
 __all__ = [
@@ -29,12 +42,14 @@ __all__ = [
     "ChangeResult",
     "EBResult",
     "PersonCounts",
+    "PoissonInterval",
     "RateResult",
     "band_of_age",
     "change_from_baseline",
     "charge_rates",
     "count_persons",
     "eb_smooth",
+    "poisson_interval",
     "rate",
     "rolling_mean",
     "rolling_rate",
@@ -55,13 +70,37 @@ YOUTH_BAND: Mapping[str, tuple[int, int | None]] = {"10-17": (10, 17)}
 class RateResult:
     """A rate with the count and denominator it rests on.
 
-    ``rate = per * count / denominator``; NaN where the denominator is 0 or missing.
+    ``rate = per * count / denominator``; NaN where the denominator is 0 or missing. ``low`` and
+    ``high`` hold the interval asked for with ``rate(interval=...)`` (else ``None``).
     """
 
     rate: np.ndarray
     count: np.ndarray
     denominator: np.ndarray
     per: float
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
+    level: float | None = None
+    interval: str | None = None
+
+
+@dataclass(frozen=True)
+class PoissonInterval:
+    """Exact (Garwood 1936) interval for a Poisson mean: of the count, or of the rate.
+
+    Without exposure ``estimate``, ``low`` and ``high`` are expected counts and ``per`` is
+    ``None``; with exposure they are rates ``per * count / exposure``. NaN where the count or the
+    exposure is missing (NaN) or the exposure is 0.
+    """
+
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    count: np.ndarray
+    exposure: np.ndarray | None
+    level: float
+    per: float | None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,26 +157,25 @@ class EBResult:
     per: float
 
 
-def _as_float(x, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise SafetystatsError(
-            "input.not_numbers", f"{name}: expected numbers, got {type(x).__name__}"
-        ) from exc
-    return arr
+def _counts_and_denominators(count, denominator) -> tuple[np.ndarray, np.ndarray]:
+    """Non-negative counts and residents, NaN for missing, never infinite."""
+    c = as_numbers(count, "count")
+    d = as_numbers(denominator, "denominator")
+    for arr, name in ((c, "count"), (d, "denominator")):
+        check_non_negative(arr, name, code="rates.negative")
+        # NaN is "missing"; infinity is never a count or a population
+        check_finite(arr, name, missing_ok=True)
+    return c, d
 
 
-def _check_non_negative(arr: np.ndarray, name: str) -> None:
-    bad = np.flatnonzero(arr.ravel() < 0)
-    if bad.size:
-        raise SafetystatsError(
-            "rates.negative",
-            f"{name}: expected values >= 0, got {arr.ravel()[bad[0]]!r} at flat index {bad[0]}",
-        )
-
-
-def rate(count, denominator, *, per: float = 1000.0) -> RateResult:
+def rate(
+    count,
+    denominator,
+    *,
+    per: float = 1000.0,
+    interval: str | None = None,
+    level: float = 0.95,
+) -> RateResult:
     """Rate per ``per`` residents: ``per * count / denominator``.
 
     Parameters
@@ -146,6 +184,11 @@ def rate(count, denominator, *, per: float = 1000.0) -> RateResult:
         Events (reports, distinct persons) and residents; same shape (or broadcastable). NaN = missing.
     per : float, default 1000
         Unit of the rate.
+    interval : {None, "exact"}, default None
+        ``"exact"``: the exact Poisson interval of :func:`poisson_interval` in ``low``/``high``
+        (the counts must then be whole numbers).
+    level : float, default 0.95
+        Confidence level of the interval.
 
     Returns
     -------
@@ -163,28 +206,28 @@ def rate(count, denominator, *, per: float = 1000.0) -> RateResult:
     [2.0, 0.0, nan]
     >>> r.count.tolist()
     [3.0, 0.0, 12.0]
+    >>> r = rate([3, 0], [1500, 800], interval="exact")
+    >>> r.low.round(3).tolist(), r.high.round(3).tolist()
+    ([0.412, 0.0], [5.845, 4.611])
     """
-    c = _as_float(count, "count")
-    d = _as_float(denominator, "denominator")
+    level = check_level(level)
+    if interval not in (None, "exact"):
+        raise SafetystatsError(
+            "input.choice",
+            f"interval: expected None or 'exact', got {interval!r}",
+            name="interval",
+            given=repr(interval),
+        )
+    c, d = _counts_and_denominators(count, denominator)
     try:
         c, d = np.broadcast_arrays(c, d)
     except ValueError as exc:
         raise SafetystatsError(
             "rates.count_and_denominator",
             f"count and denominator: expected the same shape, got {c.shape} and {d.shape}",
+            expected=str(c.shape),
+            given=str(d.shape),
         ) from exc
-    _check_non_negative(c, "count")
-    _check_non_negative(d, "denominator")
-    for arr, name in ((c, "count"), (d, "denominator")):
-        inf = np.isinf(arr)
-        if inf.any():  # NaN is "missing"; infinity is never a count or a population
-            raise SafetystatsError(
-                "input.not_finite",
-                f"{name}: expected finite numbers (NaN for missing), got {int(inf.sum())} "
-                "infinite value(s)",
-                name=name,
-                count=int(inf.sum()),
-            )
     try:
         per_ok = bool(np.isfinite(per) and per > 0)
     except TypeError:
@@ -195,7 +238,100 @@ def rate(count, denominator, *, per: float = 1000.0) -> RateResult:
         )
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(d > 0, per * c / np.where(d > 0, d, 1.0), np.nan)
-    return RateResult(rate=r, count=c.copy(), denominator=d.copy(), per=float(per))
+    if interval is None:
+        return RateResult(rate=r, count=c.copy(), denominator=d.copy(), per=float(per))
+    exact = poisson_interval(c, exposure=d, level=level, per=per)
+    return RateResult(
+        rate=r,
+        count=c.copy(),
+        denominator=d.copy(),
+        per=float(per),
+        low=exact.low,
+        high=exact.high,
+        level=exact.level,
+        interval=interval,
+    )
+
+
+def _garwood(k: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact limits for the mean of a Poisson count ``k`` (a whole number or NaN)."""
+    tail = (1.0 - level) / 2.0
+    missing = np.isnan(k)
+    k0 = np.where(missing, 0.0, k)
+    # χ²_{p}(2k)/2 is the p-quantile of Gamma(k, 1): the inverse regularised incomplete gamma
+    low = np.where(k0 > 0, special.gammaincinv(np.where(k0 > 0, k0, 1.0), tail), 0.0)
+    high = special.gammaincinv(k0 + 1.0, 1.0 - tail)
+    return np.where(missing, np.nan, low), np.where(missing, np.nan, high)
+
+
+def poisson_interval(count, *, exposure=None, level: float = 0.95, per: float = 1000.0):
+    """Exact (Garwood 1936) confidence interval for a Poisson count or rate.
+
+    For an observed count k the limits of the mean are
+
+        low = χ²_{α/2}(2k) / 2  (0 when k = 0),   high = χ²_{1−α/2}(2k + 2) / 2,
+
+    with α = 1 − level: the means for which the probability of k or more (of k or fewer) events is
+    α/2. Each tail holds at most α/2, so the coverage is at least ``level`` for every mean; it is
+    conservative for small counts, which is the point for counts of a handful of reports. With
+    ``exposure`` (residents) the limits are divided by it and multiplied by ``per``, i.e. the
+    interval of the rate ``per * count / exposure`` (the exposure taken as known).
+
+    Parameters
+    ----------
+    count : array_like
+        Whole-number counts (≥ 0); NaN = missing (NaN limits). A mean of counts (2.5) is refused:
+        the interval is for the count itself.
+    exposure : array_like, optional
+        Residents (or person-years), broadcast against ``count``; 0 or NaN gives NaN.
+    level : float, default 0.95
+    per : float, default 1000
+        Unit of the rate; used only with ``exposure``.
+
+    Returns
+    -------
+    PoissonInterval
+
+    Notes
+    -----
+    Equal to statsmodels ``confint_poisson(count, exposure, method="exact-c")`` and to the tables
+    of Gehrels (1986); see ``docs/methods``.
+
+    Examples
+    --------
+    >>> ci = poisson_interval([0, 1, 10])
+    >>> ci.low.round(4).tolist(), ci.high.round(3).tolist()
+    ([0.0, 0.0253, 4.7954], [3.689, 5.572, 18.39])
+    >>> poisson_interval(3, exposure=1500).high.round(3).tolist()  # per 1,000 residents
+    5.845
+    """
+    level = check_level(level)
+    k = as_numbers(count, "count")
+    check_non_negative(k, "count", code="rates.negative")
+    check_finite(k, "count", missing_ok=True)
+    check_integer_valued(k, "count", what="counts (a Poisson interval is for a count)")
+    if exposure is None:
+        low, high = _garwood(k, level)
+        return PoissonInterval(
+            estimate=k.copy(),
+            low=low,
+            high=high,
+            count=k.copy(),
+            exposure=None,
+            level=level,
+            per=None,
+        )
+    rated = rate(k, exposure, per=per)
+    low, high = _garwood(rated.count, level)
+    return PoissonInterval(
+        estimate=rated.rate,
+        low=rate(low, rated.denominator, per=per).rate,
+        high=rate(high, rated.denominator, per=per).rate,
+        count=rated.count,
+        exposure=rated.denominator,
+        level=level,
+        per=rated.per,
+    )
 
 
 def band_of_age(ages, *, bands: Mapping[str, tuple[int, int | None]] = DEFAULT_BANDS) -> np.ndarray:
@@ -208,7 +344,7 @@ def band_of_age(ages, *, bands: Mapping[str, tuple[int, int | None]] = DEFAULT_B
     >>> band_of_age([9, 10, 14, 15, 17, 18, 24, 25, 80]).tolist()
     [-1, 0, 0, 1, 1, 2, 2, 3, 3]
     """
-    a = _as_float(ages, "ages")
+    a = as_numbers(ages, "ages")
     _validate_bands(bands)
     out = np.full(a.shape, -1, dtype=np.int64)
     for k, (lo, hi) in enumerate(bands.values()):
@@ -244,10 +380,7 @@ def _validate_bands(bands: Mapping[str, tuple[int, int | None]]) -> None:
 
 def _keys(values, name: str) -> tuple[np.ndarray, np.ndarray]:
     arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise SafetystatsError(
-            "input.shape", f"{name}: expected a 1-D array, got shape {arr.shape}"
-        )
+    check_ndim(arr, name, 1)
     labels, inverse = np.unique(arr, return_inverse=True)
     return labels, inverse.ravel()
 
@@ -367,7 +500,7 @@ def charge_rates(
     ([[[1, 1]]], [[[2.5, 5.0]]])
     """
     _validate_bands(bands)
-    pop = _as_float(population, "population")
+    pop = as_numbers(population, "population")
     areas_ = np.asarray(areas)
     years_ = np.asarray(years)
     expected = (len(areas_), len(years_), len(bands))
@@ -376,7 +509,7 @@ def charge_rates(
             "rates.population",
             f"population: expected shape (areas, years, bands) = {expected}, got {pop.shape}",
         )
-    ages = _as_float(age, "age")
+    ages = as_numbers(age, "age")
     band = band_of_age(ages, bands=bands)
     n = {len(np.asarray(area)), len(np.asarray(year)), len(np.asarray(person)), len(ages)}
     if len(n) != 1:
@@ -404,6 +537,15 @@ def charge_rates(
     )
 
 
+def _with_year_axis(values) -> np.ndarray:
+    v = as_numbers(values, "values")
+    if v.ndim == 0:
+        raise SafetystatsError(
+            "rates.values", "values: expected an array with a year axis, got a scalar"
+        )
+    return v
+
+
 def rolling_mean(values, *, window: int = 2, axis: int = 1) -> np.ndarray:
     """Trailing mean over ``window`` consecutive years along ``axis``.
 
@@ -415,12 +557,9 @@ def rolling_mean(values, *, window: int = 2, axis: int = 1) -> np.ndarray:
     >>> rolling_mean([[1.0, 3.0, 5.0, np.nan, 9.0]]).tolist()
     [[nan, 2.0, 4.0, nan, nan]]
     """
-    v = _as_float(values, "values")
+    v = _with_year_axis(values)
     window = as_int(window, "window", minimum=1)
-    if v.ndim == 0:
-        raise SafetystatsError(
-            "rates.values", "values: expected an array with a year axis, got a scalar"
-        )
+    axis = as_axis(axis, v.ndim)
     v = np.moveaxis(v, axis, -1)
     n = v.shape[-1]
     out = np.full(v.shape, np.nan)
@@ -480,11 +619,8 @@ def change_from_baseline(values, *, base: int = 0, axis: int = 1) -> ChangeResul
     >>> ch.reason[1].tolist()
     ['baseline is 0', 'baseline is 0', 'baseline is 0']
     """
-    v = _as_float(values, "values")
-    if v.ndim == 0:
-        raise SafetystatsError(
-            "rates.values", "values: expected an array with a year axis, got a scalar"
-        )
+    v = _with_year_axis(values)
+    axis = as_axis(axis, v.ndim)
     n = v.shape[axis]
     base = as_int(base, "base")
     if not -n <= base < n:
@@ -526,8 +662,7 @@ def eb_smooth(count, denominator, *, per: float = 1000.0) -> EBResult:
     >>> eb.smoothed.round(3).tolist()
     [6.576, 6.349, 9.331]
     """
-    y = _as_float(count, "count")
-    n = _as_float(denominator, "denominator")
+    y, n = _counts_and_denominators(count, denominator)
     if y.shape != n.shape:
         raise SafetystatsError(
             "rates.count_and_denominator",
@@ -537,8 +672,6 @@ def eb_smooth(count, denominator, *, per: float = 1000.0) -> EBResult:
         raise SafetystatsError(
             "rates.count", f"count: expected 1-D (areas) or 2-D (areas, years), got shape {y.shape}"
         )
-    _check_non_negative(y, "count")
-    _check_non_negative(n, "denominator")
     ok = np.isfinite(y) & np.isfinite(n)
     y0 = np.where(ok, y, 0.0)
     n0 = np.where(ok, n, 0.0)

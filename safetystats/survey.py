@@ -20,7 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._checks import as_int
+from ._checks import (
+    as_int,
+    as_numbers,
+    check_finite,
+    check_level,
+    check_non_negative,
+    check_share,
+)
 from .errors import SafetystatsError
 
 __all__ = [
@@ -120,27 +127,11 @@ def wilson_interval(share, n_eff, *, level: float = 0.95) -> tuple[np.ndarray, n
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.1334, 0.2888)
     """
-    if not 0 < level < 1:
-        raise SafetystatsError(
-            "survey.level", f"level: expected a probability in (0, 1), got {level!r}"
-        )
-    p = np.asarray(share, dtype=float)
-    n = np.asarray(n_eff, dtype=float)
-    outside = ~np.isnan(p) & ((p < 0) | (p > 1))
-    if outside.any():
-        bad = float(p[outside].ravel()[0]) if p.ndim else float(p)
-        raise SafetystatsError(
-            "survey.share_out_of_range",
-            f"share: expected a share in [0, 1] (successes / n) or NaN, got {bad!r}",
-            given=bad,
-        )
-    if np.isinf(n).any():
-        raise SafetystatsError(
-            "input.not_finite",
-            "n_eff: expected a finite effective sample size, got infinity",
-            name="n_eff",
-            count=int(np.isinf(n).sum()),
-        )
+    level = check_level(level, code="survey.level")
+    p = as_numbers(share, "share")
+    n = as_numbers(n_eff, "n_eff")
+    check_share(p, "share")
+    check_finite(n, "n_eff", missing_ok=True, expected="a finite effective sample size")
     z = stats.norm.isf((1 - level) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         n_ = np.where(n > 0, n, np.nan)
@@ -155,21 +146,23 @@ def _weights(weights, n: int | None) -> np.ndarray:
         if n is None:
             raise SafetystatsError("survey.weights", "weights: expected an array, got None")
         return np.ones(n)
-    w = np.asarray(weights, dtype=float)
+    w = as_numbers(weights, "weights")
     if w.ndim != 1:
         raise SafetystatsError(
-            "survey.weights", f"weights: expected a 1-D array, got shape {w.shape}"
+            "survey.weights",
+            f"weights: expected a 1-D array, got shape {w.shape}",
+            name="weights",
+            given=str(w.shape),
         )
     if n is not None and w.shape[0] != n:
         raise SafetystatsError(
-            "survey.weights", f"weights: expected {n} values (one per answer), got {w.shape[0]}"
+            "survey.weights",
+            f"weights: expected {n} values (one per answer), got {w.shape[0]}",
+            name="weights",
+            expected=n,
+            given=int(w.shape[0]),
         )
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise SafetystatsError(
-            "survey.weights", f"weights: expected finite values >= 0, got {w[i]!r} at index {i}"
-        )
+    check_non_negative(w, "weights", code="survey.weights", finite=True)
     return w
 
 
@@ -179,10 +172,13 @@ def _code(answers, coding: Mapping[str, Sequence[int]], category: str):
         raise SafetystatsError(
             "survey.category", f"category: expected one of {sorted(coding)}, got {category!r}"
         )
-    a = np.asarray(answers, dtype=float)
+    a = as_numbers(answers, "answers")
     if a.ndim != 1:
         raise SafetystatsError(
-            "survey.answers", f"answers: expected a 1-D array, got shape {a.shape}"
+            "survey.answers",
+            f"answers: expected a 1-D array, got shape {a.shape}",
+            name="answers",
+            given=str(a.shape),
         )
     all_codes = np.array(sorted({c for codes in coding.values() for c in codes}), dtype=float)
     present = np.isfinite(a)
@@ -210,8 +206,10 @@ def _share_from(hit, w, valid, *, min_n, level, category) -> ShareResult:
     return ShareResult(p, float(lo), float(hi), n, n_eff, False, category, level)
 
 
-def _check_min_n(min_n) -> None:
+def _check_options(min_n, level) -> float:
     as_int(min_n, "min_n", minimum=1)
+    # checked here, not only in wilson_interval: a suppressed cell never reaches it
+    return check_level(level, code="survey.level")
 
 
 def weighted_share(
@@ -257,7 +255,7 @@ def weighted_share(
     >>> weighted_share(answers[:10]).suppressed
     True
     """
-    _check_min_n(min_n)
+    level = _check_options(min_n, level)
     valid, hit = _code(answers, coding, category)
     w = _weights(weights, valid.shape[0])
     return _share_from(hit, w, valid, min_n=min_n, level=level, category=category)
@@ -288,7 +286,7 @@ def grouped_shares(
     >>> g.keys[0].tolist(), g.share.tolist(), g.suppressed.tolist()
     (['A', 'B'], [0.2, nan], [False, True])
     """
-    _check_min_n(min_n)
+    level = _check_options(min_n, level)
     valid, hit = _code(answers, coding, category)
     w = _weights(weights, valid.shape[0])
     groups = by if isinstance(by, tuple) else (by,)

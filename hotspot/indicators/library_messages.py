@@ -219,6 +219,8 @@ ARGUMENT_NAMES = {
 }
 
 GENERIC = _("The calculation could not be made with these data.")
+#: a shortened list: the library names the first few items and counts the rest in ``more``
+LIST_AND_MORE = _("%(items)s and %(more)s more")
 GENERIC_WARNING = _("The statistics library noted a reservation about this calculation.")
 
 
@@ -234,13 +236,35 @@ def _param(key, value):
     return value
 
 
+def _and_more(items: str, more) -> str:
+    """``items`` followed by "and N more" when the library cut the list (``more`` > 0)."""
+    try:
+        count = int(more)
+    except (TypeError, ValueError):
+        return items
+    if count <= 0:
+        return items
+    return str(LIST_AND_MORE) % {"items": items, "more": number_format(count)}
+
+
+def _params(params: dict) -> dict:
+    """The params as text; a ``more`` count goes onto the list it belongs to (the library sends
+    at most one list with it, e.g. ``areas``), so a cut list never reads as complete."""
+    out = {k: _param(k, v) for k, v in params.items()}
+    if "more" in params:
+        for key, value in params.items():
+            if isinstance(value, (list, tuple)):
+                out[key] = _and_more(out[key], params["more"])
+    return out
+
+
 def message_for(code: str, params: dict | None = None) -> str:
     """The translated text of a library code, or the generic sentence (never English)."""
     text = LIBRARY_MESSAGES.get(code or "")
     if text is None:
         return str(GENERIC)
     try:
-        return str(text) % {k: _param(k, v) for k, v in (params or {}).items()}
+        return str(text) % _params(params or {})
     except (KeyError, TypeError, ValueError):
         return str(GENERIC)
 
@@ -359,7 +383,8 @@ _WARNINGS = [
         ),
     ),
     (
-        r"dropped (?P<n>\d+) area\(s\) whose counts are all zero.*?: (?P<names>\[[^\]]*\])",
+        r"dropped (?P<n>\d+) area\(s\) whose counts are all zero.*?: (?P<names>\[[^\]]*\])"
+        r"(?: and (?P<more>\d+) more)?",
         _(
             "%(n)s areas were left out because all their counts are 0 (their fixed effect cannot be "
             "estimated in a Poisson model): %(names)s."
@@ -384,6 +409,20 @@ _WARNINGS = [
         _(
             "%(n)s counts of 0 have an expected value close to 0: possible separation; the coefficients "
             "involved are not reliable."
+        ),
+    ),
+    (
+        r"no overdispersion: the NB2 dispersion alpha is 0",
+        _(
+            "The counts vary no more than a Poisson model expects (the dispersion of the negative "
+            "binomial model is 0), so the negative binomial estimate is the Poisson estimate."
+        ),
+    ),
+    (
+        r"no residual degrees of freedom: the Pearson dispersion is undefined",
+        _(
+            "There are as many parameters as observations, so the overdispersion of the counts "
+            "cannot be measured."
         ),
     ),
     (
@@ -438,10 +477,14 @@ def warning_message(text: str) -> str:
     for pattern, translated in _WARNING_PATTERNS:
         match = pattern.match(text or "")
         if match:
+            found = match.groupdict()
+            more = found.pop("more", None)
             params = {
                 key: _names(value) if key == "names" else _num(value)
-                for key, value in match.groupdict().items()
+                for key, value in found.items()
             }
+            if more is not None:
+                params["names"] = _and_more(params["names"], more)
             return str(translated) % params
     return str(GENERIC_WARNING)
 

@@ -4,58 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from safetystats._checks import as_index_array, as_int  # noqa: F401 (re-exported)
+from safetystats._checks import (  # noqa: F401 (re-exported for the evaluation modules)
+    as_float,
+    as_index_array,
+    as_int,
+    as_numbers,
+    check_finite,
+    check_length,
+    check_level,
+    check_ndim,
+)
 from safetystats.errors import SafetystatsError
 
 #: Below this many treated clusters, cluster-robust inference is flagged (MacKinnon & Webb 2017).
 FEW_TREATED_CLUSTERS = 10
-
-
-def as_float(x, name: str, *, n: int | None = None, ndim: int = 1) -> np.ndarray:
-    """Return ``x`` as a float array, refusing wrong shapes and non-finite values."""
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise SafetystatsError(
-            "input.not_numbers",
-            f"{name}: expected numbers, got {type(x).__name__} ({exc})",
-            name=name,
-        ) from None
-    if arr.ndim == 0 and ndim == 1:
-        raise SafetystatsError(
-            "input.shape",
-            f"{name}: expected a 1-d array, got a scalar",
-            name=name,
-            expected="1-d",
-            given="scalar",
-        )
-    if ndim == 2 and arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != ndim:
-        raise SafetystatsError(
-            "input.shape",
-            f"{name}: expected a {ndim}-d array, got shape {arr.shape}",
-            name=name,
-            expected=f"{ndim}-d",
-            given=str(arr.shape),
-        )
-    if n is not None and arr.shape[0] != n:
-        raise SafetystatsError(
-            "input.length",
-            f"{name}: expected {n} rows (one per observation), got {arr.shape[0]}",
-            name=name,
-            expected=n,
-            given=int(arr.shape[0]),
-        )
-    if not np.all(np.isfinite(arr)):
-        bad = int(np.sum(~np.isfinite(arr)))
-        raise SafetystatsError(
-            "input.not_finite",
-            f"{name}: expected finite numbers, got {bad} NaN/inf value(s)",
-            name=name,
-            count=bad,
-        )
-    return arr
 
 
 def factorise(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,22 +53,8 @@ def n_unique_codes(codes: np.ndarray) -> int:
 def as_labels(x, name: str, *, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Factorise labels: return (unique levels, integer codes). Refuses length mismatch."""
     arr = np.asarray(x)
-    if arr.ndim != 1:
-        raise SafetystatsError(
-            "input.shape",
-            f"{name}: expected a 1-d array of labels, got shape {arr.shape}",
-            name=name,
-            expected="1-d",
-            given=str(arr.shape),
-        )
-    if arr.shape[0] != n:
-        raise SafetystatsError(
-            "input.length",
-            f"{name}: expected {n} labels (one per observation), got {arr.shape[0]}",
-            name=name,
-            expected=n,
-            given=int(arr.shape[0]),
-        )
+    check_ndim(arr, name, 1, what="array of labels")
+    check_length(arr, name, n, what="labels")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         raise SafetystatsError(
             "input.labels_missing", f"{name}: expected labels, got NaN", name=name
@@ -123,22 +71,10 @@ def first_treated_array(x, name: str, *, n: int) -> np.ndarray:
     arr = np.asarray(x, dtype=object if np.asarray(x).dtype == object else None)
     if arr.dtype == object:
         arr = np.array([np.nan if v is None else v for v in arr], dtype=float)
-    arr = np.asarray(arr, dtype=float)
-    if arr.shape != (n,):
-        raise SafetystatsError(
-            "input.length",
-            f"{name}: expected {n} values (one per observation), got shape {arr.shape}",
-            name=name,
-            expected=n,
-            given=str(arr.shape),
-        )
-    if np.any(np.isinf(arr)):
-        raise SafetystatsError(
-            "input.not_finite",
-            f"{name}: expected a period or NaN for never treated, got inf",
-            name=name,
-            count=int(np.sum(np.isinf(arr))),
-        )
+    arr = as_numbers(arr, name)
+    check_ndim(arr, name, 1)
+    check_length(arr, name, n, what="values")
+    check_finite(arr, name, missing_ok=True, expected="a period or NaN for never treated")
     return arr
 
 
@@ -147,20 +83,6 @@ def make_rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     return np.random.default_rng(rng)
-
-
-def check_level(level: float) -> float:
-    try:
-        ok = 0.0 < level < 1.0
-    except TypeError:
-        ok = False
-    if not ok:
-        raise SafetystatsError(
-            "input.level",
-            f"level: expected a confidence level in (0, 1), got {level!r}",
-            given=repr(level),
-        )
-    return float(level)
 
 
 def few_clusters_warning(n_treated: int, *, what: str = "clusters") -> tuple[str, ...]:

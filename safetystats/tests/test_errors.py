@@ -20,6 +20,7 @@ from safetystats.evaluation import (
 from safetystats.index import IndexDefinition, Indicator, Scale, compute, preset, sensitivity
 from safetystats.rates import change_from_baseline, rate
 from safetystats.survey import wilson_interval
+from safetystats.tests.test_raise_sites import code_helpers, construction_sites
 
 LIBRARY = pathlib.Path(__file__).resolve().parents[1]
 
@@ -34,16 +35,25 @@ def library_files():
 
 def test_every_raised_code_is_registered_and_no_bare_value_error_is_left():
     used, bare = set(), []
-    for p in library_files():
-        for node in ast.walk(ast.parse(p.read_text())):
+    trees = {p: ast.parse(p.read_text()) for p in library_files()}
+    # shared checks raise the code their caller passes as code= (a literal there)
+    helpers = {}
+    for tree in trees.values():
+        helpers.update(code_helpers(tree))
+    for p, tree in trees.items():
+        for node in ast.walk(tree):
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
                 name = getattr(node.exc.func, "id", None)
                 if name == "ValueError":
                     bare.append(f"{p.name}:{node.lineno}")
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "SafetystatsError":
                 code = node.args[0]
-                assert isinstance(code, ast.Constant), f"{p.name}:{node.lineno}: literal code"
-                used.add(code.value)
+                forwarded = isinstance(code, ast.Name) and code.id == "code"
+                assert isinstance(code, ast.Constant) or forwarded, (
+                    f"{p.name}:{node.lineno}: literal code"
+                )
+        used |= {code for _, code, _ in construction_sites(tree, helpers)}
+    assert all(default for default, _ in helpers.values()), helpers
     assert not bare, f"ValueError without a code: {bare}"
     assert used <= set(CODES), sorted(used - set(CODES))
     assert set(CODES) <= used, f"registered but never raised: {sorted(set(CODES) - used)}"

@@ -1,14 +1,28 @@
-"""Tests for safetystats.rates against hand computations written out here."""
+"""Tests for safetystats.rates against hand computations written out here, published tables
+(exact Poisson limits) and statsmodels."""
+
+import csv
+import pathlib
+from decimal import Decimal
 
 import numpy as np
 import pytest
+from scipy import special, stats
 
 from safetystats import rates
+from safetystats.errors import SafetystatsError
+from safetystats.tests.references import reference
+
+REFERENCE = pathlib.Path(__file__).with_name("reference")
 
 # Exact arithmetic on small numbers; only floating-point representation error is allowed.
 EXACT = 1e-12
 # Hand-worked Marshall example: fractions evaluated in double precision.
 HAND = 1e-12
+# Exact Poisson limits against statsmodels' confint_poisson(method="exact-c"): the same χ²/gamma
+# quantile by two routes (scipy.special.gammaincinv here, scipy.stats.chi2.ppf there); measured
+# agreement about 1e-15 relative, the tolerance leaves room for other platforms' libm.
+SAME_QUANTILE = 1e-12
 
 
 def test_rate_per_1000_carries_count_and_denominator():
@@ -172,3 +186,174 @@ def test_eb_two_dimensional_smooths_each_year_and_keeps_nan():
     assert np.isnan(eb.smoothed[1, 1])
     second = rates.eb_smooth(y[[0, 2], 1], n[[0, 2], 1])
     np.testing.assert_allclose(eb.smoothed[[0, 2], 1], second.smoothed, rtol=HAND)
+
+
+# ------------------------------------------------------------------------------------------------
+# Exact (Garwood 1936) Poisson intervals
+
+
+def _published_rows():
+    with (REFERENCE / "poisson_limits_published.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _half_unit(printed: str) -> float:
+    """Half a unit in the last printed digit: the rounding of a printed table value (a printed
+    0, the lower limit of a zero count, is exact)."""
+    if Decimal(printed) == 0:
+        return 0.0
+    return 0.5 * 10.0 ** Decimal(printed).as_tuple().exponent
+
+
+def test_poisson_interval_matches_the_published_tables():
+    rows = _published_rows()
+    assert len(rows) == 36  # 3 x 11 rows of Gehrels (1986) and GraphPad's 3
+    checked = 0
+    for row in rows:
+        sigma = row["sigma"]
+        level = float(special.erf(int(sigma) / np.sqrt(2))) if sigma else float(row["level"])
+        ci = rates.poisson_interval(int(row["count"]), level=level)
+        low = row["low"]
+        if row["note"].startswith("erratum"):
+            # the printed value is a digit transposition; the corrected one is checked
+            assert low == "0.569"
+            low = "0.596"
+        for got, printed in ((float(ci.low), low), (float(ci.high), row["high"])):
+            assert abs(got - float(printed)) <= _half_unit(printed), (row, got)
+            checked += 1
+    assert checked == 72
+
+
+def test_the_published_table_check_can_fail():
+    # the normal approximation k ± z√k misses the printed limits of small counts
+    row = next(r for r in _published_rows() if r["sigma"] == "2" and r["count"] == "4")
+    approx_low = 4 - 2 * np.sqrt(4)
+    assert abs(approx_low - float(row["low"])) > _half_unit(row["low"])
+
+
+def test_poisson_interval_matches_statsmodels_exact_c():
+    with (REFERENCE / "poisson_exact_intervals.csv").open(newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert len(table) == 780
+    count = np.array([float(r["count"]) for r in table])
+    exposure = np.array([float(r["exposure"]) for r in table])
+    level = np.array([float(r["level"]) for r in table])
+    low = np.array([float(r["low"]) for r in table])
+    high = np.array([float(r["high"]) for r in table])
+    sm = reference("statsmodels.stats.rates")
+    for lv in np.unique(level):
+        rows = level == lv
+        ci = rates.poisson_interval(count[rows], exposure=exposure[rows], level=lv, per=1.0)
+        np.testing.assert_allclose(ci.low, low[rows], rtol=SAME_QUANTILE, atol=0)
+        np.testing.assert_allclose(ci.high, high[rows], rtol=SAME_QUANTILE, atol=0)
+        # and the live library, so the stored table cannot go stale unnoticed
+        live = np.array(
+            [
+                sm.confint_poisson(k, e, method="exact-c", alpha=1 - lv)
+                for k, e in zip(count[rows], exposure[rows])
+            ]
+        )
+        np.testing.assert_allclose(ci.low, live[:, 0], rtol=SAME_QUANTILE, atol=0)
+        np.testing.assert_allclose(ci.high, live[:, 1], rtol=SAME_QUANTILE, atol=0)
+
+
+def test_a_zero_count_has_lower_limit_zero_and_the_closed_form_upper():
+    ci = rates.poisson_interval([0, 0], level=0.95)
+    assert ci.low.tolist() == [0.0, 0.0]
+    # P(K = 0 | μ) = exp(−μ) = α/2  ⇒  μ = −log(0.025)
+    np.testing.assert_allclose(ci.high, -np.log(0.025), rtol=EXACT)
+
+
+@pytest.mark.parametrize("level", [0.8, 0.95])
+def test_poisson_interval_covers_every_mean_at_least_at_the_level(level):
+    # exact coverage Σ_k P(K = k | μ)·1[low(k) ≤ μ ≤ high(k)], not a simulation
+    k = np.arange(0, 200)
+    ci = rates.poisson_interval(k, level=level)
+    mu = np.linspace(0.01, 40.0, 2000)
+    inside = (ci.low[None, :] <= mu[:, None]) & (mu[:, None] <= ci.high[None, :])
+    coverage = (stats.poisson.pmf(k[None, :], mu[:, None]) * inside).sum(axis=1)
+    assert coverage.min() >= level - 1e-12
+    assert coverage.max() < 1.0  # not trivially wide
+
+
+def test_poisson_interval_of_a_rate_broadcasts_and_keeps_missing():
+    count = np.array([[0.0, 3.0], [np.nan, 12.0]])
+    residents = np.array([1500.0, 0.0])  # per column; 0 residents: no rate
+    ci = rates.poisson_interval(count, exposure=residents, level=0.9)
+    counts_only = rates.poisson_interval(np.array([0.0, 3.0, 12.0]), level=0.9)
+    assert ci.low.shape == (2, 2) and ci.per == 1000.0 and ci.exposure.shape == (2, 2)
+    np.testing.assert_allclose(ci.high[0, 0], 1000 * counts_only.high[0] / 1500, rtol=EXACT)
+    assert np.isnan(ci.low[1, 0]) and np.isnan(ci.high[1, 0])  # missing count
+    assert np.isnan(ci.low[:, 1]).all() and np.isnan(ci.estimate[:, 1]).all()  # no residents
+    assert counts_only.per is None and counts_only.exposure is None
+
+
+def test_rate_with_the_exact_interval():
+    r = rates.rate([3, 0, 12], [1500, 800, 0], interval="exact", level=0.9)
+    ci = rates.poisson_interval([3, 0, 12], exposure=[1500, 800, 0], level=0.9)
+    np.testing.assert_allclose(r.low, ci.low, rtol=EXACT)
+    np.testing.assert_allclose(r.high, ci.high, rtol=EXACT)
+    assert r.interval == "exact" and r.level == 0.9 and r.low[1] == 0.0
+    plain = rates.rate([3], [1500])
+    assert plain.low is None and plain.interval is None
+    with pytest.raises(SafetystatsError) as exc:
+        rates.rate([3], [1500], interval="wald")
+    assert exc.value.code == "input.choice" and exc.value.params["name"] == "interval"
+
+
+@pytest.mark.parametrize(
+    ("count", "kwargs", "code", "name"),
+    [
+        ([2.5], {}, "input.not_integer", "count"),  # a 2-year mean is not a count
+        ([-1], {}, "rates.negative", "count"),
+        ([np.inf], {}, "input.not_finite", "count"),
+        (["a"], {}, "input.not_numbers", "count"),
+        ([1], {"level": 1.2}, "input.level", "level"),
+        ([1], {"exposure": [-5]}, "rates.negative", "denominator"),
+    ],
+)
+def test_poisson_interval_refusals(count, kwargs, code, name):
+    with pytest.raises(SafetystatsError) as exc:
+        rates.poisson_interval(count, **kwargs)
+    assert exc.value.code == code and exc.value.params["name"] == name
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: rates.rolling_mean([[1.0, 2.0]], axis=1.5),
+        lambda: rates.rolling_rate([[1, 2]], [[10, 10]], axis=0.5),
+        lambda: rates.change_from_baseline([[1.0, 2.0]], axis=1.0000001),
+    ],
+)
+def test_a_fractional_axis_is_refused_not_truncated(call):
+    with pytest.raises(SafetystatsError) as exc:
+        call()
+    assert exc.value.code == "input.not_integer" and exc.value.params["name"] == "axis"
+
+
+def test_an_axis_outside_the_array_is_refused():
+    with pytest.raises(SafetystatsError) as exc:
+        rates.rolling_mean([[1.0, 2.0]], axis=2)
+    assert exc.value.code == "input.out_of_range" and exc.value.params["expected"] == "[-2, 1]"
+
+
+def test_eb_smooth_refuses_infinity_like_rate():
+    # infinity used to pass as "missing" here while rate() refused it
+    with pytest.raises(SafetystatsError) as exc:
+        rates.eb_smooth([1.0, np.inf], [100.0, 100.0])
+    assert exc.value.code == "input.not_finite" and exc.value.params["name"] == "count"
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "name"),
+    [
+        (lambda: rates.rate(["a"], [1]), "input.not_numbers", "count"),
+        (lambda: rates.count_persons([["A"]], [[1]], [[1]]), "input.shape", "area"),
+        (lambda: rates.rate([-1], [100]), "rates.negative", "count"),
+    ],
+)
+def test_rate_refusals_name_the_argument(call, code, name):
+    with pytest.raises(SafetystatsError) as exc:
+        call()
+    assert exc.value.code == code and exc.value.params["name"] == name

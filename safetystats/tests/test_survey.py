@@ -118,3 +118,27 @@ def test_compare_refuses_suppressed():
     b = survey.weighted_share([6] * 30)
     d = survey.compare_shares(a, b)
     assert np.isnan(d.z) and "suppressed" in d.reason
+
+
+@pytest.mark.parametrize("call", [survey.weighted_share, survey.grouped_shares])
+def test_a_bad_level_is_refused_even_when_every_cell_is_suppressed(call):
+    # five answers, min_n 20: no interval is computed, yet level=95 is a mistake worth saying
+    kwargs = {"by": ["A"] * 5} if call is survey.grouped_shares else {}
+    with pytest.raises(ValueError) as exc:
+        call([1, 2, 5, 6, 7], level=95, **kwargs)
+    assert exc.value.code == "survey.level" and exc.value.params["given"] == "95"
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "name"),
+    [
+        (lambda: survey.weighted_share(["a", "b"]), "input.not_numbers", "answers"),
+        (lambda: survey.effective_n(["x"]), "input.not_numbers", "weights"),
+        (lambda: survey.weighted_share([1, 2], [1.0, -1.0]), "survey.weights", "weights"),
+        (lambda: survey.wilson_interval([0.2, 2.0], 50), "survey.share_out_of_range", "share"),
+    ],
+)
+def test_survey_refusals_name_the_argument(call, code, name):
+    with pytest.raises(ValueError) as exc:
+        call()
+    assert exc.value.code == code and exc.value.params["name"] == name

@@ -121,3 +121,64 @@ def test_library_warnings_are_translated_and_unknown_ones_are_generic():
 def test_known_warning_texts(english, danish):
     with translation.override("da"):
         assert danish in lm.warning_message(english)
+
+
+def _no_pre_period(n_areas):
+    """The refusal of poisson_fe for ``n_areas`` treated areas that start in the first year."""
+    area = np.repeat(np.arange(n_areas + 2), 4)
+    period = np.tile([2010, 2011, 2012, 2013], n_areas + 2)
+    treated = (area < n_areas).astype(float)
+    counts = np.arange(area.size) % 5 + 1.0
+    with pytest.raises(SafetystatsError) as info:
+        ev.poisson_fe(counts, treated, area=[f"H{a}" for a in area], period=period)
+    assert info.value.code == "panel.no_pre_period"
+    return info.value
+
+
+@pytest.mark.parametrize(("language", "rest"), [("en", "and 3 more"), ("da", "og 3 flere")])
+def test_a_cut_list_of_areas_says_how_many_more(language, rest):
+    exc = _no_pre_period(8)  # the library names 5 and counts the other 3
+    assert exc.params["more"] == 3 and len(exc.params["areas"]) == 5
+    assert "and 3 more" in str(exc)
+    with translation.override(language):
+        text = lm.library_message(exc)
+        stored = lm.stored_message(lm.error_details(exc))
+    assert f"H0, H1, H2, H3, H4 {rest}." in text
+    assert stored == text
+
+
+def test_a_complete_list_has_no_more():
+    exc = _no_pre_period(2)
+    assert exc.params["more"] == 0
+    with translation.override("da"):
+        text = lm.library_message(exc)
+    assert "H0, H1." in text and "flere" not in text and "more" not in text
+
+
+@pytest.mark.parametrize(("language", "rest"), [("en", "and 2 more"), ("da", "og 2 flere")])
+def test_the_dropped_areas_warning_keeps_the_rest_of_the_list(language, rest):
+    names = [f"Z{i}" for i in range(10)]
+    english = (
+        "dropped 12 area(s) whose counts are all zero (their fixed effect is not estimable in a "
+        f"Poisson model): {names} and 2 more"
+    )
+    with translation.override(language):
+        text = lm.warning_message(english)
+        short = lm.warning_message(english.removesuffix(" and 2 more"))
+    assert f"Z8, Z9 {rest}." in text
+    assert "Z8, Z9." in short and rest not in short
+
+
+def test_the_negative_binomial_warning_is_translated():
+    from safetystats.evaluation.negbin import negbin_fe
+
+    rng = np.random.default_rng(11)
+    area, year = np.repeat(np.arange(25), 8), np.tile(np.arange(2015, 2023), 25)
+    d = ((area < 4) & (year >= 2019)).astype(float)
+    y = rng.poisson(2.0 * np.exp(rng.normal(0, 0.4, 25))[area] * np.exp(-0.2 * d)).astype(float)
+    res = negbin_fe(y, d, area=area, period=year)
+    (english,) = [w for w in res.warnings if w.startswith("no overdispersion")]
+    with translation.override("da"):
+        text = lm.warning_message(english)
+    assert text != str(lm.GENERIC_WARNING) and "Poisson" in text and "dispersion" in text
+    assert "antallene" in text.lower()
