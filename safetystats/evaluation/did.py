@@ -260,18 +260,41 @@ def _fit(
     tol,
     max_iter,
     weights=None,
+    covariates=None,
 ):
-    """Fit the event-time dummies ``x`` (all required: a collinear one is refused, not dropped)."""
+    """Fit the event-time dummies ``x`` and the covariates.
+
+    The dummies are all required (a collinear or separated one is refused, not dropped); the
+    covariates follow them and may be dropped as collinear. Returns the fit and a
+    :class:`_Covariates` with the event-time part split off.
+    """
     check_model(model)
-    panel = _Panel(yv, x, area=area, period=period, cluster=cluster, names=names, weights=weights)
+    m = x.shape[1]
+    cov_names: list[str] = []
+    if covariates is not None:
+        c = as_float(covariates, "covariates", n=yv.size, ndim=2)
+        cov_names = [f"x{j + 1}" for j in range(c.shape[1])]
+        x = np.hstack([x, c])
+    panel = _Panel(
+        yv, x, area=area, period=period, cluster=cluster, names=names + cov_names, weights=weights
+    )
     if model == "ols":
-        fit, _, _ = _fit_ols(panel, treated_rows, n_required=x.shape[1])
+        fit, _, _ = _fit_ols(panel, treated_rows, n_required=m)
     else:
         offset = np.zeros(yv.size) if population is None else _offset(population, yv.size)
-        fit = _fit_poisson(
-            panel, treated_rows, offset, tol=tol, max_iter=max_iter, n_required=x.shape[1]
-        )
-    return fit
+        fit = _fit_poisson(panel, treated_rows, offset, tol=tol, max_iter=max_iter, n_required=m)
+    kept = [nm for nm, k in zip(cov_names, fit.keep[m:]) if k]
+    se = np.sqrt(np.diag(fit.vcov))
+    return fit, _Covariates(tuple(kept), fit.coef[m:], se[m:], fit.dropped_regressors, m)
+
+
+@dataclass(frozen=True)
+class _Covariates:
+    names: tuple
+    coef: np.ndarray
+    se: np.ndarray
+    dropped: tuple
+    m: int  # number of event-time columns, which come first
 
 
 def _crit(df_t, level):
@@ -314,6 +337,12 @@ class EventStudyResult:
     n_clusters: int = 0
     n_treated_clusters: int = 0
     warnings: tuple[str, ...] = ()
+    #: the covariates kept (``x1``, ``x2``, … in the order of the ``covariates`` columns), their
+    #: coefficients and standard errors; collinear ones are in ``dropped_regressors``
+    covariate_names: tuple[str, ...] = ()
+    covariate_coef: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    covariate_se: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    dropped_regressors: tuple[str, ...] = ()
 
 
 def event_study(
@@ -326,6 +355,7 @@ def event_study(
     lags: int = 4,
     model: str = "ols",
     population=None,
+    covariates=None,
     cluster=None,
     weights=None,
     level: float = 0.95,
@@ -351,6 +381,12 @@ def event_study(
     leads, lags : int
         Number of pre periods (≥ 2) and post periods (≥ 0) shown before binning.
     model : {"ols", "poisson"}
+    covariates : array_like, shape (n, k), optional
+        Time-varying control variables added to the regression
+        (``… + x_it'γ + α_i + λ_t``), as pyfixest ``feols("y ~ i(rel, ref=-1) + x1 + x2 |
+        area + year")``. A covariate collinear with the fixed effects or the indicators is
+        dropped with a warning; one that separates zero counts (Poisson) loses those rows.
+        Their coefficients are in ``covariate_coef``.
     population, cluster, weights, level, tol, max_iter
         As in :func:`twfe` / :func:`poisson_fe` (``weights``: positive observation weights).
 
@@ -401,7 +437,7 @@ def event_study(
         )
     x = np.column_stack([(treated & (rel_b == e)).astype(float) for e in grid])
     names = [f"rel_{e}" for e in grid]
-    fit = _fit(
+    fit, cov = _fit(
         model,
         yv,
         x,
@@ -414,28 +450,34 @@ def event_study(
         tol=tol,
         max_iter=max_iter,
         weights=weights,
+        covariates=covariates,
     )
-    se = np.sqrt(np.diag(fit.vcov))
+    coef, vcov = fit.coef[: cov.m], fit.vcov[: cov.m, : cov.m]
+    se = np.sqrt(np.diag(vcov))
     crit = _crit(fit.df_t, level)
     grid_a = np.array(grid)
     pre = grid_a <= -2
-    stat, p_pre = _wald(fit.coef[pre], fit.vcov[np.ix_(pre, pre)], fit.df_t)
+    stat, p_pre = _wald(coef[pre], vcov[np.ix_(pre, pre)], fit.df_t)
     return EventStudyResult(
         rel_time=grid_a,
-        coef=fit.coef,
+        coef=coef,
         se=se,
-        ci_low=fit.coef - crit * se,
-        ci_high=fit.coef + crit * se,
-        p_value=_pvals(fit.coef, se, fit.df_t),
+        ci_low=coef - crit * se,
+        ci_high=coef + crit * se,
+        p_value=_pvals(coef, se, fit.df_t),
         pretrend_stat=stat,
         pretrend_p=p_pre,
-        vcov=fit.vcov,
+        vcov=vcov,
         model=model,
         level=level,
         n_obs=fit.n_obs,
         n_clusters=fit.n_clusters,
         n_treated_clusters=fit.n_treated_clusters,
         warnings=fit.warnings,
+        covariate_names=cov.names,
+        covariate_coef=cov.coef,
+        covariate_se=cov.se,
+        dropped_regressors=cov.dropped,
     )
 
 
@@ -473,6 +515,11 @@ class StaggeredResult:
     n_clusters: int = 0
     n_treated_clusters: int = 0
     warnings: tuple[str, ...] = ()
+    #: as in :class:`EventStudyResult`
+    covariate_names: tuple[str, ...] = ()
+    covariate_coef: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    covariate_se: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    dropped_regressors: tuple[str, ...] = ()
 
 
 def sun_abraham(
@@ -483,6 +530,7 @@ def sun_abraham(
     first_treated,
     model: str = "ols",
     population=None,
+    covariates=None,
     cluster=None,
     weights=None,
     level: float = 0.95,
@@ -504,8 +552,10 @@ def sun_abraham(
 
     Parameters
     ----------
-    y, area, period, first_treated, model, population, cluster, weights, level, tol, max_iter
+    y, area, period, first_treated, model, population, covariates, cluster, weights, level, tol, max_iter
         As in :func:`event_study` (no binning here: every relative period is its own cell).
+        With ``covariates`` the cohort × relative-period effects are conditional on them; the
+        aggregation is unchanged.
         With ``weights`` the regression is weighted; the cohort shares behind the aggregates
         stay numbers of observations (as fixest's ``aggregate``).
 
@@ -548,7 +598,7 @@ def sun_abraham(
     x = np.column_stack([(treated & (ft == g) & (rel == e)).astype(float) for g, e in cell_keys])
     counts = x.sum(axis=0)  # treated observations per cell (unweighted, as fixest's aggregate)
     names = [f"g{g:g}_e{e}" for g, e in cell_keys]
-    fit = _fit(
+    fit, cov = _fit(
         model,
         yv,
         x,
@@ -561,7 +611,9 @@ def sun_abraham(
         tol=tol,
         max_iter=max_iter,
         weights=weights,
+        covariates=covariates,
     )
+    coef, vcov = fit.coef[: cov.m], fit.vcov[: cov.m, : cov.m]
     crit = _crit(fit.df_t, level)
     post = cells[:, 1] >= 0
     if not post.any():
@@ -571,15 +623,15 @@ def sun_abraham(
         )
     a = np.where(post, counts, 0.0)
     a /= a.sum()
-    est = float(a @ fit.coef)
-    se = float(np.sqrt(a @ fit.vcov @ a))
+    est = float(a @ coef)
+    se = float(np.sqrt(a @ vcov @ a))
     rel_grid = np.unique(cells[:, 1]).astype(int)
     agg = np.zeros((rel_grid.size, cells.shape[0]))
     for i, e in enumerate(rel_grid):
         m = cells[:, 1] == e
         agg[i, m] = counts[m] / counts[m].sum()
-    ev = agg @ fit.coef
-    ev_se = np.sqrt(np.einsum("ij,jk,ik->i", agg, fit.vcov, agg))
+    ev = agg @ coef
+    ev_se = np.sqrt(np.einsum("ij,jk,ik->i", agg, vcov, agg))
     return StaggeredResult(
         estimate=est,
         se=se,
@@ -592,12 +644,16 @@ def sun_abraham(
         event_se=ev_se,
         cohorts=np.unique(cells[:, 0]),
         cells=cells,
-        cell_coef=fit.coef,
-        vcov=fit.vcov,
+        cell_coef=coef,
+        vcov=vcov,
         model=model,
         level=level,
         n_obs=fit.n_obs,
         n_clusters=fit.n_clusters,
         n_treated_clusters=fit.n_treated_clusters,
         warnings=fit.warnings,
+        covariate_names=cov.names,
+        covariate_coef=cov.coef,
+        covariate_se=cov.se,
+        dropped_regressors=cov.dropped,
     )

@@ -7,11 +7,15 @@ are then partialled out by the Frisch–Waugh–Lovell theorem (Frisch & Waugh 1
 The coefficients, residuals and cluster scores are those of the regression with all dummies, so
 standard errors equal fixest's (Bergé 2018) with its default small-sample correction. Observation
 weights enter the absorption, the normal equations and the scores (pyfixest ``weights=``).
+Covariance choices (``vcov=``): CR1 by one or two cluster variables (the default, by area), HC1
+(heteroskedasticity-robust, no clustering) and CR3 (the leave-one-cluster-out jackknife).
 
 The Poisson model is fitted by IRLS to the maximum-likelihood estimate (see :func:`_fit_poisson`
 for the step control and the convergence rule), after dropping areas and periods whose counts are
-all zero and zeros separated by the regressors (iterative rectifier). Covariates collinear with
-the fixed effects or the other regressors are dropped and named; a collinear treatment is refused.
+all zero and zeros separated by the regressors (iterative rectifier). Zeros separated by a
+covariate are dropped with a warning and the fit goes on; separation of the treatment (or of an
+event-time indicator) is refused. Covariates collinear with the fixed effects or the other
+regressors are dropped and named; a collinear treatment is refused.
 
 Sources
 -------
@@ -19,6 +23,12 @@ Sources
   the R package FENmlm. CREA Discussion Paper 2018-13 (the algorithms behind R ``fixest``).
 - Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
   Journal of Human Resources, 50(2), 317–372 (CR1 and its small-sample factor).
+- Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2011). Robust inference with multiway
+  clustering. Journal of Business & Economic Statistics, 29(2), 238–249 (two-way CR1).
+- MacKinnon, J. G., Nielsen, M. Ø., & Webb, M. D. (2023). Cluster-robust inference: a guide to
+  empirical practice. Journal of Econometrics, 232(2), 272–299 (CR3 as the cluster jackknife).
+- White, H. (1980). A heteroskedasticity-consistent covariance matrix estimator and a direct test
+  for heteroskedasticity. Econometrica, 48(4), 817–838 (HC; HC1 = HC0 · N/(N−K)).
 - McCullagh, P., & Nelder, J. A. (1989). Generalized Linear Models, 2nd ed., ch. 2 (IRLS).
 - Correia, S., Guimarães, P., & Zylkin, T. (2020). Fast Poisson estimation with high-dimensional
   fixed effects. Stata Journal, 20(1), 95–115 (separation: areas whose counts are all zero).
@@ -28,6 +38,7 @@ Sources
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,7 +59,7 @@ from ._util import (
     n_unique_codes,
 )
 
-__all__ = ["FeResult", "twfe", "poisson_fe"]
+__all__ = ["FeResult", "VCOV_TYPES", "twfe", "poisson_fe"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,15 @@ class FeResult:
     #: periods dropped because every count in them is zero (Poisson)
     dropped_periods: tuple = ()
     weighted: bool = False
+    #: covariance estimator: "CR1" (one- or two-way clustered), "CR3" (jackknife) or "HC1"
+    vcov_type: str = "CR1"
+    #: clusters of the second clustering variable (two-way CR1), else None
+    n_clusters2: int | None = None
+    #: zero counts dropped as separated by the regressors and fixed effects (Poisson)
+    n_separated: int = 0
+    #: positions (0-based) of the input rows the fit used; the others were dropped (Poisson:
+    #: all-zero areas and periods, separated zeros)
+    rows_used: np.ndarray | None = field(default=None, repr=False)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -257,21 +277,30 @@ def _nested(codes: np.ndarray, n_lev: int, cl_codes: np.ndarray) -> bool:
     return bool(np.all(ref[codes] == cl_codes))
 
 
-def _ssc(n_obs, k, a_codes, a_n, b_codes, b_n, cl_codes):
-    """fixest's default small-sample factor for CR1 (K excludes FE nested in the cluster).
+def _df_k(k, a_codes, a_n, b_codes, b_n, cluster_codes=()):
+    """fixest's K: regressors plus the fixed-effect levels not nested in any clustering variable.
 
-    ``G/(G−1) · (N−1)/(N−K)`` with ``K = k + (a_n + b_n − 1) − (levels of FE nested in the
-    clusters) + (number of such FE)``: pyfixest's ``ssc(k_adj=True, k_fixef="nonnested",
-    G_adj=True, G_df="min")``, the same for ``feols`` and ``fepois``.
+    ``K = k + (a_n + b_n − 1) − (levels of FE nested in a cluster variable) + (number of such
+    FE)``: pyfixest's ``ssc(k_adj=True, k_fixef="nonnested")``, the same for ``feols`` and
+    ``fepois``. Without clusters (HC1) nothing is nested and every level counts.
     """
     k_fe_adj = a_n + b_n - 1  # two fixed effects: one level of the second is redundant
     nested_levels = 0
     n_nested = 0
     for codes, n_lev in ((a_codes, a_n), (b_codes, b_n)):
-        if _nested(codes, n_lev, cl_codes):
+        if any(_nested(codes, n_lev, cl) for cl in cluster_codes):
             nested_levels += n_lev
             n_nested += 1
-    df_k = k + k_fe_adj - nested_levels + n_nested
+    return k + k_fe_adj - nested_levels + n_nested
+
+
+def _ssc(n_obs, k, a_codes, a_n, b_codes, b_n, cl_codes):
+    """fixest's default small-sample factor for CR1 (K excludes FE nested in the cluster).
+
+    ``G/(G−1) · (N−1)/(N−K)`` with K from :func:`_df_k`: pyfixest's ``ssc(k_adj=True,
+    k_fixef="nonnested", G_adj=True, G_df="min")``, the same for ``feols`` and ``fepois``.
+    """
+    df_k = _df_k(k, a_codes, a_n, b_codes, b_n, (cl_codes,))
     g = int(cl_codes.max()) + 1
     return (g / (g - 1)) * ((n_obs - 1) / (n_obs - df_k)), g
 
@@ -279,6 +308,109 @@ def _ssc(n_obs, k, a_codes, a_n, b_codes, b_n, cl_codes):
 def _cluster_meat(scores: np.ndarray, cl_codes: np.ndarray, g: int) -> np.ndarray:
     summed = np.vstack([np.bincount(cl_codes, scores[:, j], g) for j in range(scores.shape[1])]).T
     return summed.T @ summed
+
+
+#: The covariance estimators of :func:`twfe` and :func:`poisson_fe`.
+VCOV_TYPES = ("CR1", "CR3", "HC1")
+
+
+def check_vcov(vcov, *, cluster, cluster2) -> str:
+    """Validate ``vcov=`` against the clustering arguments; returns the estimator's name."""
+    if not isinstance(vcov, str) or vcov not in VCOV_TYPES:
+        raise SafetystatsError(
+            "input.choice",
+            f"vcov: expected one of {list(VCOV_TYPES)}, got {vcov!r}",
+            name="vcov",
+            expected=list(VCOV_TYPES),
+            given=repr(vcov),
+        )
+    if vcov == "HC1" and (cluster is not None or cluster2 is not None):
+        raise SafetystatsError(
+            "input.choice",
+            "vcov: expected 'CR1' or 'CR3' with cluster labels, got 'HC1' (heteroskedasticity-"
+            "robust, no clusters) together with cluster/cluster2; drop the labels or cluster",
+            name="vcov",
+            expected=["CR1", "CR3"],
+            given=repr(vcov),
+        )
+    if vcov == "CR3" and cluster2 is not None:
+        raise SafetystatsError(
+            "input.choice",
+            "vcov: expected 'CR1' for two-way clustering (cluster2), got 'CR3' (the jackknife "
+            "leaves out one cluster of one clustering variable)",
+            name="vcov",
+            expected=["CR1"],
+            given=repr(vcov),
+        )
+    return vcov
+
+
+@dataclass(frozen=True)
+class _Vcov:
+    vcov: np.ndarray
+    df_t: int  # t degrees of freedom for OLS: G − 1 (min over the cluster variables) or N − K
+    n_clusters: int
+    n_clusters2: int | None = None
+
+
+def _sandwich(bread, scores, panel: _Panel, k: int, vcov_type: str) -> _Vcov:
+    """CR1 (one- or two-way) or HC1 covariance from the bread and the per-row scores.
+
+    Two-way CR1 (Cameron, Gelbach & Miller 2011): ``V₁ + V₂ − V₁₂`` with ``V₁₂`` clustered by
+    the intersection, every term with the factor of the smaller number of clusters G (pyfixest's
+    ``G_df="min"``) and t(G−1). HC1: ``N/(N−K)`` with every fixed-effect level in K and t(N−K),
+    as pyfixest ``vcov="HC1"``.
+    """
+    n = panel.y.size
+    a_n, b_n = int(panel.a.max()) + 1, int(panel.p.max()) + 1
+    if vcov_type == "HC1":
+        df_k = _df_k(k, panel.a, a_n, panel.p, b_n)
+        v = (n / (n - df_k)) * bread @ (scores.T @ scores) @ bread
+        return _Vcov(v, n - df_k, n)
+    if panel.cl2 is None:
+        ssc, g = _ssc(n, k, panel.a, a_n, panel.p, b_n, panel.cl)
+        return _Vcov(ssc * bread @ _cluster_meat(scores, panel.cl, g) @ bread, g - 1, g)
+    g1, g2 = int(panel.cl.max()) + 1, int(panel.cl2.max()) + 1
+    _, cl12 = factorise(panel.cl.astype(np.int64) * g2 + panel.cl2)
+    g12 = int(cl12.max()) + 1
+    df_k = _df_k(k, panel.a, a_n, panel.p, b_n, (panel.cl, panel.cl2, cl12))
+    g = min(g1, g2)
+    ssc = (g / (g - 1)) * ((n - 1) / (n - df_k))
+    meat = (
+        _cluster_meat(scores, panel.cl, g1)
+        + _cluster_meat(scores, panel.cl2, g2)
+        - _cluster_meat(scores, cl12, g12)
+    )
+    return _Vcov(ssc * bread @ meat @ bread, g - 1, g1, g2)
+
+
+def _jackknife(panel: _Panel, coef: np.ndarray, refit, n_treated: int) -> _Vcov:
+    """CR3: the leave-one-cluster-out jackknife ``(G−1)/G · Σ_g (β̂₍g₎ − β̂)(β̂₍g₎ − β̂)ᵀ``.
+
+    MacKinnon, Nielsen & Webb (2023), centred at the full-sample estimate. ``refit(rows)`` fits
+    the same model (fixed effects re-estimated) on the kept rows. With one treated cluster the
+    refit without it has no treatment, so CR3 is refused; a refit that fails otherwise (e.g.
+    separation in the remaining rows) raises its own error, naming the cluster left out.
+    """
+    if n_treated < 2:
+        raise SafetystatsError(
+            "panel.too_few_clusters",
+            f"CR3 jackknife: expected at least 2 treated clusters (each is left out in turn), "
+            f"got {n_treated}; use CR1 with randomization_inference instead",
+            given=n_treated,
+        )
+    g = int(panel.cl.max()) + 1
+    levels = panel.cluster_levels
+    dev = np.empty((g, coef.size))
+    for j in range(g):
+        try:
+            dev[j] = refit(panel.cl != j) - coef
+        except SafetystatsError as exc:
+            label = levels[j].item() if isinstance(levels[j], np.generic) else levels[j]
+            exc.params["left_out"] = label
+            exc.args = (f"CR3 jackknife, refit without cluster {label!r}: {exc}",)
+            raise
+    return _Vcov((g - 1) / g * dev.T @ dev, g - 1, g)
 
 
 @dataclass(frozen=True)
@@ -295,6 +427,10 @@ class _Fit:
     keep: np.ndarray | None = None  # regressors kept (None: all)
     dropped_regressors: tuple = ()
     dropped_periods: tuple = ()
+    vcov_type: str = "CR1"
+    n_clusters2: int | None = None
+    n_separated: int = 0
+    rows: np.ndarray | None = None  # input rows used
 
 
 def _check_weights(weights, n):
@@ -313,7 +449,9 @@ def _check_weights(weights, n):
 class _Panel:
     """Validated long panel: codes for areas, periods and clusters, and observation weights."""
 
-    def __init__(self, y, x, *, area, period, cluster, names, y_name="y", weights=None):
+    def __init__(
+        self, y, x, *, area, period, cluster, names, y_name="y", weights=None, cluster2=None
+    ):
         self.y = as_float(y, y_name)
         n = self.y.size
         if n == 0:
@@ -332,25 +470,42 @@ class _Panel:
             )
         self.w = np.ones(n) if weights is None else _check_weights(weights, n)
         self.weighted = weights is not None
+        self.rows = np.arange(n)
         self.area_levels, self.a = as_labels(area, "area", n=n)
         self.period_levels, self.p = as_labels(period, "period", n=n)
         check_panel_unique(self.a, self.p, self.period_levels.size)
         if cluster is None:
-            self.cl = self.a
+            self.cluster_levels, self.cl = self.area_levels, self.a
         else:
-            _, self.cl = as_labels(cluster, "cluster", n=n)
-        if int(self.cl.max()) + 1 < 2:
-            raise SafetystatsError(
-                "panel.too_few_clusters", "cluster: expected at least 2 clusters, got 1", given=1
-            )
+            self.cluster_levels, self.cl = as_labels(cluster, "cluster", n=n)
+        self.cl2 = None
+        if cluster2 is not None:
+            _, self.cl2 = as_labels(cluster2, "cluster2", n=n)
+        for name, codes in (("cluster", self.cl), ("cluster2", self.cl2)):
+            if codes is not None and int(codes.max()) + 1 < 2:
+                raise SafetystatsError(
+                    "panel.too_few_clusters",
+                    f"{name}: expected at least 2 clusters, got 1",
+                    given=1,
+                )
 
     def subset(self, keep: np.ndarray) -> None:
         self.y, self.x, self.w = self.y[keep], self.x[keep], self.w[keep]
+        self.rows = self.rows[keep]
         a_used, self.a = factorise(self.a[keep])
         p_used, self.p = factorise(self.p[keep])
         self.area_levels = self.area_levels[a_used]
         self.period_levels = self.period_levels[p_used]
-        _, self.cl = factorise(self.cl[keep])
+        cl_used, self.cl = factorise(self.cl[keep])
+        self.cluster_levels = self.cluster_levels[cl_used]
+        if self.cl2 is not None:
+            _, self.cl2 = factorise(self.cl2[keep])
+
+    def take(self, keep: np.ndarray) -> _Panel:
+        """A new panel of the kept rows (this one unchanged)."""
+        other = copy.copy(self)
+        other.subset(keep)
+        return other
 
 
 def _treatment_checks(panel: _Panel, treated_rows: np.ndarray) -> int:
@@ -389,9 +544,8 @@ def _treatment_checks(panel: _Panel, treated_rows: np.ndarray) -> int:
     return n_unique_codes(panel.cl[treated_rows])
 
 
-def _fit_ols(
-    panel: _Panel, treated_rows: np.ndarray, *, n_required: int = 1
-) -> tuple[_Fit, np.ndarray, np.ndarray]:
+def _ols_core(panel: _Panel, treated_rows: np.ndarray, n_required: int):
+    """Checks, absorption and the OLS coefficients: (coef, x̃, ỹ, keep, dropped, treated)."""
     n_treated = _treatment_checks(panel, treated_rows)
     if np.ptp(panel.y) == 0:
         raise SafetystatsError(
@@ -407,14 +561,61 @@ def _fit_ols(
     keep, dropped = _collinear(xt, panel.x, w, panel.names, n_required)
     xt = xt[:, keep]
     xw = xt * w[:, None]
-    xtx = xw.T @ xt
-    coef = np.linalg.solve(xtx, xw.T @ yt)
-    resid = yt - xt @ coef
-    ssc, g = _ssc(panel.y.size, xt.shape[1], panel.a, a_n, panel.p, b_n, panel.cl)
-    bread = np.linalg.inv(xtx)
-    vcov = ssc * bread @ _cluster_meat(xw * resid[:, None], panel.cl, g) @ bread
-    warn = few_clusters_warning(n_treated) + _collinear_warning(dropped)
-    fit = _Fit(coef, vcov, g - 1, panel.y.size, g, n_treated, 1, (), warn, keep, dropped)
+    coef = np.linalg.solve(xw.T @ xt, xw.T @ yt)
+    return coef, xt, yt, keep, dropped, n_treated
+
+
+def _kept(panel: _Panel, keep: np.ndarray) -> _Panel:
+    """The panel with only the kept regressors (for jackknife refits)."""
+    other = copy.copy(panel)
+    other.x = panel.x[:, keep]
+    other.names = tuple(nm for nm, k in zip(panel.names, keep) if k)
+    return other
+
+
+def _vcov_warning(vcov_type: str) -> tuple[str, ...]:
+    if vcov_type != "HC1":
+        return ()
+    return (
+        "HC1 standard errors treat every area-period row as independent; counts and rates of "
+        "an area are correlated over the years, so in a panel they are usually too small "
+        "(Bertrand, Duflo & Mullainathan 2004); prefer the default CR1 by area",
+    )
+
+
+def _fit_ols(
+    panel: _Panel, treated_rows: np.ndarray, *, n_required: int = 1, vcov_type: str = "CR1"
+) -> tuple[_Fit, np.ndarray, np.ndarray]:
+    coef, xt, yt, keep, dropped, n_treated = _ols_core(panel, treated_rows, n_required)
+    xw = xt * panel.w[:, None]
+    bread = np.linalg.inv(xw.T @ xt)
+    if vcov_type == "CR3":
+        sub_panel = _kept(panel, keep)
+
+        def refit(rows):
+            sub = sub_panel.take(rows)
+            return _ols_core(sub, treated_rows[rows], sub.x.shape[1])[0]
+
+        v = _jackknife(panel, coef, refit, n_treated)
+    else:
+        v = _sandwich(bread, xw * (yt - xt @ coef)[:, None], panel, xt.shape[1], vcov_type)
+    warn = few_clusters_warning(n_treated) + _vcov_warning(vcov_type) + _collinear_warning(dropped)
+    fit = _Fit(
+        coef,
+        v.vcov,
+        v.df_t,
+        panel.y.size,
+        v.n_clusters,
+        n_treated,
+        1,
+        (),
+        warn,
+        keep,
+        dropped,
+        vcov_type=vcov_type,
+        n_clusters2=v.n_clusters2,
+        rows=panel.rows,
+    )
     return fit, xt, yt
 
 
@@ -453,16 +654,19 @@ def _separation_error(name: str, n_rows: int) -> SafetystatsError:
     )
 
 
-def _check_regressor_separation(panel: _Panel):
-    """Refuse a regressor whose non-zero rows all have count zero (its coefficient is ±∞).
+def _check_regressor_separation(panel: _Panel, n_required: int) -> None:
+    """Refuse a required regressor whose non-zero rows all have count zero (coefficient ±∞).
 
     The typical case: every treated post-period count is zero. The likelihood then rises without
     bound as the coefficient goes to −∞; fixest and pyfixest's default return a huge finite
     number with p ≈ 0, pyfixest with ``separation_check=["ir"]`` drops those rows and then
-    refuses the all-zero regressor. We refuse at once and name the regressor.
+    refuses the all-zero regressor. We refuse at once and name the regressor. Only the first
+    ``n_required`` columns (the treatment, the event-time indicators) are checked: a covariate
+    separated this way is left to the iterative rectifier, which drops its zero rows, after
+    which the covariate is constant and dropped as collinear (as pyfixest does).
     """
     y, x = panel.y, panel.x
-    for j, name in enumerate(panel.names):
+    for j, name in enumerate(panel.names[:n_required]):
         nz = x[:, j] != 0
         if not nz.any():
             continue
@@ -483,10 +687,18 @@ def _separated_rows(panel: _Panel, *, tol: float = 1e-4, max_iter: int = 100) ->
     Correia, Guimarães & Zylkin (2021), "Verifying the existence of maximum likelihood estimates
     for generalized linear models", arXiv:1903.01633, as ppmlhdfe and pyfixest's
     ``separation_check=["ir"]``: regress ``u = 1{y = 0}`` on the regressors and both fixed effects
-    with weight ``K = N₀/tol²`` on the positive counts and 1 on the zeros; fitted values within
-    ``(−0.1·tol, tol)`` count as 0; when every fitted value is ≥ 0, the zeros fitted above 0 are
-    separated (their expected count is 0 at the MLE); otherwise ``u ← max(fitted, 0)`` on the
-    zeros and repeat. Returns a boolean mask (all False when nothing is separated).
+    with weight ``K = N₊/tol²`` on the positive counts (N₊ of them) and 1 on the zeros; fitted
+    values within ``(−0.1·tol, tol)`` count as 0; when every fitted value is ≥ 0, the zeros
+    fitted above 0 are separated (their expected count is 0 at the MLE); otherwise
+    ``u ← max(fitted, 0)`` on the zeros and repeat. Returns a boolean mask (all False when
+    nothing is separated or the rectifier does not settle).
+
+    The weights span 1 to ~10¹⁵, so the separating direction of the regressors carries a share
+    of ~10⁻¹⁴ of their weighted variation: normal equations (which square the condition number)
+    lose it on large panels, and so does a collinearity check scaled by the weighted variation.
+    Hence collinearity is judged on the unweighted design (the column space does not depend on
+    positive weights) and the weighted regression is solved by a QR factorisation of
+    ``√K·X̃`` with the rank cut of an SVD least-squares solver.
     """
     y, x = panel.y, panel.x
     boundary = y == 0
@@ -496,16 +708,27 @@ def _separated_rows(panel: _Panel, *, tol: float = 1e-4, max_iter: int = 100) ->
     k_w = interior.sum() / tol**2
     omega = np.where(interior, k_w, 1.0)
     a_n, b_n = int(panel.a.max()) + 1, int(panel.p.max()) + 1
+    if x.shape[1]:
+        plain = _Absorber(panel.a, a_n, panel.p, b_n)
+        ones = np.ones(y.size)
+        keep, _ = _collinear(plain(x), x, ones, panel.names, 0)
+        x = x[:, keep]
     absorb = _Absorber(panel.a, a_n, panel.p, b_n, weights=omega)
-    xt = absorb(x)
-    keep, _ = _collinear(xt, x, omega, panel.names, 0)
-    xt = xt[:, keep]
-    xw = xt * omega[:, None]
-    gram_inv = np.linalg.pinv(xw.T @ xt) if xt.shape[1] else None
+    sw = np.sqrt(omega)
+    basis = None
+    if x.shape[1]:
+        q, r = np.linalg.qr(absorb(x) * sw[:, None])
+        u_r, sv, _ = np.linalg.svd(r)
+        rank = int(np.sum(sv > np.finfo(float).eps * max(q.shape) * sv[0])) if sv[0] > 0 else 0
+        basis = q @ u_r[:, :rank]
     u = boundary.astype(float)
     for _ in range(max_iter):
         ut = absorb(u)
-        resid = ut if gram_inv is None else ut - xt @ (gram_inv @ (xw.T @ ut))
+        if basis is None:
+            resid = ut
+        else:
+            uw = ut * sw
+            resid = (uw - basis @ (basis.T @ uw)) / sw
         fitted = u - resid
         fitted[interior | ((fitted > -0.1 * tol) & (fitted < tol))] = 0.0
         if np.all(fitted >= 0):
@@ -514,17 +737,11 @@ def _separated_rows(panel: _Panel, *, tol: float = 1e-4, max_iter: int = 100) ->
     return np.zeros(y.size, dtype=bool)  # undecided: the fit's own checks take over
 
 
-def _fit_poisson(panel: _Panel, treated_rows, offset, *, tol, max_iter, n_required: int = 1):
-    """Poisson MLE with area and period effects by IRLS (McCullagh & Nelder 1989, §2.5).
+def _poisson_prepare(panel: _Panel, treated_rows, offset, n_required: int):
+    """Checks and separation (the panel is subset in place).
 
-    Each iteration is one weighted least-squares fit of the working response
-    ``z = η − offset + (y − μ)/μ`` with weights ``w·μ``, both fixed effects absorbed exactly.
-    The first iteration starts from fixest's ``μ = (y + ȳ)/2``, which is not a point of the
-    model, so it is taken in full; from then on, when the deviance rises above the PREVIOUS
-    iterate's (or is not finite), the step is halved towards that iterate (a convex combination
-    of two points of the model is a point of the model). Converged when
-    ``|dev − dev_old| / (0.1 + |dev|) < tol`` for both the step taken and the full step, so a
-    halved step never passes for convergence (the bug of version 1).
+    Returns (offset, treated_rows, dropped areas, dropped periods, treated clusters, number of
+    separated zeros).
     """
     y = panel.y
     if np.any(y < 0):
@@ -539,7 +756,7 @@ def _fit_poisson(panel: _Panel, treated_rows, offset, *, tol, max_iter, n_requir
         )
     offset, treated_rows, dropped_a, dropped_p = _drop_separated_fe(panel, offset, treated_rows)
     n_treated = _treatment_checks(panel, treated_rows)
-    _check_regressor_separation(panel)
+    _check_regressor_separation(panel, n_required)
     separated = _separated_rows(panel)
     n_separated = int(separated.sum())
     if n_separated:
@@ -552,6 +769,14 @@ def _fit_poisson(panel: _Panel, treated_rows, offset, *, tol, max_iter, n_requir
             n_treated = _treatment_checks(panel, treated_rows)
         except SafetystatsError as exc:
             raise _separation_error(panel.names[0], n_separated) from exc
+    return offset, treated_rows, dropped_a, dropped_p, n_treated, n_separated
+
+
+def _irls(panel: _Panel, offset, *, tol, max_iter, n_required: int, n_separated: int):
+    """IRLS to the MLE on a prepared panel.
+
+    Returns (coef, μ, kept columns, dropped names, iterations, the absorber).
+    """
     y, x, w0 = panel.y, panel.x, panel.w
     a_n, b_n = int(panel.a.max()) + 1, int(panel.p.max()) + 1
     mu = (y + np.average(y, weights=w0)) / 2.0  # fixest's starting values
@@ -619,13 +844,55 @@ def _fit_poisson(panel: _Panel, treated_rows, offset, *, tol, max_iter, n_requir
             change=float(crit),
             tol=tol,
         )
-    # the sandwich at the converged μ: bread (X̃ᵀWX̃)⁻¹, scores w·(y − μ)·x̃
-    absorb.reweight(w0 * mu)
-    xt = absorb(x)
-    bread = np.linalg.inv((xt * (w0 * mu)[:, None]).T @ xt)
-    ssc, g = _ssc(y.size, x.shape[1], panel.a, a_n, panel.p, b_n, panel.cl)
-    vcov = ssc * bread @ _cluster_meat(xt * (w0 * (y - mu))[:, None], panel.cl, g) @ bread
-    warn = few_clusters_warning(n_treated)
+    return coef, mu, keep, dropped, it, absorb
+
+
+def _fit_poisson(
+    panel: _Panel,
+    treated_rows,
+    offset,
+    *,
+    tol,
+    max_iter,
+    n_required: int = 1,
+    vcov_type: str = "CR1",
+):
+    """Poisson MLE with area and period effects by IRLS (McCullagh & Nelder 1989, §2.5).
+
+    Each iteration is one weighted least-squares fit of the working response
+    ``z = η − offset + (y − μ)/μ`` with weights ``w·μ``, both fixed effects absorbed exactly.
+    The first iteration starts from fixest's ``μ = (y + ȳ)/2``, which is not a point of the
+    model, so it is taken in full; from then on, when the deviance rises above the PREVIOUS
+    iterate's (or is not finite), the step is halved towards that iterate (a convex combination
+    of two points of the model is a point of the model). Converged when
+    ``|dev − dev_old| / (0.1 + |dev|) < tol`` for both the step taken and the full step, so a
+    halved step never passes for convergence (the bug of version 1).
+    """
+    offset, treated_rows, dropped_a, dropped_p, n_treated, n_separated = _poisson_prepare(
+        panel, treated_rows, offset, n_required
+    )
+    coef, mu, keep, dropped, it, absorb = _irls(
+        panel, offset, tol=tol, max_iter=max_iter, n_required=n_required, n_separated=n_separated
+    )
+    y, w0 = panel.y, panel.w
+    x = panel.x[:, keep]
+    if vcov_type == "CR3":
+        sub_panel = _kept(panel, keep)
+
+        def refit(rows):
+            sub = sub_panel.take(rows)
+            k = sub.x.shape[1]
+            off, _, _, _, _, n_sep = _poisson_prepare(sub, treated_rows[rows], offset[rows], k)
+            return _irls(sub, off, tol=tol, max_iter=max_iter, n_required=k, n_separated=n_sep)[0]
+
+        v = _jackknife(panel, coef, refit, n_treated)
+    else:
+        # the sandwich at the converged μ: bread (X̃ᵀWX̃)⁻¹, scores w·(y − μ)·x̃
+        absorb.reweight(w0 * mu)
+        xt = absorb(x)
+        bread = np.linalg.inv((xt * (w0 * mu)[:, None]).T @ xt)
+        v = _sandwich(bread, xt * (w0 * (y - mu))[:, None], panel, x.shape[1], vcov_type)
+    warn = few_clusters_warning(n_treated) + _vcov_warning(vcov_type)
     if dropped_a:
         warn += (
             f"dropped {len(dropped_a)} area(s) whose counts are all zero (their fixed effect is "
@@ -641,7 +908,7 @@ def _fit_poisson(panel: _Panel, treated_rows, offset, *, tol, max_iter, n_requir
         warn += (
             f"dropped {n_separated} zero count(s) separated by the regressors and fixed effects "
             "(their expected count is 0 at the maximum of the likelihood; iterative rectifier, "
-            "Correia, Guimarães & Zylkin 2021)",
+            "Correia, Guimarães & Zylkin 2021); the estimates use the other rows",
         )
     warn += _collinear_warning(dropped)
     tiny = (y == 0) & (mu < 1e-10 * np.average(y, weights=w0))
@@ -652,19 +919,40 @@ def _fit_poisson(panel: _Panel, treated_rows, offset, *, tol, max_iter, n_requir
             "coefficients involved are not reliable",
         )
     return _Fit(
-        coef, vcov, None, y.size, g, n_treated, it, dropped_a, warn, keep, dropped, dropped_p
+        coef,
+        v.vcov,
+        None,
+        y.size,
+        v.n_clusters,
+        n_treated,
+        it,
+        dropped_a,
+        warn,
+        keep,
+        dropped,
+        dropped_p,
+        vcov_type=vcov_type,
+        n_clusters2=v.n_clusters2,
+        n_separated=n_separated,
+        rows=panel.rows,
     )
 
 
 def _result(fit: _Fit, names, *, model: str, level: float, weighted: bool = False) -> FeResult:
     if fit.keep is not None:
         names = [nm for nm, k in zip(names, fit.keep) if k]
-    se_all = np.sqrt(np.diag(fit.vcov))
+    with np.errstate(invalid="ignore"):  # two-way CR1 can have negative variances
+        se_all = np.sqrt(np.diag(fit.vcov))
     est, se = float(fit.coef[0]), float(se_all[0])
     if not se > 0:
+        why = (
+            "a negative two-way variance (V₁ + V₂ − V₁₂ is not positive semi-definite here)"
+            if fit.n_clusters2 is not None and not np.isfinite(se)
+            else "0 (degenerate design)"
+        )
         raise SafetystatsError(
             "design.degenerate_se",
-            "standard error: expected a positive value, got 0 (degenerate design)",
+            f"standard error: expected a positive value, got {why}",
         )
     stat = est / se
     if fit.df_t is None:
@@ -703,6 +991,10 @@ def _result(fit: _Fit, names, *, model: str, level: float, weighted: bool = Fals
         dropped_regressors=fit.dropped_regressors,
         dropped_periods=fit.dropped_periods,
         weighted=weighted,
+        vcov_type=fit.vcov_type,
+        n_clusters2=fit.n_clusters2,
+        n_separated=fit.n_separated,
+        rows_used=fit.rows,
     )
 
 
@@ -725,6 +1017,8 @@ def twfe(
     period,
     covariates=None,
     cluster=None,
+    cluster2=None,
+    vcov: str = "CR1",
     weights=None,
     level: float = 0.95,
 ) -> FeResult:
@@ -748,6 +1042,19 @@ def twfe(
         Further time-varying regressors.
     cluster : array_like, shape (n,), optional
         Cluster labels; default the areas.
+    cluster2 : array_like, shape (n,), optional
+        Labels of a second clustering variable for two-way CR1 (e.g. ``cluster`` the areas and
+        ``cluster2`` the years): ``V₁ + V₂ − V₁₂`` (Cameron, Gelbach & Miller 2011), each with
+        fixest's factor for the smaller number of clusters G, and t(G−1), as pyfixest
+        ``vcov={"CRV1": "c1+c2"}``.
+    vcov : {"CR1", "CR3", "HC1"}
+        ``"CR1"`` (default): cluster-robust, by ``cluster`` (and ``cluster2``). ``"CR3"``: the
+        cluster jackknife ``(G−1)/G · Σ_g (β̂₍g₎ − β̂)(β̂₍g₎ − β̂)ᵀ`` (MacKinnon, Nielsen & Webb
+        2023), refitting without one cluster at a time; it is more conservative than CR1 with
+        few clusters and t(G−1). ``"HC1"``: heteroskedasticity-robust, every row on its own,
+        factor N/(N−K) (K counts every fixed-effect level), t(N−K), as pyfixest
+        ``vcov="HC1"``; it ignores the correlation of an area's rows over time (a warning
+        says so) and takes no cluster labels.
     weights : array_like, shape (n,), optional
         Positive observation weights (e.g. the population, for a population-weighted regression
         of rates): weighted least squares, with the weights in the fixed-effect absorption and
@@ -793,9 +1100,19 @@ def twfe(
     True
     """
     level = check_level(level)
+    vcov = check_vcov(vcov, cluster=cluster, cluster2=cluster2)
     x, names = _design(treatment, covariates, np.asarray(y).shape[0] if np.ndim(y) else -1)
-    panel = _Panel(y, x, area=area, period=period, cluster=cluster, names=names, weights=weights)
-    fit, _, _ = _fit_ols(panel, panel.x[:, 0] != 0)
+    panel = _Panel(
+        y,
+        x,
+        area=area,
+        period=period,
+        cluster=cluster,
+        names=names,
+        weights=weights,
+        cluster2=cluster2,
+    )
+    fit, _, _ = _fit_ols(panel, panel.x[:, 0] != 0, vcov_type=vcov)
     return _result(fit, names, model="ols", level=level, weighted=weights is not None)
 
 
@@ -838,6 +1155,8 @@ def poisson_fe(
     population=None,
     covariates=None,
     cluster=None,
+    cluster2=None,
+    vcov: str = "CR1",
     weights=None,
     level: float = 0.95,
     tol: float = 1e-10,
@@ -867,6 +1186,12 @@ def poisson_fe(
     covariates : array_like, shape (n, m), optional
     cluster : array_like, shape (n,), optional
         Default the areas.
+    cluster2 : array_like, shape (n,), optional
+        Second clustering variable for two-way CR1, as in :func:`twfe`.
+    vcov : {"CR1", "CR3", "HC1"}
+        As in :func:`twfe`, with normal intervals; ``"CR3"`` refits the Poisson model without
+        each cluster in turn (the fixed effects, the all-zero checks and the separation check
+        are redone on every refit).
     weights : array_like, shape (n,), optional
         Positive observation weights: each row's log-likelihood is multiplied by its weight (IRLS
         weights ``w·μ``, scores ``w·(y − μ)·x̃``), as pyfixest ``fepois(weights=...)``.
@@ -880,15 +1205,19 @@ def poisson_fe(
     FeResult
         Areas whose counts are all zero are dropped (``dropped_areas``), and so are periods whose
         counts are all zero (``dropped_periods``), each with a warning naming them, as pyfixest's
-        ``separation_check=["fe"]`` does; collinear covariates are dropped with a warning.
+        ``separation_check=["fe"]`` does; zero counts separated by the regressors and fixed
+        effects are dropped (``n_separated``, with a warning), as pyfixest's
+        ``separation_check=["ir"]`` does; collinear covariates are dropped with a warning.
 
     Raises
     ------
     SafetystatsError (a ValueError with a stable ``code``)
         All-zero or negative counts, zero population, non-positive weights, no control areas,
         treated areas without a pre-period, a treatment collinear with the fixed effects,
-        separation by a regressor (every count zero where the treatment is on: code
-        ``poisson.separation``), no convergence.
+        separation of the treatment (every count zero where the treatment is on, or separated
+        zeros whose removal leaves the treatment unidentified: code ``poisson.separation``; a
+        covariate's separation only drops rows), no convergence, a cluster without which the
+        CR3 refit fails (the refit's own code).
 
     References
     ----------
@@ -910,6 +1239,7 @@ def poisson_fe(
     (True, -0.3)
     """
     level = check_level(level)
+    vcov = check_vcov(vcov, cluster=cluster, cluster2=cluster2)
     tol, max_iter = check_iteration(tol, max_iter)
     n = np.asarray(counts).shape[0] if np.ndim(counts) else -1
     x, names = _design(treatment, covariates, n)
@@ -922,7 +1252,10 @@ def poisson_fe(
         names=names,
         y_name="counts",
         weights=weights,
+        cluster2=cluster2,
     )
     offset = np.zeros(panel.y.size) if population is None else _offset(population, panel.y.size)
-    fit = _fit_poisson(panel, panel.x[:, 0] != 0, offset, tol=tol, max_iter=max_iter)
+    fit = _fit_poisson(
+        panel, panel.x[:, 0] != 0, offset, tol=tol, max_iter=max_iter, vcov_type=vcov
+    )
     return _result(fit, names, model="poisson", level=level, weighted=weights is not None)

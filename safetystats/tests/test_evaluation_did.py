@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from safetystats.errors import SafetystatsError
 from safetystats.evaluation import did_rates, event_study, sun_abraham
 from safetystats.tests.references import reference
 
@@ -195,3 +196,137 @@ def test_staggered_bad_input():
             period=df.year,
             first_treated=np.where(df.ft.notna(), 2005.0, np.nan),
         )
+
+
+# ------------------------------------------------------------------------------ covariates
+
+
+def with_covariates(df, seed):
+    """Two time-varying covariates that move the outcome and the counts."""
+    rng = np.random.default_rng(seed)
+    df = df.copy()
+    df["x1"] = rng.normal(size=len(df))
+    df["x2"] = rng.gamma(2.0, 1.0, len(df)) + 0.3 * (df.year - 2005)  # trending, not absorbed
+    df["y"] = df.y + 0.4 * df.x1 - 0.2 * df.x2
+    df["c"] = rng.poisson(df["pop"] / 1000 * 10 * np.exp(0.2 * df.x1 - 0.05 * df.x2))
+    return df
+
+
+def test_event_study_with_covariates_matches_pyfixest():
+    df = with_covariates(staggered_panel(seed=5), seed=6)
+    res = event_study(
+        df.y,
+        area=df.area,
+        period=df.year,
+        first_treated=df.ft,
+        leads=4,
+        lags=3,
+        covariates=df[["x1", "x2"]],
+    )
+    ref = pf.feols("y ~ i(rel, ref=-1) + x1 + x2 | area + year", data=df, vcov={"CRV1": "area"})
+    m = res.rel_time.size
+    assert list(ref.coef().index[m:]) == ["x1", "x2"] and res.covariate_names == ("x1", "x2")
+    assert rel(res.coef, ref.coef().values[:m]) < REL_TOL_PYFIXEST
+    assert rel(res.se, ref.se().values[:m]) < REL_TOL_PYFIXEST
+    assert rel(res.covariate_coef, ref.coef().values[m:]) < REL_TOL_PYFIXEST
+    assert rel(res.covariate_se, ref.se().values[m:]) < REL_TOL_PYFIXEST
+    assert res.vcov.shape == (m, m)
+    # the pre-trend test covers the leads only, not the covariates
+    r = np.zeros((3, m + 2))
+    r[[0, 1, 2], [0, 1, 2]] = 1
+    assert rel(3 * res.pretrend_stat, ref.wald_test(R=r)["statistic"]) < REL_TOL_PYFIXEST
+    # the covariates matter here: leaving them out moves the event-time coefficients
+    plain = event_study(df.y, area=df.area, period=df.year, first_treated=df.ft, leads=4, lags=3)
+    assert np.max(np.abs(plain.coef - res.coef)) > 10 * REL_TOL_PYFIXEST
+
+
+def test_poisson_event_study_with_covariates_matches_pyfixest():
+    df = with_covariates(staggered_panel(seed=7), seed=8)
+    res = event_study(
+        df.c,
+        area=df.area,
+        period=df.year,
+        first_treated=df.ft,
+        leads=4,
+        lags=3,
+        model="poisson",
+        population=df["pop"],
+        covariates=df[["x1", "x2"]],
+    )
+    ref = pf.fepois(
+        "c ~ i(rel, ref=-1) + x1 + x2 | area + year",
+        data=df,
+        vcov={"CRV1": "area"},
+        offset="lpop",
+        iwls_tol=1e-12,
+        fixef_tol=1e-12,
+    )
+    m = res.rel_time.size
+    assert rel(res.coef, ref.coef().values[:m]) < REL_TOL_PYFIXEST
+    assert rel(res.se, ref.se().values[:m]) < REL_TOL_PYFIXEST
+    assert rel(res.covariate_coef, ref.coef().values[m:]) < REL_TOL_PYFIXEST
+
+
+@pytest.mark.parametrize("model", ["ols", "poisson"])
+def test_sun_abraham_with_covariates_matches_saturated_pyfixest_regression(model):
+    df = with_covariates(staggered_panel(seed=11), seed=12)
+    outcome = "y" if model == "ols" else "c"
+    res = sun_abraham(
+        df[outcome],
+        area=df.area,
+        period=df.year,
+        first_treated=df.ft,
+        model=model,
+        population=df["pop"] if model == "poisson" else None,
+        covariates=df[["x1", "x2"]],
+    )
+    # reference: the cohort × relative-period dummies built independently, plus the covariates
+    treated = df.ft.notna()
+    e = (df.year - df.ft).where(treated)
+    cols, counts, post = [], [], []
+    for g in (2009.0, 2012.0):
+        for k in sorted(e[df.ft == g].unique()):
+            if k == -1:
+                continue
+            name = f"d_{int(g)}_{int(k) + 100}"
+            df[name] = ((df.ft == g) & (e == k)).astype(float)
+            cols.append(name)
+            counts.append(df[name].sum())
+            post.append(k >= 0)
+    fml = f"{outcome} ~ {' + '.join(cols)} + x1 + x2 | area + year"
+    if model == "ols":
+        ref = pf.feols(fml, data=df, vcov={"CRV1": "area"})
+    else:
+        ref = pf.fepois(
+            fml, data=df, vcov={"CRV1": "area"}, offset="lpop", iwls_tol=1e-12, fixef_tol=1e-12
+        )
+    m = len(cols)
+    assert rel(res.cell_coef, ref.coef().values[:m]) < REL_TOL_PYFIXEST
+    assert rel(res.covariate_coef, ref.coef().values[m:]) < REL_TOL_PYFIXEST
+    assert rel(res.covariate_se, ref.se().values[m:]) < REL_TOL_PYFIXEST
+    w = np.where(post, counts, 0.0)
+    w /= w.sum()
+    v = ref._vcov[:m, :m]
+    assert rel(res.estimate, w @ ref.coef().values[:m]) < REL_TOL_PYFIXEST
+    assert rel(res.se, np.sqrt(w @ v @ w)) < REL_TOL_PYFIXEST
+
+
+def test_event_study_drops_a_collinear_covariate_and_keeps_the_indicators():
+    df = staggered_panel(seed=13)
+    cov = np.column_stack([np.random.default_rng(0).normal(size=len(df)), df.area % 3])
+    res = event_study(
+        df.y, area=df.area, period=df.year, first_treated=df.ft, leads=4, lags=3, covariates=cov
+    )
+    ref = pf.feols("y ~ i(rel, ref=-1) + z | area + year", data=df.assign(z=cov[:, 0]))
+    assert res.covariate_names == ("x1",) and res.dropped_regressors == ("x2",)
+    assert any("collinear" in w and "'x2'" in w for w in res.warnings)
+    assert rel(res.coef, ref.coef().values[: res.rel_time.size]) < REL_TOL_PYFIXEST
+
+
+def test_event_study_covariates_checked():
+    df = staggered_panel()
+    with pytest.raises(SafetystatsError) as exc:
+        event_study(
+            df.y, area=df.area, period=df.year, first_treated=df.ft, covariates=np.ones((3, 2))
+        )
+    assert exc.value.code == "input.length" and exc.value.params["name"] == "covariates"

@@ -2,13 +2,19 @@
 
 Reference: pyfixest ``feols``/``fepois`` with ``vcov={"CRV1": "area"}`` (fixest's small-sample
 correction), statsmodels ``GLM(Poisson, offset=...)`` with explicit dummies for the coefficient.
+Separation: pyfixest ``fepois(separation_check=["fe", "ir"])`` on the planted panels of
+``reference/separation_reference.py``, frozen in ``reference/separation_reference.json``.
 """
+
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from safetystats.errors import SafetystatsError
 from safetystats.evaluation import poisson_fe, twfe
+from safetystats.tests.reference import separation_reference as sr
 from safetystats.tests.references import reference
 
 pf = reference("pyfixest")
@@ -182,3 +188,74 @@ def test_invariant_under_area_relabelling():
     relabel = np.random.default_rng(0).permutation(60)
     res2 = twfe(df.y, df.treat, area=[f"A{relabel[a]}" for a in df.area], period=df.year)
     assert rel(res2.coef, res.coef) < 1e-10 and rel(res2.std_errors, res.std_errors) < 1e-10
+
+
+# ------------------------------------------------------------------------------ separation
+
+#: Agreement with pyfixest's iterative-rectifier fit on the planted-separation panels
+#: (coefficients and CRV1 standard errors, relative).
+REL_TOL_SEPARATION = 1e-8
+
+
+def _separation_reference():
+    return json.loads(sr.JSON.read_text())["panels"]
+
+
+def _fit_separation_panel(df):
+    return poisson_fe(df.y, df.d, area=df.area, period=df.year, covariates=df[sr.covariates(df)])
+
+
+@pytest.mark.parametrize("name", sr.PANELS)
+def test_separated_zeros_dropped_as_pyfixest_iterative_rectifier(name):
+    # fe_combination / two_covariates: 1,000 and 3,000 areas, where a collinearity check scaled by
+    # the rectifier's weights (and, at 3,000 areas, its normal equations) lost the separating
+    # direction and no zero was dropped; covariate_only: a covariate that alone separates six
+    # zeros used to refuse the whole fit
+    ref = _separation_reference()[name]
+    df = sr.make_panel(name)
+    assert sr.fingerprint(df) == pytest.approx(ref["fingerprint"], rel=1e-12)  # no drift
+    res = _fit_separation_panel(df)
+    assert res.n_obs == ref["n_obs"]
+    dropped = sorted(set(range(len(df))) - set(res.rows_used.tolist()))
+    assert dropped == ref["dropped_rows"] and res.n_separated > 0
+    assert any("separated by the regressors" in w for w in res.warnings)
+    # the separating covariate has nothing left to explain once its zeros are gone
+    assert ["d" if n == "treatment" else n for n in res.names] == ref["names"]
+    assert rel(res.coef, ref["coef"]) < REL_TOL_SEPARATION
+    assert rel(res.std_errors, ref["se"]) < REL_TOL_SEPARATION
+
+
+@pytest.mark.parametrize("name", sr.PANELS)
+def test_separation_reference_reproduced_by_installed_pyfixest(name):
+    ref = _separation_reference()[name]
+    live = sr.pyfixest_fit(pf, sr.make_panel(name))
+    assert live["dropped_rows"] == ref["dropped_rows"] and live["names"] == ref["names"]
+    assert rel(live["coef"], ref["coef"]) < REL_TOL_SEPARATION
+    assert rel(live["se"], ref["se"]) < REL_TOL_SEPARATION
+
+
+def test_treatment_separation_refused_even_with_covariates():
+    # every treated post-period count is zero: pyfixest's rectifier drops those rows and then
+    # reports no coefficient for the treatment; we refuse and name it
+    df = sr.make_panel("covariate_only")
+    df.loc[df.d == 1, "y"] = 0.0
+    with pytest.raises(SafetystatsError) as exc:
+        _fit_separation_panel(df)
+    assert exc.value.code == "poisson.separation" and exc.value.params == {"name": "treatment"}
+    ref = sr.pyfixest_fit(pf, df)
+    assert "d" not in ref["names"]
+    assert set(np.flatnonzero(df.d == 1)) <= set(ref["dropped_rows"])
+
+
+def test_covariate_whose_rows_are_all_zero_counts_is_dropped_not_refused():
+    # the one-regressor check applies to the treatment only: a covariate that is non-zero only in
+    # zero-count rows loses those rows and is then dropped as collinear (as pyfixest does)
+    df = sr.make_panel("covariate_only")
+    res = _fit_separation_panel(df)
+    assert res.n_separated == 6 and res.dropped_regressors == ("x2",)
+    assert any("'x2'" in w and "collinear" in w for w in res.warnings)
+    without = df.drop(index=np.flatnonzero(df.x2 != 0)).reset_index(drop=True)
+    plain = poisson_fe(
+        without.y, without.d, area=without.area, period=without.year, covariates=without[["x1"]]
+    )
+    assert rel(res.coef, plain.coef) < 1e-10 and rel(res.std_errors, plain.std_errors) < 1e-10
