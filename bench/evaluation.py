@@ -8,12 +8,17 @@ dense fixed-effect dummies and runs out of memory on 2,000); ours is timed on bo
 
 Run: ``python bench/evaluation.py`` (pyfixest and wildboottest must be installed; they are
 test/benchmark-only references, never runtime dependencies). Options: ``--areas 20000`` for a larger
-panel, ``--steps twfe,poisson`` to run only some steps (twfe, poisson, event, wild, ri, synth).
+panel, ``--steps twfe,poisson`` to run only some steps (twfe, poisson, event, wild, ri, synth, cs).
+The ``cs`` step (Callaway–Sant'Anna) runs beside the PyPI package ``differences`` instead of
+pyfixest: the ATT(g,t) with the four aggregations and their overall values, analytic standard
+errors, then the same with 999 multiplier-bootstrap draws (differences with ``n_jobs=1``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import pathlib
 import resource
@@ -99,7 +104,7 @@ def row(step, ours, theirs, mem, agree):
     print(f"{step:<44} {ours:8.3f} {th} {ratio} {mem:8.1f}  {agree}", flush=True)
 
 
-STEPS = ("twfe", "poisson", "event", "wild", "ri", "synth")
+STEPS = ("twfe", "poisson", "event", "wild", "ri", "synth", "cs")
 
 
 def main() -> None:
@@ -148,6 +153,8 @@ def main() -> None:
         _ri(d, df, kw, pf)
     if "synth" in steps:
         _synth(d)
+    if "cs" in steps:
+        _cs(d, df)
     _summary(t_start)
 
 
@@ -284,6 +291,81 @@ def _synth(d):
         ),
         f"gap {r_sc.estimate:.2f}, ratio p = {r_sc.p_value:.3f} (no SC library installed)",
     )
+
+
+def _cs(d, df):
+    import differences
+    from differences import ATTgt
+
+    from safetystats.evaluation.staggered import callaway_santanna
+
+    def ours(n_boot):
+        return callaway_santanna(
+            d["rate"], area=d["area"], period=d["year"], first_treated=d["ft"], n_boot=n_boot, rng=1
+        )
+
+    def theirs(n_boot):
+        kw = dict(boot_iterations=n_boot, random_state=1, n_jobs=1) if n_boot else {}
+        att = ATTgt(data=df.set_index(["area", "year"]), cohort_column="ft")
+        # its aggregations' bootstrap draws a progress bar on stderr that cannot be turned off
+        with contextlib.redirect_stderr(io.StringIO()):
+            att.fit(formula="rate", control_group="never_treated", progress_bar=False, **kw)
+            out = {"gt": att.results()}
+            for agg in ("simple", "event", "cohort", "time"):
+                out[agg] = att.aggregate(agg, **kw)
+                if agg != "simple":
+                    out[agg + "_overall"] = att.aggregate(agg, overall=True, **kw)
+        return out
+
+    def values(r):
+        """(estimates, standard errors) of ours in the order of the reference's tables."""
+        est, se = [r.att_gt.att], [r.att_gt.se]
+        est.append([r.simple.estimate])
+        se.append([r.simple.se])
+        for agg in ("dynamic", "group", "calendar"):
+            a = getattr(r, agg)
+            est += [a.estimate, [a.overall.estimate]]
+            se += [a.se, [a.overall.se]]
+        return np.concatenate(est), np.concatenate(se)
+
+    def reference_values(out):
+        keys = ["gt", "simple"] + [
+            k for a in ("event", "cohort", "time") for k in (a, a + "_overall")
+        ]
+        est = np.concatenate([out[k].iloc[:, 0].to_numpy(float) for k in keys])
+        se = np.concatenate([out[k].iloc[:, 1].to_numpy(float) for k in keys])
+        return est, se
+
+    ours(0)
+    t_o, r = timed(lambda: ours(0))
+    t_p, f = timed(lambda: theirs(0), repeat=1)
+    (e_o, s_o), (e_p, s_p) = values(r), reference_values(f)
+    point = float(np.max(np.abs(e_o - e_p) / np.maximum(1.0, np.abs(e_p))))
+    se_err = rel(s_o, s_p)
+    ok = point < 1e-8 and se_err < REL_TOL
+    row(
+        f"Callaway–Sant'Anna ATT(g,t) + 4 aggr. ({differences.__version__})",
+        t_o,
+        t_p,
+        peak_mb(lambda: ours(0)),
+        f"{ok} (est {point:.1e}, se {se_err:.1e})",
+    )
+    assert ok, (point, se_err)
+    t_o, r = timed(lambda: ours(999))
+    t_p, f = timed(lambda: theirs(999), repeat=1)
+    # different random draws: the sup-t critical values agree within Monte Carlo error
+    crit_p = float(
+        ((f["event"].iloc[:, 0] - f["event"].iloc[:, 2]) / f["event"].iloc[:, 1]).iloc[0]
+    )
+    close = abs(r.dynamic.crit / crit_p - 1) < 0.15
+    row(
+        "  … with 999 bootstrap draws",
+        t_o,
+        t_p,
+        peak_mb(lambda: ours(999)),
+        f"event crit {r.dynamic.crit:.3f} vs {crit_p:.3f} ({close}, MC)",
+    )
+    assert close, (r.dynamic.crit, crit_p)
 
 
 def _summary(t_start):
