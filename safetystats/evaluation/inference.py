@@ -27,7 +27,7 @@ import scipy.sparse
 
 from safetystats.errors import SafetystatsError
 
-from ._util import FEW_TREATED_CLUSTERS, as_int, as_labels, make_rng
+from ._util import FEW_TREATED_CLUSTERS, as_int, as_labels, check_level, make_rng
 from .did import _staggered_panel, check_model
 from .fixest import _Absorber, _design, _fit_ols, _fit_poisson, _offset, _Panel
 
@@ -36,6 +36,8 @@ __all__ = [
     "wild_cluster_bootstrap",
     "RandomizationResult",
     "randomization_inference",
+    "ScoreBootstrapResult",
+    "poisson_score_bootstrap",
 ]
 
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -47,7 +49,9 @@ class BootstrapResult:
 
     ``p_value`` is the symmetric bootstrap p-value, the share of bootstrap t statistics with
     ``|t*| >= |t|``. ``draws`` is the number actually used: all ``2^G`` sign vectors when
-    Rademacher weights and ``2^G < draws`` (``full_enumeration``).
+    Rademacher weights and ``2^G < draws`` (``full_enumeration``). With ``level``, ``ci_lower`` and
+    ``ci_upper`` bound the set of values r that the same test, with the same bootstrap weights, does
+    not reject at ``1 − level`` (test inversion, as boottest and fwildclusterboot).
     """
 
     estimate: float
@@ -60,7 +64,69 @@ class BootstrapResult:
     n_clusters: int
     n_treated_clusters: int
     t_boot: np.ndarray = field(repr=False)
+    level: float | None = None
+    ci_lower: float | None = None
+    ci_upper: float | None = None
     warnings: tuple[str, ...] = ()
+
+
+#: Interval ends are located to this fraction of the CR1 standard error (the p-value curve is a
+#: step function; its steps are found on a grid first, then by bisection).
+CI_TOL = 1e-9
+#: Grid for the first scan of the p-value curve: ±CI_GRID_SPAN standard errors in CI_GRID steps,
+#: widened by doubling while the far end is not yet rejected.
+CI_GRID, CI_GRID_SPAN = 400, 8.0
+
+
+class _PCurve:
+    """Bootstrap p-value of H0: β = r as a function of r, for one fixed set of weights.
+
+    Under WCR the restricted residuals are linear in r, so for each draw the bootstrap numerator
+    and the per-cluster terms of its CR1 variance are ``n0 + r·n1`` and ``z0 + r·z1``: keeping
+    ``n0, n1, |z0|², z0·z1, |z1|²`` per draw gives ``t*(r)`` for any r in O(draws) (Roodman et
+    al. 2019, section 3.5). Under WCU t* does not depend on r. The observed t is
+    ``(β̂ − r) / se`` with the unrestricted CR1 se (without its small-sample factor, which cancels).
+    """
+
+    def __init__(self, beta0, se, n0, n1, a, b, c):
+        self.beta0, self.se = beta0, se
+        self.n0, self.n1, self.a, self.b, self.c = n0, n1, a, b, c
+
+    def t_boot(self, r):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (self.n0 + r * self.n1) / np.sqrt(self.a + 2 * r * self.b + r * r * self.c)
+
+    def __call__(self, r):
+        t = self.t_boot(r)
+        t = t[np.isfinite(t)]
+        if t.size == 0:
+            return np.nan
+        # ties (the identity draw under WCR) count as extreme, as in an exact test
+        return float(np.mean(np.abs(t) >= abs((self.beta0 - r) / self.se) * (1 - 1e-10)))
+
+    def _end(self, alpha, sign):
+        span = CI_GRID_SPAN
+        while True:
+            grid = self.beta0 + sign * self.se * np.linspace(0.0, span, CI_GRID + 1)
+            accepted = np.array([self(r) >= alpha for r in grid])
+            if not accepted[-1]:
+                break
+            span *= 2
+            if span > 1e12:
+                return sign * np.inf
+        last = int(np.flatnonzero(accepted)[-1])  # grid[0] = β̂ has p = 1
+        inside, outside = grid[last], grid[last + 1]
+        while abs(outside - inside) > CI_TOL * self.se:
+            mid = 0.5 * (inside + outside)
+            if self(mid) >= alpha:
+                inside = mid
+            else:
+                outside = mid
+        return 0.5 * (inside + outside)
+
+    def interval(self, alpha):
+        """Ends of {r: p(r) >= alpha} (its outermost crossings on each side; inf if unbounded)."""
+        return self._end(alpha, -1.0), self._end(alpha, 1.0)
 
 
 def _cluster_sums(values: np.ndarray, codes: np.ndarray, g: int) -> np.ndarray:
@@ -81,6 +147,7 @@ def wild_cluster_bootstrap(
     draws: int = 999,
     weights: str = "rademacher",
     impose_null: bool = True,
+    level: float | None = None,
     rng=None,
 ) -> BootstrapResult:
     """Wild cluster bootstrap-t test of the TWFE treatment coefficient.
@@ -105,6 +172,11 @@ def wild_cluster_bootstrap(
         Rademacher ±1, or Webb's six-point weights (better with fewer than about 12 clusters).
     impose_null : bool
         WCR (True, recommended) or WCU.
+    level : float, optional
+        Also return the confidence interval at this level (0.95: the r not rejected at 5 %),
+        by inverting the test with the same bootstrap weights: ``ci_lower``/``ci_upper`` are where
+        the p-value curve ``p(r)`` of H0: β = r crosses ``1 − level`` (found on a grid, then by
+        bisection to 1e-9 standard errors). Under WCR each r imposes its own null, as boottest.
     rng : numpy.random.Generator, int or None
 
     Returns
@@ -137,6 +209,8 @@ def wild_cluster_bootstrap(
             given=repr(weights),
         )
     draws = as_int(draws, "draws", minimum=1)
+    if level is not None:
+        level = check_level(level)
     gen = make_rng(rng)
     n = np.asarray(y).shape[0] if np.ndim(y) else -1
     x, names = _design(treatment, covariates, n)
@@ -161,22 +235,28 @@ def wild_cluster_bootstrap(
     beta = inv @ (xt.T @ yt)
     if impose_null:
         beta_r = beta - inv[:, 0] * beta[0] / inv[0, 0]
+        # d ũ / d r: imposing β = r instead of 0 moves the restricted fit along (X'X)^-1 R'
+        resid_h = -(xt @ inv[:, 0]) / inv[0, 0]
     else:
         beta_r = beta
+        resid_h = np.zeros_like(yt)
     resid_r = yt - xt @ beta_r
-    # per-cluster sums X_g'ũ_g (G × k) and X_g'X_g (G × k × k)
-    scores = _cluster_sums(xt * resid_r[:, None], cl, g)
     xx = _cluster_sums(np.einsum("ni,nj->nij", xt, xt).reshape(-1, k * k), cl, g).reshape(g, k, k)
-    sb = scores @ inv  # rows: (X'X)^-1 s_g
-    c = sb[:, 0]  # R (X'X)^-1 s_g
     a = xx @ inv[:, 0]  # a_g = X_g'X_g (X'X)^-1 R'
     lam = _cluster_sums(q * (xt @ inv[:, 0])[:, None], cl, g)  # G × (T−1): q_g' X_g (X'X)^-1 R'
-    m = _cluster_sums(q * resid_r[:, None], cl, g)  # G × (T−1): q_g' ũ_g
+
+    def per_cluster(u):
+        """(c, sb, m) for residuals u: R (X'X)^-1 s_g, (X'X)^-1 s_g and q_g' u_g."""
+        sb = _cluster_sums(xt * u[:, None], cl, g) @ inv  # rows: (X'X)^-1 s_g
+        return sb[:, 0], sb, _cluster_sums(q * u[:, None], cl, g)
+
+    c0, sb0, m0 = per_cluster(resid_r)
+    c1, sb1, m1 = per_cluster(resid_h)
     # the observed t: CR1 (the ssc factor cancels in the p-value; report fixest's t)
     stat = fit.coef[0] / math.sqrt(fit.vcov[0, 0])
     resid = yt - xt @ beta
     s_hat = _cluster_sums(xt * resid[:, None], cl, g) @ inv[:, 0]
-    t0 = beta[0] / math.sqrt(np.sum(s_hat**2))
+    se0 = math.sqrt(np.sum(s_hat**2))
     full = weights == "rademacher" and 2**g < draws
     if full:
         codes = np.arange(2**g)
@@ -186,7 +266,7 @@ def wild_cluster_bootstrap(
         v_all = None
         n_draws = draws
     chunk = max(1, min(n_draws, 4_000_000 // max(g, 1)))
-    t_boot = np.empty(n_draws)
+    n0, n1, q00, q01, q11 = (np.empty(n_draws) for _ in range(5))
     for start in range(0, n_draws, chunk):
         b = min(chunk, n_draws - start)
         if v_all is not None:
@@ -195,19 +275,25 @@ def wild_cluster_bootstrap(
             v = 1.0 - 2.0 * gen.integers(0, 2, size=(g, b))
         else:
             v = _WEBB[gen.integers(0, 6, size=(g, b))]
-        numer = c @ v
-        z = c[:, None] * v - a @ (sb.T @ v) - lam @ (m.T @ v)
-        denom = np.sum(z * z, axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_boot[start : start + b] = numer / np.sqrt(denom)
+        z0 = c0[:, None] * v - a @ (sb0.T @ v) - lam @ (m0.T @ v)
+        z1 = c1[:, None] * v - a @ (sb1.T @ v) - lam @ (m1.T @ v)
+        sl = slice(start, start + b)
+        n0[sl], n1[sl] = c0 @ v, c1 @ v
+        q00[sl] = np.sum(z0 * z0, axis=0)
+        q01[sl] = np.sum(z0 * z1, axis=0)
+        q11[sl] = np.sum(z1 * z1, axis=0)
+    curve = _PCurve(beta[0], se0, n0, n1, q00, q01, q11)
+    t_boot = curve.t_boot(0.0)
     t_boot = t_boot[np.isfinite(t_boot)]
     if t_boot.size == 0:
         raise SafetystatsError(
             "inference.degenerate_bootstrap",
             "wild_cluster_bootstrap: expected non-degenerate draws, got none",
         )
-    # ties (the identity draw under WCR) count as extreme, as in an exact test
-    p = float(np.mean(np.abs(t_boot) >= abs(t0) * (1 - 1e-10)))
+    p = curve(0.0)
+    ci = (None, None)
+    if level is not None:
+        ci = curve.interval(1.0 - level)
     warn = fit.warnings
     if fit.n_treated_clusters < FEW_TREATED_CLUSTERS:
         warn = warn + (
@@ -225,6 +311,9 @@ def wild_cluster_bootstrap(
         n_clusters=g,
         n_treated_clusters=fit.n_treated_clusters,
         t_boot=t_boot,
+        level=level,
+        ci_lower=None if ci[0] is None else float(ci[0]),
+        ci_upper=None if ci[1] is None else float(ci[1]),
         warnings=warn,
     )
 
@@ -474,5 +563,219 @@ def randomization_inference(
         pool=pool,
         n_treated=int(n_t),
         n_pool=int(pool_areas.size),
+        warnings=warn,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Score bootstrap for the Poisson model
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreBootstrapResult:
+    """Result of :func:`poisson_score_bootstrap` for H0: β = ``null``.
+
+    ``statistic`` is the cluster-robust score statistic ``Σ_g S_g / sqrt(Σ_g S_g²)`` from the
+    fit with β fixed at ``null``; ``p_value`` the share of bootstrap statistics at least as large
+    in absolute value; ``estimate`` the unrestricted Poisson FE coefficient (for reference: the
+    test does not use it).
+    """
+
+    estimate: float
+    null: float
+    statistic: float
+    p_value: float
+    draws: int
+    weights: str
+    full_enumeration: bool
+    n_clusters: int
+    n_treated_clusters: int
+    s_boot: np.ndarray = field(repr=False)
+    warnings: tuple[str, ...] = ()
+
+
+def _restricted_poisson(y, fixed, a, a_n, p, p_n, cov, *, tol=1e-12, max_iter=200):
+    """μ of the Poisson FE model with the linear predictor part ``fixed`` held fixed (IRLS).
+
+    ``fixed`` is the offset plus ``null · d``; the area and period effects and the covariates
+    ``cov`` (or None) are estimated. Each step is an exact weighted projection (as poisson_fe).
+    """
+    mu = np.maximum(y, 0.5 * y.mean() + 1e-3)  # a start away from 0, as fixest's
+    eta = np.log(mu)
+    absorb = _Absorber(a, a_n, p, p_n, mu)
+    dev_old = np.inf
+    for _ in range(max_iter):
+        z = eta - fixed + (y - mu) / mu
+        absorb.reweight(mu)
+        zt = absorb(z)
+        if cov is not None:
+            xt = absorb(cov)
+            sw = np.sqrt(mu)[:, None]
+            coef = np.linalg.lstsq(xt * sw, zt * sw[:, 0], rcond=None)[0]
+            zt = zt - xt @ coef
+        eta = z - zt + fixed
+        mu = np.exp(eta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dev = 2 * float(np.sum(np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu)))
+        if abs(dev - dev_old) / (0.1 + abs(dev)) < tol:
+            return mu, absorb
+        dev_old = dev
+    raise SafetystatsError(
+        "poisson.no_convergence",
+        f"poisson_score_bootstrap: expected the restricted fit to converge within {max_iter} "
+        f"iterations, got a relative deviance change of {abs(dev - dev_old) / (0.1 + abs(dev)):.2g}",
+        max_iter=max_iter,
+        change=float(abs(dev - dev_old) / (0.1 + abs(dev))),
+        tol=tol,
+    )
+
+
+def poisson_score_bootstrap(
+    counts,
+    treatment,
+    *,
+    area,
+    period,
+    population=None,
+    covariates=None,
+    cluster=None,
+    null: float = 0.0,
+    draws: int = 999,
+    weights: str = "rademacher",
+    rng=None,
+) -> ScoreBootstrapResult:
+    """Score (wild) bootstrap test of the Poisson FE treatment coefficient, H0: β = ``null``.
+
+    Kline & Santos (2012): fit the model with β fixed at the null (area and period effects and
+    covariates estimated), take each observation's score for β after projecting out the scores
+    of the nuisance parameters, ``s_i = d̃_i (y_i − μ̃_i)`` with ``d̃`` the residual of the
+    treatment on the fixed effects and covariates weighted by ``μ̃``, and sum it by cluster,
+    ``S_g``. The statistic is ``T = Σ S_g / sqrt(Σ S_g²)``; bootstrap statistics
+    ``T* = Σ v_g S_g / sqrt(Σ v_g² S_g²)`` multiply each cluster's score by one weight, with no
+    refit, so the bootstrap costs O(G · draws). Because the null is imposed and nothing is
+    re-estimated, the test stays defined with low counts and zeros, where a Wald test from a
+    refitted Poisson model is not.
+
+    Parameters
+    ----------
+    counts, treatment, area, period, population, covariates, cluster
+        As in :func:`poisson_fe`.
+    null : float
+        The coefficient under H0 (0: no effect on the log rate).
+    draws : int
+        Bootstrap draws; all ``2^G`` sign vectors when Rademacher and ``2^G < draws``.
+    weights : {"rademacher", "webb"}
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    ScoreBootstrapResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from safetystats.evaluation.inference import poisson_score_bootstrap
+    >>> rng = np.random.default_rng(4)
+    >>> area, year = np.repeat(np.arange(30), 8), np.tile(np.arange(8), 30)
+    >>> d = ((area < 5) & (year >= 4)).astype(float)
+    >>> y = rng.poisson(3.0 * np.exp(-0.8 * d))
+    >>> res = poisson_score_bootstrap(y, d, area=area, period=year, rng=1)
+    >>> bool(res.p_value < 0.05), res.draws
+    (True, 999)
+    """
+    from .fixest import poisson_fe
+
+    if weights not in ("rademacher", "webb"):
+        raise SafetystatsError(
+            "input.choice",
+            f"weights: expected 'rademacher' or 'webb', got {weights!r}",
+            name="weights",
+            expected=["rademacher", "webb"],
+            given=repr(weights),
+        )
+    draws = as_int(draws, "draws", minimum=1)
+    try:
+        null = float(null)
+    except (TypeError, ValueError):
+        null = float("nan")
+    if not np.isfinite(null):
+        raise SafetystatsError(
+            "input.not_finite",
+            "null: expected a finite number, got a non-finite one",
+            name="null",
+            count=1,
+        )
+    gen = make_rng(rng)
+    fit = poisson_fe(
+        counts,
+        treatment,
+        area=area,
+        period=period,
+        population=population,
+        covariates=covariates,
+        cluster=cluster,
+    )
+    rows = fit.rows_used
+    n = np.asarray(treatment).shape[0]
+    d_all = np.asarray(treatment, dtype=float)
+    y = np.asarray(counts, dtype=float)[rows]
+    d = d_all[rows]
+    off = np.zeros(n) if population is None else _offset(population, n)
+    off = off[rows]
+    cov = None
+    if covariates is not None:
+        cov = np.asarray(covariates, dtype=float).reshape(n, -1)[rows]
+    _, a = as_labels(np.asarray(area)[rows], "area", n=rows.size)
+    _, p = as_labels(np.asarray(period)[rows], "period", n=rows.size)
+    cl_src = area if cluster is None else cluster
+    _, cl = as_labels(np.asarray(cl_src)[rows], "cluster", n=rows.size)
+    g = int(cl.max()) + 1
+    mu, absorb = _restricted_poisson(
+        y, off + null * d, a, int(a.max()) + 1, p, int(p.max()) + 1, cov
+    )
+    dt = absorb(d)
+    if cov is not None:
+        xt = absorb(cov)
+        sw = np.sqrt(mu)[:, None]
+        dt = dt - xt @ np.linalg.lstsq(xt * sw, dt * sw[:, 0], rcond=None)[0]
+    s_g = np.bincount(cl, dt * (y - mu), g)
+    denom0 = math.sqrt(float(np.sum(s_g**2)))
+    if denom0 == 0:
+        raise SafetystatsError(
+            "inference.degenerate_bootstrap",
+            "poisson_score_bootstrap: expected a non-zero score variance, got 0 (the counts "
+            "are fitted exactly under the null)",
+        )
+    stat = float(np.sum(s_g)) / denom0
+    full = weights == "rademacher" and 2**g < draws
+    n_draws = 2**g if full else draws
+    s_boot = np.empty(n_draws)
+    chunk = max(1, min(n_draws, 4_000_000 // max(g, 1)))
+    for start in range(0, n_draws, chunk):
+        b = min(chunk, n_draws - start)
+        if full:
+            codes = np.arange(start, start + b)
+            v = 1.0 - 2.0 * ((codes[None, :] >> np.arange(g)[:, None]) & 1)
+        elif weights == "rademacher":
+            v = 1.0 - 2.0 * gen.integers(0, 2, size=(g, b))
+        else:
+            v = _WEBB[gen.integers(0, 6, size=(g, b))]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_boot[start : start + b] = (s_g @ v) / np.sqrt((s_g**2) @ (v * v))
+    # ties (the identity draw) count as extreme, as in an exact test
+    p_value = float(np.mean(np.abs(s_boot) >= abs(stat) * (1 - 1e-10)))
+    warn = fit.warnings
+    return ScoreBootstrapResult(
+        estimate=float(fit.estimate),
+        null=null,
+        statistic=stat,
+        p_value=p_value,
+        draws=int(n_draws),
+        weights=weights,
+        full_enumeration=bool(full),
+        n_clusters=g,
+        n_treated_clusters=int(fit.n_treated_clusters),
+        s_boot=s_boot,
         warnings=warn,
     )

@@ -11,6 +11,12 @@ Sources
   control method. American Journal of Political Science, 59(2), 495–510 (in-time placebos).
 - Abadie, A. (2021). Using synthetic controls: feasibility, data requirements, and methodological
   aspects. Journal of Economic Literature, 59(2), 391–425.
+- Abadie, A., Diamond, A., & Hainmueller, J. (2011). Synth: an R package for synthetic control
+  methods in comparative case studies. Journal of Statistical Software, 42(13) (the nested
+  optimisation of the predictor weights V, its scaling and its regression-based start).
+- Malo, P., Eskelinen, J., Zhou, X., & Kuosmanen, T. (2024). Computing synthetic controls using
+  bilevel optimization. Computational Economics, 64, 1113–1136 (the V problem is non-convex and
+  local searches stop at different optima: several starts are needed).
 - Beck, A., & Teboulle, M. (2009). A fast iterative shrinkage-thresholding algorithm (FISTA).
   SIAM J. Imaging Sciences, 2(1), 183–202; Condat, L. (2016). Fast projection onto the simplex.
   Mathematical Programming, 158, 575–585 (the weight solver).
@@ -21,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import minimize
 
 from safetystats.errors import SafetystatsError
 
@@ -85,6 +92,17 @@ def simplex_least_squares(a, b, *, tol: float = 1e-10, max_iter: int = 3_000) ->
     return w
 
 
+def _simplex_ls_from(a, b, w0):
+    """:func:`simplex_least_squares` started from the support of ``w0`` (a nearby solution).
+
+    The outer V search solves thousands of inner problems whose solutions change little from one
+    V to the next; starting the active set there takes a few steps instead of dozens.
+    """
+    scale = max(np.abs(a).max(), np.abs(b).max(), 1e-300)
+    w, ok = _active_set(a / scale, b / scale, w0, max_steps=4 * a.shape[0] + 100)
+    return w if ok else simplex_least_squares(a, b)
+
+
 def _fista(a, b, *, tol, max_iter):
     """Accelerated projected gradient with adaptive restart (approximate, to seed the active set)."""
     j = a.shape[1]
@@ -124,6 +142,8 @@ def _active_set(a, b, w, *, max_steps):
     """
     j = a.shape[1]
     support = w > 1e-12
+    col_norm = float(np.sqrt(np.max(np.sum(a * a, axis=0))))
+    b_norm = float(np.linalg.norm(b))
     for _ in range(max_steps):
         idx = np.flatnonzero(support)
         asub = a[:, idx]
@@ -133,7 +153,10 @@ def _active_set(a, b, w, *, max_steps):
         kkt[:k, k] = 1.0
         kkt[k, :k] = 1.0
         rhs = np.r_[asub.T @ b, 1.0]
-        sol = np.linalg.lstsq(kkt, rhs, rcond=None)[0]
+        try:
+            sol = np.linalg.solve(kkt, rhs)
+        except np.linalg.LinAlgError:  # collinear donors on the support
+            sol = np.linalg.lstsq(kkt, rhs, rcond=None)[0]
         ws = sol[:k]
         if np.any(ws < -1e-12):
             # step from the current point towards ws until the first weight hits zero
@@ -151,11 +174,15 @@ def _active_set(a, b, w, *, max_steps):
         w = np.zeros(j)
         w[idx] = np.maximum(ws, 0.0)
         w /= w.sum()
-        g = a.T @ (a @ w - b)
-        mu = -sol[k]  # multiplier of the sum constraint: g_i = mu on the support
+        r = a @ w - b
+        g = a.T @ r
+        mu = g[idx].mean()  # multiplier of the sum constraint: g_i = mu on the support
         viol = g - mu
         viol[idx] = 0.0
-        if viol.min() >= -1e-10 * max(1.0, abs(mu)):
+        # Relative to the residual: when the fit is nearly exact (a treated area inside the
+        # donors' hull, or V putting almost all weight on one predictor) the gradient is tiny,
+        # and an absolute tolerance would stop far from the optimum.
+        if viol.min() >= -col_norm * (1e-9 * np.linalg.norm(r) + 1e-12 * b_norm):
             return w, True
         support = w > 0
         support[np.argmin(viol)] = True
@@ -170,6 +197,9 @@ class SynthResult:
     ``relative`` = mean post gap / mean post synthetic). ``ratio`` is post/pre RMSPE; with
     ``placebos=True``, ``placebo_ratios`` holds each donor's ratio as if it were treated and
     ``p_value`` is the rank of the treated ratio among all ``J + 1`` (Abadie et al. 2010).
+    ``v`` holds the predictor weights used (summing to 1, on the scale of the ``predictors`` as
+    given, so passing them back as ``v`` reproduces ``weights``); ``None`` without predictors.
+    ``v_loss`` is the pre-period outcome MSPE that ``v="optimise"`` minimised (``pre_rmspe²``).
     """
 
     estimate: float
@@ -185,6 +215,8 @@ class SynthResult:
     placebo_ratios: np.ndarray | None = field(default=None, repr=False)
     placebo_gaps: np.ndarray | None = field(default=None, repr=False)
     placebo_pre_rmspe: np.ndarray | None = field(default=None, repr=False)
+    v: np.ndarray | None = None
+    v_loss: float | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -219,21 +251,131 @@ def _prepare(outcomes, treated, donors, n_pre):
     return y, treated, donors, n_pre
 
 
+#: Accepted value of ``v`` that asks for the nested optimisation of the predictor weights.
+OPTIMISE = "optimise"
+#: Log-ratios of predictor weights are searched within ±THETA_MAX (e^±12: a weight below about
+#: 1e-10 of another is zero for every practical purpose, and the search stays finite).
+THETA_MAX = 12.0
+#: Nelder–Mead restarts from the best point found until the loss improves by less than this
+#: (relative), at most MAX_RESTARTS times: a collapsed simplex is the usual way it stalls.
+RESTART_TOL = 1e-9
+MAX_RESTARTS = 4
+
+
+def _softmax(theta):
+    e = np.exp(np.clip(theta, -THETA_MAX, THETA_MAX) - np.clip(theta, -THETA_MAX, THETA_MAX).max())
+    return e / e.sum()
+
+
+def _regression_start(xs, z):
+    """Synth's regression-based start: V ∝ squared coefficients of the outcomes on the predictors.
+
+    ``xs`` (units × k) are the scaled predictors and ``z`` (units × T0) the pre-period outcomes;
+    each predictor's weight is the sum over periods of its squared coefficient in a regression of
+    the outcome on all predictors (Abadie, Diamond & Hainmueller 2011). None when that regression
+    is not identified (more predictors than units, or collinear predictors).
+    """
+    design = np.column_stack([np.ones(xs.shape[0]), xs])
+    if design.shape[0] <= design.shape[1] or np.linalg.matrix_rank(design) < design.shape[1]:
+        return None
+    beta = np.linalg.lstsq(design, z, rcond=None)[0][1:]
+    v0 = np.sum(beta**2, axis=1)
+    if not np.all(np.isfinite(v0)) or v0.max() <= 0:
+        return None
+    return np.maximum(v0 / v0.sum(), np.exp(-THETA_MAX))
+
+
+def _optimise_v(x, y, target, donors, n_pre):
+    """Nested synthetic control: V minimising the pre-period outcome MSPE of W(V).
+
+    For a diagonal V on the simplex, ``W(V) = argmin_w (X_1 − X_0 w)' V (X_1 − X_0 w)`` over the
+    weight simplex; the outer loss is ``L(V) = Σ_{t<T0} (y_1t − Σ_j W_j(V) y_jt)² / T0``. The
+    predictors are first divided by their standard deviation over the treated area and the donors
+    (as Synth and pysyncon do), V is parametrised by softmax log-ratios, and Nelder–Mead is run
+    from the equal-weights start and Synth's regression-based start, each restarted from its best
+    point until it stops improving; the best V over all evaluations is kept. L is piecewise smooth
+    and not convex, so this is a careful local search, not a certificate of the global optimum.
+
+    Returns (v on the given predictors' scale, weights, loss, number of predictors dropped as
+    constant).
+    """
+    units = np.r_[target, donors]
+    sd = x[units].std(axis=0, ddof=1)
+    keep = sd > 1e-12 * np.maximum(1.0, np.abs(x[units]).max(axis=0))
+    if not keep.any():
+        raise SafetystatsError(
+            "matching.no_variation",
+            "predictors: expected at least one predictor that varies over the treated area and "
+            "the donors, got only constant ones",
+        )
+    xs = x[:, keep] / sd[keep]
+    x0, x1 = xs[donors].T, xs[target]
+    z0, z1 = y[donors, :n_pre].T, y[target, :n_pre]
+    k = x0.shape[0]
+    best = {"loss": np.inf, "v": None, "w": None}
+    last = {"w": None}
+
+    def evaluate(vs):
+        sv = np.sqrt(vs)
+        a, b = x0 * sv[:, None], x1 * sv
+        w = simplex_least_squares(a, b) if last["w"] is None else _simplex_ls_from(a, b, last["w"])
+        last["w"] = w
+        r = z1 - z0 @ w
+        loss = float(r @ r) / n_pre
+        if loss < best["loss"]:
+            best.update(loss=loss, v=vs, w=w)
+        return loss
+
+    if k == 1:
+        evaluate(np.ones(1))
+    else:
+        starts = [np.zeros(k)]
+        v_reg = _regression_start(xs[units], y[units, :n_pre])
+        if v_reg is not None:
+            starts.append(np.log(v_reg) - np.log(v_reg).mean())
+        for theta0 in starts:
+            theta = theta0
+            for _ in range(MAX_RESTARTS + 1):
+                before = evaluate(_softmax(theta))
+                simplex = theta + np.vstack([np.zeros(k), np.eye(k)])
+                res = minimize(
+                    lambda t: evaluate(_softmax(t)),
+                    theta,
+                    method="Nelder-Mead",
+                    options={
+                        "initial_simplex": simplex,
+                        "xatol": 1e-3,
+                        "fatol": 1e-9 * max(before, 1e-300),
+                        "maxfev": 400 * (k + 1),
+                    },
+                )
+                theta = np.clip(res.x, -THETA_MAX, THETA_MAX)
+                if res.fun >= before * (1 - RESTART_TOL):
+                    break
+    v = np.zeros(x.shape[1])
+    v[keep] = best["v"] / sd[keep] ** 2
+    return v / v.sum(), best["w"], best["loss"], int((~keep).sum())
+
+
 def _fit_one(y, target, donors, n_pre, predictors, v):
     pre = slice(0, n_pre)
+    loss = None
     if predictors is None:
         a = y[donors, pre].T
         b = y[target, pre]
+        w = simplex_least_squares(a, b)
+    elif isinstance(v, str):
+        v, w, loss, _ = _optimise_v(predictors, y, target, donors, n_pre)
     else:
         sv = np.sqrt(v)[:, None]
         a = predictors[donors].T * sv
         b = predictors[target] * sv[:, 0]
-    w = simplex_least_squares(a, b)
+        w = simplex_least_squares(a, b)
     synth = w @ y[donors]
     gap = y[target] - synth
     pre_rmspe = float(np.sqrt(np.mean(gap[:n_pre] ** 2)))
     post_rmspe = float(np.sqrt(np.mean(gap[n_pre:] ** 2)))
-    return w, synth, gap, pre_rmspe, post_rmspe
+    return w, synth, gap, pre_rmspe, post_rmspe, v, loss
 
 
 def synthetic_control(
@@ -250,8 +392,10 @@ def synthetic_control(
 
     Weights ``w`` on the simplex (``w_j >= 0``, ``Σ w_j = 1``) minimise the pre-period mean
     squared prediction error ``Σ_{t<T0} (y_1t − Σ_j w_j y_jt)²``, or, with ``predictors``, the
-    V-weighted distance ``(X_1 − X_0 w)ᵀ V (X_1 − X_0 w)`` (Abadie & Gardeazabal 2003). The effect
-    is the post-period gap. Inference by in-space placebos: each donor in turn is treated as if
+    V-weighted distance ``(X_1 − X_0 w)ᵀ V (X_1 − X_0 w)`` (Abadie & Gardeazabal 2003). With
+    ``v="optimise"`` the diagonal V is chosen so that W(V) minimises the pre-period outcome MSPE
+    (the nested estimator of Abadie, Diamond & Hainmueller 2010; see :func:`_optimise_v`). The
+    effect is the post-period gap. Inference by in-space placebos: each donor in turn is treated as if
     treated, against the other donors; ``p_value`` = rank of the treated post/pre RMSPE ratio
     among all (Abadie, Diamond & Hainmueller 2010).
 
@@ -267,10 +411,15 @@ def synthetic_control(
         Rows of the control pool; default all other rows. Must not contain ``treated``.
     predictors : array_like, shape (n_areas, m), optional
         Pre-period characteristics to match instead of the pre-period outcomes (standardise them).
-    v : array_like, shape (m,), optional
-        Non-negative predictor weights (default equal). Not optimised here.
+    v : array_like, shape (m,), or "optimise", optional
+        Non-negative predictor weights (default equal), or ``"optimise"``: V chosen to minimise
+        the pre-period outcome MSPE, the predictors scaled by their standard deviation over the
+        treated area and the donors first (Synth, pysyncon). The search is local (Nelder–Mead from
+        two starts, restarted until it stops improving): the problem is not convex, so compare
+        fits by their pre-period RMSPE, not by V, which is often not unique.
     placebos : bool
-        Run the in-space placebos (one extra fit per donor).
+        Run the in-space placebos (one extra fit per donor; with ``v="optimise"`` each placebo
+        optimises its own V, as in Abadie, Diamond & Hainmueller 2010).
 
     Returns
     -------
@@ -297,23 +446,35 @@ def synthetic_control(
     y, treated, donors, n_pre = _prepare(outcomes, treated, donors, n_pre)
     pred = None
     vv = None
+    if isinstance(v, str) and v != OPTIMISE:
+        raise SafetystatsError(
+            "input.choice",
+            f"v: expected predictor weights or {OPTIMISE!r}, got {v!r}",
+            name="v",
+            expected=[OPTIMISE],
+            given=repr(v),
+        )
     if predictors is not None:
         pred = as_float(predictors, "predictors", n=y.shape[0], ndim=2)
-        vv = np.ones(pred.shape[1]) if v is None else as_float(v, "v")
-        if vv.shape != (pred.shape[1],) or np.any(vv < 0) or not np.any(vv > 0):
-            raise SafetystatsError(
-                "input.out_of_range",
-                f"v: expected {pred.shape[1]} non-negative weights, not all zero, got {vv.tolist()}",
-                name="v",
-                expected=f"{pred.shape[1]} non-negative weights, not all zero",
-                given=vv.tolist(),
-            )
+        if isinstance(v, str):
+            vv = OPTIMISE
+        else:
+            vv = np.ones(pred.shape[1]) if v is None else as_float(v, "v")
+            if vv.shape != (pred.shape[1],) or np.any(vv < 0) or not np.any(vv > 0):
+                raise SafetystatsError(
+                    "input.out_of_range",
+                    f"v: expected {pred.shape[1]} non-negative weights, not all zero, got "
+                    f"{vv.tolist()}",
+                    name="v",
+                    expected=f"{pred.shape[1]} non-negative weights, not all zero",
+                    given=vv.tolist(),
+                )
     elif v is not None:
         raise SafetystatsError(
             "synth.weights_without_predictors",
             "v: expected predictors to go with the predictor weights, got none",
         )
-    w, synth, gap, pre, post = _fit_one(y, treated, donors, n_pre, pred, vv)
+    w, synth, gap, pre, post, v_used, v_loss = _fit_one(y, treated, donors, n_pre, pred, vv)
     post_synth = synth[n_pre:].mean()
     warnings = ()
     if pre > 0 and np.sqrt(np.mean(y[treated, :n_pre] ** 2)) > 0:
@@ -337,7 +498,7 @@ def synthetic_control(
         pres = np.empty(donors.size)
         for i, dnr in enumerate(donors):
             others = donors[donors != dnr]
-            _, _, g_i, pre_i, post_i = _fit_one(y, dnr, others, n_pre, pred, vv)
+            _, _, g_i, pre_i, post_i, _, _ = _fit_one(y, dnr, others, n_pre, pred, vv)
             ratios[i] = post_i / pre_i if pre_i > 0 else np.inf
             gaps[i], pres[i] = g_i, pre_i
         p_value = float((1 + np.sum(ratios >= ratio)) / (1 + donors.size))
@@ -360,6 +521,8 @@ def synthetic_control(
         placebo_ratios=ratios,
         placebo_gaps=gaps,
         placebo_pre_rmspe=pres,
+        v=None if v_used is None else np.asarray(v_used, dtype=float) / np.sum(v_used),
+        v_loss=v_loss,
         warnings=warnings,
     )
 

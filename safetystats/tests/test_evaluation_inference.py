@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from safetystats.evaluation import poisson_fe, randomization_inference, twfe, wild_cluster_bootstrap
+from safetystats.evaluation.inference import poisson_score_bootstrap
 from safetystats.tests.references import reference
 
 pf = reference("pyfixest")
@@ -206,3 +207,216 @@ def test_randomization_bad_input():
         randomization_inference(
             df.y, area=df.area, period=df.year, first_treated=np.full(len(df), 3.0)
         )
+
+
+# ----------------------------------------------------------------------------------------------
+# Wild bootstrap confidence intervals by test inversion
+# ----------------------------------------------------------------------------------------------
+
+ALPHA = 0.05
+#: An interval end is located to 1e-9 standard errors; we probe the p-value curve this many
+#: standard errors inside and outside it.
+PROBE = 1e-6
+
+
+def _wbt_p(df, r, *, impose_null, weights, formula="ys ~ treat + x1 | area + year"):
+    """wildboottest's p-value of H0: β = r, as its test of β = 0 on y − r·treat.
+
+    Its WCR restricted fit imposes β = 0 whatever its ``r`` attribute says, so the null value
+    is moved into the outcome: the restricted fit, residuals and t statistics are the same.
+    """
+    fit = pf.feols(formula, data=df.assign(ys=df.y - r * df.treat), vcov={"CRV1": "area"})
+    out = fit.wildboottest(
+        reps=9999, param="treat", seed=1, impose_null=impose_null, weights_type=weights
+    )
+    return float(out["Pr(>|t|)"])
+
+
+@pytest.mark.parametrize(
+    "n_areas, n_treated, weights, impose_null",
+    [
+        (10, 3, "rademacher", True),
+        (10, 3, "rademacher", False),
+        (12, 5, "rademacher", True),
+        (16, 8, "webb", True),
+        (20, 3, "webb", True),
+    ],
+)
+def test_wild_bootstrap_interval_ends_have_wildboottest_p_alpha(
+    n_areas, n_treated, weights, impose_null
+):
+    df = panel(n_areas, 8, n_treated, seed=n_areas)
+    res = wild_cluster_bootstrap(
+        df.y,
+        df.treat,
+        area=df.area,
+        period=df.year,
+        covariates=df[["x1"]],
+        weights=weights,
+        impose_null=impose_null,
+        draws=9999,
+        level=1 - ALPHA,
+        rng=1,
+    )
+    assert res.ci_lower < res.estimate < res.ci_upper and res.level == 1 - ALPHA
+    se = abs(res.estimate / res.statistic)
+    if res.full_enumeration:
+        # the same 2^G draws: wildboottest's p inside the end is >= alpha and outside < alpha,
+        # up to the two WCR tie draws (v = ±1) that it may not count (see WCR_TIES)
+        tol_in, tol_out = (WCR_TIES if impose_null else 0) / res.draws, 0.0
+    else:
+        # its own random draws: within 4 Monte Carlo standard errors of alpha
+        tol_in = tol_out = MC_SIGMAS * np.sqrt(ALPHA * (1 - ALPHA) / res.draws)
+    for end, outward in ((res.ci_lower, -1.0), (res.ci_upper, 1.0)):
+        p_in = _wbt_p(df, end - outward * PROBE * se, impose_null=impose_null, weights=weights)
+        p_out = _wbt_p(df, end + outward * PROBE * se, impose_null=impose_null, weights=weights)
+        assert p_in >= ALPHA - tol_in - 1e-12
+        assert p_out < ALPHA + tol_out
+        # and our own test, refitted on y − r·treat with the same draws, flips there exactly
+        for r, accept in ((end - outward * PROBE * se, True), (end + outward * PROBE * se, False)):
+            own = wild_cluster_bootstrap(
+                df.y - r * df.treat,
+                df.treat,
+                area=df.area,
+                period=df.year,
+                covariates=df[["x1"]],
+                weights=weights,
+                impose_null=impose_null,
+                draws=9999,
+                rng=1,
+            )
+            assert (own.p_value >= ALPHA) is accept
+
+
+def test_wild_bootstrap_interval_properties():
+    df = panel(30, 6, 4, seed=2)
+    kw = dict(area=df.area, period=df.year, draws=999, rng=3)
+    res = wild_cluster_bootstrap(df.y, df.treat, level=0.9, **kw)
+    wide = wild_cluster_bootstrap(df.y, df.treat, level=0.99, **kw)
+    plain = wild_cluster_bootstrap(df.y, df.treat, **kw)
+    assert plain.ci_lower is None and plain.level is None and plain.p_value == res.p_value
+    assert wide.ci_lower < res.ci_lower < res.estimate < res.ci_upper < wide.ci_upper
+    # shifting the outcome by 2·treat shifts the interval by 2
+    shifted = wild_cluster_bootstrap(df.y + 2 * df.treat, df.treat, level=0.9, **kw)
+    assert shifted.ci_lower == pytest.approx(res.ci_lower + 2, abs=1e-6)
+    assert shifted.ci_upper == pytest.approx(res.ci_upper + 2, abs=1e-6)
+    # 0 lies outside the interval exactly when the test rejects at 10 %
+    assert (res.ci_lower <= 0 <= res.ci_upper) == (res.p_value >= 0.1)
+    with pytest.raises(ValueError, match="level") as exc:
+        wild_cluster_bootstrap(df.y, df.treat, level=95, **kw)
+    assert exc.value.code == "input.level"
+
+
+# ----------------------------------------------------------------------------------------------
+# Score bootstrap for the Poisson model (Kline & Santos 2012): no library implements it, so it is
+# checked by its algebra against dense dummies and statsmodels, by simulated size and by power
+# ----------------------------------------------------------------------------------------------
+
+#: 200 null panels: a 5 % test rejects 10 of them on average (binomial sd 3.1); the band allows
+#: ±2.6 sd, wide enough for a correctly sized test and narrow enough to catch a Wald-like one.
+SIZE_BAND = (0.02, 0.09)
+#: Power against a rate ratio exp(-1.2) = 0.30 in 5 of 20 areas with about 2 events a cell.
+POWER_MIN = 0.6
+
+
+def _count_panel(rng, *, n_areas=20, n_years=8, n_treated=5, base=1.0, effect=0.0):
+    area, year = np.repeat(np.arange(n_areas), n_years), np.tile(np.arange(n_years), n_areas)
+    d = ((area < n_treated) & (year >= n_years // 2)).astype(float)
+    lam = (
+        base
+        * np.exp(rng.normal(0, 0.5, n_areas))[area]
+        * np.exp(rng.normal(0, 0.2, n_years))[year]
+        * np.exp(effect * d)
+    )
+    return rng.poisson(lam).astype(float), d, area, year
+
+
+def test_score_bootstrap_statistic_equals_dense_dummy_computation():
+    sm = reference("statsmodels.api")
+    rng = np.random.default_rng(21)
+    y, d, area, year = _count_panel(rng, n_areas=10, n_treated=3, base=2.0)
+    pop = rng.integers(500, 3000, 10)[area].astype(float)
+    x1 = rng.normal(size=y.size)
+    null = -0.3
+    res = poisson_score_bootstrap(
+        y, d, area=area, period=year, population=pop, covariates=x1[:, None], null=null, draws=9999
+    )
+    # restricted fit by statsmodels: dummies for both effects, β fixed through the offset
+    fe = np.column_stack([np.eye(10)[area], np.eye(8)[year][:, 1:], x1])
+    glm = sm.GLM(y, fe, family=sm.families.Poisson(), offset=np.log(pop) + null * d).fit(
+        tol=1e-13, maxiter=200
+    )
+    mu = glm.fittedvalues
+    # the treatment's score with the nuisance scores projected out (information-weighted)
+    gamma = np.linalg.solve(fe.T @ (fe * mu[:, None]), fe.T @ (mu * d))
+    s_g = np.bincount(area, (d - fe @ gamma) * (y - mu), 10)
+    assert res.statistic == pytest.approx(s_g.sum() / np.sqrt(np.sum(s_g**2)), rel=1e-7)
+    assert res.full_enumeration and res.draws == 2**10
+    # full enumeration: the p-value is the exact sign-flip share
+    signs = 1.0 - 2.0 * ((np.arange(2**10)[None, :] >> np.arange(10)[:, None]) & 1)
+    t_star = np.abs(s_g @ signs) / np.sqrt(np.sum(s_g**2))
+    assert res.p_value == pytest.approx(np.mean(t_star >= abs(res.statistic) * (1 - 1e-10)))
+
+
+def test_score_bootstrap_at_the_mle_does_not_reject():
+    rng = np.random.default_rng(22)
+    y, d, area, year = _count_panel(rng, base=2.0, effect=-0.5)
+    fit = poisson_fe(y, d, area=area, period=year)
+    res = poisson_score_bootstrap(y, d, area=area, period=year, null=fit.estimate, rng=1)
+    assert abs(res.statistic) < 1e-6 and res.p_value == 1.0  # the score vanishes at the MLE
+    assert res.estimate == pytest.approx(fit.estimate, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "n_treated, base, weights", [(5, 0.5, "rademacher"), (5, 1.0, "webb"), (8, 0.3, "rademacher")]
+)
+def test_score_bootstrap_size_with_few_treated_clusters_and_low_counts(n_treated, base, weights):
+    rng = np.random.default_rng(1000 + n_treated + int(10 * base))
+    rejections = n = 0
+    for _ in range(200):
+        y, d, area, year = _count_panel(rng, n_treated=n_treated, base=base)
+        res = poisson_score_bootstrap(
+            y, d, area=area, period=year, draws=399, weights=weights, rng=rng
+        )
+        n += 1
+        rejections += res.p_value <= 0.05
+    assert SIZE_BAND[0] <= rejections / n <= SIZE_BAND[1]
+
+
+def test_score_bootstrap_is_conservative_not_liberal_with_three_treated():
+    """With 3 treated clusters the test under-rejects (as WCR does), where the Wald test over-rejects."""
+    rng = np.random.default_rng(31)
+    boot = wald = 0
+    for _ in range(200):
+        y, d, area, year = _count_panel(rng, n_treated=3, base=1.0)
+        boot += (
+            poisson_score_bootstrap(y, d, area=area, period=year, draws=399, rng=rng).p_value
+            <= 0.05
+        )
+        wald += poisson_fe(y, d, area=area, period=year).p_value <= 0.05
+    assert boot / 200 <= SIZE_BAND[1] and wald / 200 > 0.1
+
+
+def test_score_bootstrap_power_against_a_planted_effect():
+    rng = np.random.default_rng(41)
+    rejections = 0
+    for _ in range(100):
+        y, d, area, year = _count_panel(rng, n_treated=5, base=2.0, effect=-1.2)
+        rejections += (
+            poisson_score_bootstrap(y, d, area=area, period=year, draws=399, rng=rng).p_value
+            <= 0.05
+        )
+    assert rejections / 100 >= POWER_MIN
+
+
+def test_score_bootstrap_bad_input():
+    rng = np.random.default_rng(51)
+    y, d, area, year = _count_panel(rng)
+    with pytest.raises(ValueError, match="weights") as exc:
+        poisson_score_bootstrap(y, d, area=area, period=year, weights="mammen")
+    assert exc.value.code == "input.choice"
+    with pytest.raises(ValueError, match="null") as exc:
+        poisson_score_bootstrap(y, d, area=area, period=year, null=np.nan)
+    assert exc.value.code == "input.not_finite"
+    with pytest.raises(ValueError, match="negative") as exc:
+        poisson_score_bootstrap(-y - 1, d, area=area, period=year)
