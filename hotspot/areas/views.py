@@ -189,4 +189,5 @@ def area_reports_csv(request, pk):
 
 
 def _round(value):
-    return None if value is None else round(value, 1)
+    # to the centimetre, as the data are kept: a download imports again unchanged
+    return None if value is None else round(value, 2)

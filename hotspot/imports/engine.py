@@ -87,8 +87,10 @@ class Problems:
         self.limit = limit
         self.errors = 0
         self.warnings = 0
+        self.spelling: dict[str, str] = {}  # column -> its header in the file, when that differs
 
     def _add(self, severity, row, column, reason, value):
+        column = self.spelling.get(column, column)
         if severity == "error":
             self.errors += 1
         else:
@@ -346,7 +348,7 @@ def _cell(value):
 
 
 class XlsxTable(Table):
-    def __init__(self, path: str, name: str, *, sheet: str = "", required=()):
+    def __init__(self, path: str, name: str, *, sheet: str = "", required=(), canonical=list):
         import openpyxl
 
         self.name, self.path = name, path
@@ -383,7 +385,7 @@ class XlsxTable(Table):
                         },
                         row=1,
                     ) from None
-                if set(required) <= set(_clean_header(first)):
+                if set(required) <= set(canonical(_clean_header(first))):
                     fitting.append(n)
             if len(fitting) != 1:
                 raise Refused(
@@ -534,8 +536,14 @@ class GeoJsonTable(Table):
         return 1.0
 
 
-def open_table(path: str, name: str, *, kind: str, sheet: str = "", required=()) -> Table:
-    """Open ``path`` (called ``name`` by the user) by its content, refusing a name that lies about it."""
+def open_table(
+    path: str, name: str, *, kind: str, sheet: str = "", required=(), canonical=list
+) -> Table:
+    """Open ``path`` (called ``name`` by the user) by its content, refusing a name that lies about it.
+
+    ``canonical`` turns a header into the kind's column names (``Adapter.canonical``): a workbook's
+    sheet with the ``required`` columns under Danish names is found too.
+    """
     size = os.path.getsize(path)
     limit = max_bytes()
     if size > limit:
@@ -564,7 +572,7 @@ def open_table(path: str, name: str, *, kind: str, sheet: str = "", required=())
                 % {"name": name, "ext": ext or _("no extension")}
             )
         check_zip(path, name)
-        return XlsxTable(path, name, sheet=sheet, required=required)
+        return XlsxTable(path, name, sheet=sheet, required=required, canonical=canonical)
     if ext in (".geojson", ".json"):
         if kind != "areas":
             raise Refused(_("GeoJSON files can only hold areas."))
@@ -957,6 +965,7 @@ def run(batch, *, commit: bool, progress=None, chunked: bool = False) -> Outcome
             kind=batch.kind,
             sheet=batch.options.get("sheet", ""),
             required=adapter.required,
+            canonical=adapter.canonical,
         )
         adapter.start(table, problems)
         outcome.preview = {"header": table.header, "rows": [], "format": table.note}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 import numpy as np
 import pyproj
@@ -75,9 +76,29 @@ def _model_value(field, value):
     return value
 
 
+_SPELLED_OUT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+
+def header_key(text: str) -> str:
+    """A column name as it is compared: 'Anmeldelses-ID', 'anmeldelses id' and 'ANMELDELSESID' are one.
+
+    NFC first (a Mac writes å as a + ring), case folded, æ/ø/å as ae/oe/aa (a file written without
+    them), and spaces, hyphens, underscores and dots left out.
+    """
+    text = unicodedata.normalize("NFC", str(text)).casefold().translate(_SPELLED_OUT)
+    return _SEPARATORS.sub("", text)
+
+
 class Adapter:
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    # Other names of the columns, Danish ones first (the headers of the platform's own downloads and
+    # the words a Danish file uses): {header: column}. The one place a kind's column names live.
+    aliases: dict[str, str] = {}
+    # Columns a download writes beside a code to name it ('gerningskode' and 'forbrydelse'): when the
+    # code comes under another name, these headers are read as the names and skipped. {column: headers}
+    name_columns: dict[str, tuple[str, ...]] = {}
     model: type[models.Model]
     key_fields: tuple[str, ...] = ()
     value_fields: tuple[str, ...] = ()
@@ -91,18 +112,48 @@ class Adapter:
         self.options = batch.options or {}
 
     # -- header --------------------------------------------------------------------------------------
+    @classmethod
+    def column_names(cls) -> dict[str, str]:
+        """{header_key: column} for the columns' own names and their aliases."""
+        names = {header_key(c): c for c in cls.required + cls.optional}
+        for alias, column in cls.aliases.items():
+            names.setdefault(header_key(alias), column)
+        return names
+
+    @classmethod
+    def canonical(cls, header) -> list[str | None]:
+        """A file's header -> the columns it holds: a known name or alias becomes its column, an
+        unknown header stays as it is, a name column beside its code becomes None (not read)."""
+        names = cls.column_names()
+        out = [names.get(header_key(h), h) if h else h for h in header]
+        for column, name_headers in cls.name_columns.items():
+            renamed = any(
+                c == column and header_key(h) != header_key(column) for h, c in zip(header, out)
+            )
+            if renamed:
+                skip = {header_key(n) for n in name_headers}
+                out = [None if header_key(h) in skip else c for h, c in zip(header, out)]
+        return out
+
     def start(self, table, problems):
-        header = table.header
         name = self.batch.file_name
-        dupes = sorted({h for h in header if header.count(h) > 1 and h})
+        header = self.canonical(table.header)
+        spelled: dict[str, list[str]] = {}  # column -> its headers in the file
+        for h, c in zip(table.header, header):
+            if c:
+                spelled.setdefault(c, []).append(h)
+        dupes = sorted(c for c, hs in spelled.items() if len(hs) > 1)
         if dupes:
             raise Refused(
                 _("%(name)s: the column %(cols)s appears more than once.")
-                % {"name": name, "cols": ", ".join(dupes)},
-                column=dupes[0],
+                % {
+                    "name": name,
+                    "cols": ", ".join(" / ".join(dict.fromkeys(spelled[c])) for c in dupes),
+                },
+                column=spelled[dupes[0]][-1],
                 row=1,
             )
-        missing = [c for c in self.required if c not in header]
+        missing = [c for c in self.required if c not in spelled]
         if missing:
             raise Refused(
                 _("%(name)s: missing column %(cols)s. Expected columns: %(expected)s.")
@@ -114,7 +165,8 @@ class Adapter:
                 column=missing[0],
                 row=1,
             )
-        extra = [h for h in header if h not in self.required + self.optional and h]
+        known = self.required + self.optional
+        extra = [c for c in header if c and c not in known]
         extra = self.extra_columns(extra)
         if extra:
             raise Refused(
@@ -127,7 +179,9 @@ class Adapter:
                 column=extra[0],
                 row=1,
             )
-        self.col = {h: i for i, h in enumerate(header)}
+        # Problems name a column as the file spells it ('tidspunkt', not occurred_at).
+        problems.spelling = {c: hs[0] for c, hs in spelled.items() if hs[0] != c}
+        self.col = {c: i for i, c in enumerate(header) if c is not None}
         self.width = len(header)
         self.table = table
         self.seen: dict = {}
@@ -593,6 +647,22 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
 
     required = ("id", "occurred_at", "offence")
     optional = ("x", "y", "crs", "area")
+    aliases = {
+        # The area page's download ("Hent anmeldelser som CSV"), in Danish and in English
+        "anmeldelses-id": "id",
+        "tidspunkt": "occurred_at",
+        "gerningstidspunkt": "occurred_at",
+        "gerningskode": "offence",
+        "report id": "id",
+        "time": "occurred_at",
+        "offence code": "offence",
+        "område": "area",
+        "områdekode": "area",
+        "x-koordinat": "x",
+        "y-koordinat": "y",
+        "koordinatsystem": "crs",
+    }
+    name_columns = {"offence": ("forbrydelse", "offence", "offence name")}
     model = CrimeReport
     key_fields = ("external_id",)
     value_fields = ("occurred_at", "offence_id", "x", "y", "area_id")
@@ -730,6 +800,22 @@ class ChargesAdapter(_PointsMixin, _OffenceMixin, Adapter):
 
     required = ("id", "person", "charged_on", "offence", "age")
     optional = ("area", "x", "y", "crs")
+    aliases = {
+        "sigtelses-id": "id",
+        "personnøgle": "person",
+        "pseudonym": "person",
+        "sigtelsesdato": "charged_on",
+        "sigtet den": "charged_on",
+        "gerningskode": "offence",
+        "offence code": "offence",
+        "alder": "age",
+        "område": "area",
+        "områdekode": "area",
+        "x-koordinat": "x",
+        "y-koordinat": "y",
+        "koordinatsystem": "crs",
+    }
+    name_columns = {"offence": ("forbrydelse", "offence", "offence name")}
     model = Charge
     key_fields = ("external_id",)
     value_fields = ("person_key", "charged_on", "offence_id", "age", "area_id")
@@ -804,6 +890,15 @@ class PopulationAdapter(Adapter):
     """area, year, age_band, sex, count: residents on 1 January."""
 
     required = ("area", "year", "age_band", "sex", "count")
+    aliases = {
+        "område": "area",
+        "områdekode": "area",
+        "år": "year",
+        "aldersgruppe": "age_band",
+        "køn": "sex",
+        "antal": "count",
+        "indbyggere": "count",
+    }
     model = Population
     key_fields = ("area_id", "year", "age_band", "sex")
     value_fields = ("count",)
@@ -846,6 +941,16 @@ class SurveyAdapter(Adapter):
 
     required = ("respondent", "year", "area", "weight")
     optional = ("wave",)
+    aliases = {
+        "respondent-id": "respondent",
+        "besvarelse": "respondent",
+        "år": "year",
+        "område": "area",
+        "områdekode": "area",
+        "vægt": "weight",
+        "runde": "wave",
+        "bølge": "wave",
+    }
     model = SurveyResponse
     value_fields = ("area_id", "weight", "answers")
 
@@ -940,6 +1045,16 @@ class RegistersAdapter(Adapter):
 
     required = ("area", "year", "indicator")
     optional = ("value", "numerator", "denominator")
+    aliases = {
+        "område": "area",
+        "områdekode": "area",
+        "år": "year",
+        "indikator": "indicator",
+        "indikatorkode": "indicator",
+        "værdi": "value",
+        "tæller": "numerator",
+        "nævner": "denominator",
+    }
     model = IndicatorValue
     key_fields = ("indicator_id", "area_id", "year")
     value_fields = ("value", "numerator", "denominator")
@@ -1042,6 +1157,21 @@ class AreasAdapter(Adapter):
 
     required = ("code", "name", "kind")
     optional = ("parent", "valid_from", "valid_to", "municipality", "geometry", "wkt", "crs")
+    aliases = {
+        "kode": "code",
+        "områdekode": "code",
+        "navn": "name",
+        "type": "kind",
+        "områdetype": "kind",
+        "del af": "parent",
+        "overordnet område": "parent",
+        "gyldig fra": "valid_from",
+        "gyldig til": "valid_to",
+        "kommune": "municipality",
+        "kommunekode": "municipality",
+        "geometri": "geometry",
+        "koordinatsystem": "crs",
+    }
     model = Area
     key_fields = ("code",)
     tenant = True

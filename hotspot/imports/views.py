@@ -12,14 +12,14 @@ from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.imports import actions, engine, tasks
 from hotspot.imports.forms import UploadForm
-from hotspot.imports.kinds import ADAPTERS
+from hotspot.imports.kinds import ADAPTERS, header_key
 from hotspot.imports.models import ImportBatch, ImportProblem, Kind, Status
 from hotspot.reports.exports import export_response
 
 PROBLEMS_SHOWN = 200
 
 
-def _home(request, form):
+def _home(request, form, corrects=None):
     batches = (
         ImportBatch.objects.visible_to(request.user, Capability.IMPORT_DATA)
         .filter(municipality=request.municipality)
@@ -27,7 +27,13 @@ def _home(request, form):
     )
     # the kind's label (a file's columns stay as the file must spell them, in <code>)
     columns = [
-        (Kind(kind).label, ADAPTERS[kind].required, ADAPTERS[kind].optional) for kind in ADAPTERS
+        (
+            Kind(kind).label,
+            ADAPTERS[kind].required,
+            ADAPTERS[kind].optional,
+            list(ADAPTERS[kind].aliases.items()),
+        )
+        for kind in ADAPTERS
     ]
     return render(
         request,
@@ -37,13 +43,39 @@ def _home(request, form):
             "batches": batches,
             "columns": columns,
             "limit_mb": engine.mb(engine.max_bytes()),
+            "corrects": corrects,
         },
+    )
+
+
+def _corrected(request):
+    """The batch a corrected file replaces (``?corrects=<pk>`` from a refused batch's page), if the
+    user may see it; its kind, source, licence and options fill the form."""
+    try:
+        pk = int(request.GET.get("corrects", ""))
+    except ValueError:
+        return None
+    return (
+        ImportBatch.objects.visible_to(request.user, Capability.IMPORT_DATA)
+        .filter(municipality=request.municipality, pk=pk)
+        .first()
     )
 
 
 @require_capability(Capability.IMPORT_DATA)
 def home(request):
-    return _home(request, UploadForm())
+    batch = _corrected(request)
+    if batch is None:
+        return _home(request, UploadForm())
+    options = batch.options or {}
+    initial = {
+        "kind": batch.kind,
+        "source": batch.source,
+        "licence": batch.licence,
+        "crs": options.get("crs", ""),
+        "sheet": options.get("sheet", ""),
+    }
+    return _home(request, UploadForm(initial=initial), corrects=batch)
 
 
 @csrf_exempt  # checked below, after the size check, so an oversized body is never read
@@ -104,13 +136,17 @@ def _batch(request, pk):
 @require_capability(Capability.IMPORT_DATA)
 def detail(request, pk):
     batch = _batch(request, pk)
-    problems = ImportProblem.objects.filter(batch=batch)
+    problems = list(ImportProblem.objects.filter(batch=batch)[:PROBLEMS_SHOWN])
+    offence_headers = _offence_headers(batch.kind)
+    for p in problems:
+        p.names_offence = bool(offence_headers) and header_key(p.column) in offence_headers
     return render(
         request,
         "imports/detail.html",
         {
             "batch": batch,
-            "problems": problems[:PROBLEMS_SHOWN],
+            "problems": problems,
+            "catalogue_link": any(p.names_offence for p in problems),
             "problems_shown": min(PROBLEMS_SHOWN, batch.errors + batch.warnings),
             "problems_total": batch.errors + batch.warnings,
             "can_commit": batch.status == Status.READY and not batch.errors,
@@ -126,6 +162,14 @@ def detail(request, pk):
             .first(),
         },
     )
+
+
+def _offence_headers(kind):
+    """The header keys under which a kind's file holds offence codes (none for most kinds)."""
+    adapter = ADAPTERS.get(kind)
+    if adapter is None or "offence" not in adapter.required + adapter.optional:
+        return set()
+    return {key for key, column in adapter.column_names().items() if column == "offence"}
 
 
 @require_capability(Capability.IMPORT_DATA)
