@@ -15,6 +15,8 @@ from hotspot.areas.models import Area, AreaKind
 TABLE = {
     "home": ("none", ALL, 302),
     "tour": ("none", ALL, 200),
+    "help": ("none", ALL, 200),
+    "password_change": ("none", ALL, 302),
     "administration": ("none", only({"dpo", "admin"}), 302),
     "areas:list": ("none", ALL, 302),
     "areas:map": ("none", ALL, 302),
@@ -27,7 +29,7 @@ TABLE = {
     "audit:export": ("none", only({"dpo"}), 302),
 }
 # Each app adds its own rows in hotspot/<app>/tests/access.py.
-for _app in ("imports", "indices", "programmes", "evaluations"):
+for _app in ("imports", "incidents", "indices", "programmes", "evaluations"):
     _module = importlib.import_module(f"hotspot.{_app}.tests.access")
     _overlap = set(_module.TABLE) & set(TABLE)
     assert not _overlap, f"{_app} redefines {_overlap}"
