@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 from hotspot.accounts.middleware import SESSION_KEY
 from hotspot.accounts.models import Membership
 from hotspot.accounts.roles import Capability
+from hotspot.accounts.signals import password_changed
 
 
 class LoginView(auth_views.LoginView):
@@ -18,6 +20,26 @@ class LoginView(auth_views.LoginView):
 
 def tour(request):
     return render(request, "accounts/tour.html")
+
+
+def help_page(request):
+    # Open without logging in: how to log in is part of the help.
+    membership = getattr(request, "membership", None)
+    can_import = membership is not None and membership.can(Capability.IMPORT_DATA)
+    return render(request, "accounts/help.html", {"can_import": can_import})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change your own password (the current one first); the session stays logged in."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_changed.send(type(self), request=self.request, user=self.request.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
 
 
 @login_required

@@ -1,10 +1,11 @@
-"""Audit logins, failed logins, lock-outs and logouts."""
+"""Audit logins, failed logins, lock-outs, logouts and password changes."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from hotspot.accounts.signals import password_changed
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 
@@ -47,6 +48,19 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
         Action.LOCKED_OUT,
         actor=user,
         username="" if user else "(unknown user)",
+        purpose=Purpose.AUTHENTICATION,
+        request=request,
+    )
+
+
+@receiver(password_changed)
+def on_password_changed(sender, request, user, **kwargs):
+    # The field's name only, as for every change: the audit log never holds a value.
+    record(
+        Action.UPDATE,
+        actor=user,
+        obj=user,
+        fields=["password"],
         purpose=Purpose.AUTHENTICATION,
         request=request,
     )
