@@ -66,6 +66,10 @@ class StudyForm(forms.Form):
     inference = forms.ChoiceField(
         label=_("How sure are we?"), choices=Inference.choices, initial=Inference.RANDOMIZATION
     )
+    # the recommendation the form showed: a design or inference still equal to it was left to the
+    # platform and follows the recommendation when the study's shape changes; another is kept
+    recommended_design = forms.CharField(required=False, widget=forms.HiddenInput)
+    recommended_inference = forms.CharField(required=False, widget=forms.HiddenInput)
     buffer_m = forms.IntegerField(
         label=_("Buffer ring for displacement (m)"), min_value=0, max_value=2000, initial=300
     )
@@ -87,6 +91,13 @@ class StudyForm(forms.Form):
             ids += list(treated_qs.values_list("pk", flat=True))
         self.fields["controls"].queryset = Area.objects.filter(pk__in=ids).order_by("code")
 
+    def left_to_platform(self, name: str) -> bool:
+        """Whether the posted design (``name="design"``) or inference is still the recommendation the
+        form showed, i.e. the user did not pick another."""
+        data = getattr(self, "cleaned_data", {})
+        shown = data.get(f"recommended_{name}")
+        return bool(shown) and data.get(name) == shown
+
     def clean(self):
         data = super().clean()
         if (
@@ -105,7 +116,8 @@ class StudyForm(forms.Form):
                     "index_version",
                     _("Choose the index definition version whose scores are the outcome."),
                 )
-            if data.get("design") == Design.POISSON_FE:
+            # a design left at the recommendation is replaced by the score's recommendation
+            if data.get("design") == Design.POISSON_FE and not self.left_to_platform("design"):
                 self.add_error("design", poisson_refused())
         if missing and not data.get("start"):
             self.add_error(

@@ -36,16 +36,20 @@ SCORE_OUTCOMES = (Outcome.SAFETY_INDEX,)
 
 
 class Design(models.TextChoices):
-    POISSON_FE = "poisson_fe", _("Poisson regression with area and year effects (recommended)")
+    POISSON_FE = "poisson_fe", _("Poisson regression with area and year effects")
     TWFE = "twfe", _("Two-way fixed effects on rates (linear)")
     DID_2X2 = "did_2x2", _("2×2 difference-in-differences on rates")
     EVENT_STUDY = "event_study", _("Event study (effect per year since the start)")
     SUN_ABRAHAM = "sun_abraham", _("Sun–Abraham (different start dates)")
+    CALLAWAY_SANTANNA = (
+        "callaway_santanna",
+        _("Callaway–Sant'Anna (staggered starts, not-yet-treated controls)"),
+    )
     SYNTH = "synth", _("Synthetic control")
 
 
 class Inference(models.TextChoices):
-    RANDOMIZATION = "randomization", _("Placebo areas from the control pool (recommended)")
+    RANDOMIZATION = "randomization", _("Placebo areas from the control pool")
     WILD_BOOTSTRAP = "wild_bootstrap", _("Wild cluster bootstrap")
     CLUSTER = "cluster", _("Cluster-robust standard errors")
 

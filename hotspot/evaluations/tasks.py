@@ -36,6 +36,7 @@ from hotspot.evaluations.models import (
     Study,
     StudyResult,
 )
+from hotspot.evaluations.recommend import panel_shape
 from hotspot.indicators.library_messages import (
     StudyRefusal,
     error_details,
@@ -43,12 +44,17 @@ from hotspot.indicators.library_messages import (
     failure_message,
 )
 from safetystats import evaluation as ev
+from safetystats.errors import SafetystatsError
 
 logger = logging.getLogger(__name__)
 LEVEL = 0.95
 DRAWS = 999
 LEADS, LAGS = 4, 5
 WDQ_YEARS = 3  # equal pre and post windows for the displacement quotient
+#: Below this many treated areas the regressions' cluster-robust errors are the cluster jackknife
+#: (CR3): CR1 over-rejects with few treated clusters (the library warns below the same number;
+#: MacKinnon, Nielsen & Webb 2023). CR3 leaves one area out at a time, so it needs two treated.
+CR3_BELOW = 10
 
 
 @dataclass
@@ -192,7 +198,26 @@ def _pooled_trend(panel: Panel) -> dict:
     return out
 
 
-def _fe_row(key, res, p_kind="cluster"):
+def _vcov_for(n_treated: int) -> str:
+    return "CR3" if 2 <= n_treated < CR3_BELOW else "CR1"
+
+
+def _fe_fit(fit, n_treated: int):
+    """A regression with the cluster-robust choice for this many treated areas (CR3 when few). When
+    the jackknife cannot be computed (a refit without one area fails) the fit falls back to CR1 and
+    says so in the row (``extra["cr3_error"]``)."""
+    vcov = _vcov_for(n_treated)
+    if vcov == "CR1":
+        return fit("CR1"), ""
+    try:
+        return fit("CR3"), ""
+    except SafetystatsError as exc:
+        return fit("CR1"), exc.code
+
+
+def _fe_row(key, res, p_kind=None):
+    if p_kind is None:
+        p_kind = "cr3" if res.vcov_type == "CR3" else "cluster"
     if res.model == "poisson":
         est, lo, hi, scale = res.relative, res.relative_ci_low, res.relative_ci_high, "relative"
     else:
@@ -209,9 +234,18 @@ def _fe_row(key, res, p_kind="cluster"):
             "n_obs": res.n_obs,
             "n_clusters": res.n_clusters,
             "dropped": list(res.dropped_areas),
+            "vcov": res.vcov_type,
         },
         warnings=list(res.warnings),
     )
+
+
+def _regression_row(key, fit, n_treated):
+    res, cr3_error = _fe_fit(fit, n_treated)
+    row = _fe_row(key, res)
+    if cr3_error:
+        row["extra"]["cr3_error"] = cr3_error
+    return row
 
 
 def _did_2x2(panel: Panel, lv):
@@ -363,6 +397,50 @@ def _sun_abraham_row(res, model):
     )
 
 
+def _callaway_santanna(d, lv):
+    """Callaway–Sant'Anna on the rates (linear), not-yet-treated areas as controls; each ATT(g,t)
+    from the year before the cohort's start (universal base), so the dynamic aggregation reads like
+    the event study: every year against the year before the start, that year 0 by construction."""
+    res = ev.callaway_santanna(
+        d["value"],
+        area=d["area"],
+        period=d["year"],
+        first_treated=d["first_treated"],
+        control="not_yet",
+        base="universal",
+        level=lv,
+        n_boot=0,
+    )
+    s = res.simple
+    row = _row(
+        "callaway_santanna",
+        estimate=_num(s.estimate),
+        ci_low=_num(s.ci_low),
+        ci_high=_num(s.ci_high),
+        p_value=_num(s.p_value),
+        p_kind="cluster",
+        scale="absolute",
+        extra={
+            "pretrend_p": _num(res.pretrend_p),
+            "cohorts": [int(g) for g in np.unique(res.att_gt.cohort)],
+            "n_clusters": res.n_clusters,
+        },
+        warnings=list(res.warnings),
+    )
+    dyn = res.dynamic
+    keep = dyn.index != -1  # the reference year: 0 with no variance; the pages add it themselves
+    event = {
+        "rel_time": [int(e) for e in dyn.index[keep]],
+        "coef": _nums(dyn.estimate[keep]),
+        "ci_low": _nums(dyn.ci_low[keep]),
+        "ci_high": _nums(dyn.ci_high[keep]),
+        "pretrend_p": _num(res.pretrend_p),
+        "scale": "absolute",
+        "design": "callaway_santanna",
+    }
+    return row, event
+
+
 def _synth(panel: Panel):
     """Synthetic control for each treated area on the outcome rate, donors = the control areas."""
     ctrl = np.flatnonzero(~panel.treated_mask)
@@ -498,15 +576,22 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
     if counts_outcome:
         rows["poisson_fe"] = _try(
             "poisson_fe",
-            lambda: _fe_row(
+            lambda: _regression_row(
                 "poisson_fe",
-                ev.poisson_fe(d["counts"], d["treatment"], population=pop, level=lv, **common),
+                lambda vcov: ev.poisson_fe(
+                    d["counts"], d["treatment"], population=pop, level=lv, vcov=vcov, **common
+                ),
+                n_treated,
             ),
         )
     progress(15)
     rows["twfe"] = _try(
         "twfe",
-        lambda: _fe_row("twfe", ev.twfe(d["value"], d["treatment"], level=lv, **common)),
+        lambda: _regression_row(
+            "twfe",
+            lambda vcov: ev.twfe(d["value"], d["treatment"], level=lv, vcov=vcov, **common),
+            n_treated,
+        ),
         scale="absolute",
     )
     if counts_outcome:
@@ -552,6 +637,14 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
             model,
         ),
     )
+    cs_event = None
+    try:
+        rows["callaway_santanna"], cs_event = _callaway_santanna(d, lv)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        rows["callaway_santanna"] = _row("callaway_santanna", scale="absolute", **error_fields(exc))
+    if params["design"] == Design.CALLAWAY_SANTANNA:
+        # the design's own effect per year since the start replaces the event study's
+        figures["event_study"] = event = cs_event
     progress(50)
     synth_rows = _synth(panel)
     progress(60)
@@ -590,11 +683,14 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
             d["treatment"],
             draws=int(params["draws"]),
             weights="webb" if n_clusters < 12 else "rademacher",
+            level=lv,
             rng=np.random.default_rng(int(params["seed"])),
             **common,
         )
         wcb = {
             "p_value": _num(b.p_value),
+            "ci_low": _num(b.ci_lower),
+            "ci_high": _num(b.ci_upper),
             "draws": b.draws,
             "weights": b.weights,
             "warnings": list(b.warnings),
@@ -602,11 +698,37 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
     except (ValueError, np.linalg.LinAlgError) as exc:
         wcb = error_fields(exc)
     figures["wild_bootstrap"] = wcb
+    progress(85)
+    # the wild bootstrap of the Poisson model: the score bootstrap (Kline & Santos 2012), which
+    # imposes the null and refits nothing, so it stays defined with small counts
+    score = None
+    if counts_outcome:
+        try:
+            sb = ev.poisson_score_bootstrap(
+                d["counts"],
+                d["treatment"],
+                population=pop,
+                draws=int(params["draws"]),
+                weights="webb" if len(panel.areas) < 12 else "rademacher",
+                rng=np.random.default_rng(int(params["seed"])),
+                **common,
+            )
+            score = {"p_value": _num(sb.p_value), "draws": sb.draws, "warnings": list(sb.warnings)}
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            score = error_fields(exc)
+        figures["score_bootstrap"] = score
     progress(90)
 
     # the robustness table: designs side by side (regression rows carry the few-cluster p-values too)
     table = []
-    for key in ("poisson_fe", "twfe", "did_2x2", "event_study", "sun_abraham"):
+    for key in (
+        "poisson_fe",
+        "twfe",
+        "did_2x2",
+        "event_study",
+        "sun_abraham",
+        "callaway_santanna",
+    ):
         if key in rows:
             table.append(rows[key])
     table.extend(synth_rows)
@@ -615,6 +737,10 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
         rows[regression]["extra"]["p_randomization"] = ri["p_value"]
     if wcb and "p_value" in wcb:
         rows["twfe"]["extra"]["p_wild_bootstrap"] = wcb["p_value"]
+        if wcb["ci_low"] is not None and wcb["ci_high"] is not None:
+            rows["twfe"]["extra"]["wild_bootstrap_ci"] = [wcb["ci_low"], wcb["ci_high"]]
+    if score and "p_value" in score and "poisson_fe" in rows:
+        rows["poisson_fe"]["extra"]["p_score_bootstrap"] = score["p_value"]
     figures["robustness"] = table
 
     # the headline: the chosen design with the chosen inference
@@ -642,8 +768,15 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
         inference = params["inference"]
         if inference == Inference.RANDOMIZATION and ri and "p_value" in ri:
             main.update(p_value=ri["p_value"], p_kind="randomization")
-        elif inference == Inference.WILD_BOOTSTRAP and wcb and "p_value" in wcb:
-            main.update(p_value=wcb["p_value"], p_kind="wild_bootstrap")
+        elif inference == Inference.WILD_BOOTSTRAP:
+            if design == Design.POISSON_FE and score and "p_value" in score:
+                main.update(p_value=score["p_value"], p_kind="score_bootstrap")
+            elif wcb and "p_value" in wcb:
+                main.update(p_value=wcb["p_value"], p_kind="wild_bootstrap")
+                if design == Design.TWFE and "wild_bootstrap_ci" in main["extra"]:
+                    # the bootstrap's own interval (test inversion), on the TWFE coefficient
+                    lo, hi = main["extra"]["wild_bootstrap_ci"]
+                    main.update(ci_low=lo, ci_high=hi, ci_kind="wild_bootstrap")
     figures["main"] = main
 
     # displacement into the buffer ring
@@ -662,6 +795,8 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
             caveats.append({"key": "small_counts", "min": smallest})
     if len(starts) > 1 and design in (Design.POISSON_FE, Design.TWFE, Design.EVENT_STUDY):
         caveats.append({"key": "staggered"})
+    if n_treated == 1 and params["inference"] == Inference.CLUSTER and design != Design.SYNTH:
+        caveats.append({"key": "no_cr3"})
     if ri and "n" in ri and ri["n"] < 19:
         caveats.append({"key": "few_placebos", "n": ri["n"]})
     for r in synth_rows:
@@ -675,6 +810,7 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
         if missing:
             caveats.append({"key": "missing_scores", "n": len(missing), "cells": missing[:12]})
     figures["caveats"] = caveats
+    figures["shape"] = panel_shape(panel).as_dict()
     progress(100)
     return figures
 

@@ -9,6 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
@@ -35,6 +36,7 @@ from hotspot.evaluations.models import (
     Study,
     StudyResult,
 )
+from hotspot.evaluations.recommend import Recommendation, Shape, panel_shape, recommend
 from hotspot.incidents.models import ReportCount
 from hotspot.indicators import disclosure
 from hotspot.indicators.library_messages import (
@@ -144,6 +146,18 @@ def result_sentence(figures: dict) -> str:
         sure = _(
             "the wild cluster bootstrap puts the chance of an effect this large at p = %(p)s"
         ) % {"p": _p(p)}
+        if main.get("ci_kind") == "wild_bootstrap":
+            sure += " " + _("(the interval is the bootstrap's too)")
+    elif kind == "score_bootstrap" and p is not None:
+        sure = _(
+            "the score bootstrap of the Poisson model (a wild bootstrap) puts the chance of an "
+            "effect this large at p = %(p)s"
+        ) % {"p": _p(p)}
+    elif kind == "cr3" and p is not None:
+        sure = _(
+            "p = %(p)s by cluster-robust standard errors from the jackknife, leaving out one area "
+            "at a time (CR3)"
+        ) % {"p": _p(p)}
     elif kind == "synth_placebo" and p is not None:
         sure = _("compared with placebo areas, p = %(p)s") % {"p": _p(p)}
     elif p is not None:
@@ -186,8 +200,17 @@ def caveat_texts(figures: dict) -> list[str]:
         elif key == "staggered":
             out.append(
                 _(
-                    "The hotspots started in different years: the Sun–Abraham row of the robustness "
-                    "table is the estimate that is robust to that."
+                    "The hotspots started in different years: the Callaway–Sant'Anna and "
+                    "Sun–Abraham rows of the robustness table are the estimates that are robust to "
+                    "that."
+                )
+            )
+        elif key == "no_cr3":
+            out.append(
+                _(
+                    "With a single hotspot the jackknife cannot leave it out, so the cluster-robust "
+                    "standard errors are the ordinary ones (CR1), which are far too small: judge "
+                    "the certainty by placebo areas instead."
                 )
             )
         elif key == "few_placebos":
@@ -231,10 +254,13 @@ DESIGN_LABEL = {
     "did_2x2": lambda: _("2×2 difference-in-differences on rates"),
     "event_study": lambda: _("Event study: average of the years after the start"),
     "sun_abraham": lambda: _("Sun–Abraham (robust to different start years)"),
+    "callaway_santanna": lambda: _("Callaway–Sant'Anna (not-yet-treated areas as controls)"),
     "synth": lambda: _("Synthetic control"),
 }
 P_KIND_LABEL = {
     "cluster": lambda: _("cluster-robust"),
+    "cr3": lambda: _("cluster-robust, jackknife (CR3)"),
+    "score_bootstrap": lambda: _("score bootstrap"),
     "poisson": lambda: _("Poisson (ignores clustering)"),
     "randomization": lambda: _("placebo areas"),
     "wild_bootstrap": lambda: _("wild cluster bootstrap"),
@@ -263,8 +289,21 @@ def robustness_rows(figures: dict) -> list[dict]:
             ps.append(f"{_p(r['extra']['p_randomization'])} ({P_KIND_LABEL['randomization']()})")
         if r["extra"].get("p_wild_bootstrap") is not None:
             ps.append(f"{_p(r['extra']['p_wild_bootstrap'])} ({P_KIND_LABEL['wild_bootstrap']()})")
+        if r["extra"].get("p_score_bootstrap") is not None:
+            ps.append(
+                f"{_p(r['extra']['p_score_bootstrap'])} ({P_KIND_LABEL['score_bootstrap']()})"
+            )
         note = ""
-        if r["key"] == "event_study" and r["extra"].get("pretrend_p") is not None:
+        if r["extra"].get("wild_bootstrap_ci"):
+            lo, hi = r["extra"]["wild_bootstrap_ci"]
+            note = _("wild cluster bootstrap interval: %(lo)s … %(hi)s") % {
+                "lo": _effect_text(lo, r["scale"]),
+                "hi": _effect_text(hi, r["scale"]),
+            }
+        if (
+            r["key"] in ("event_study", "callaway_santanna")
+            and r["extra"].get("pretrend_p") is not None
+        ):
             note = _("pre-trend test p = %(p)s") % {"p": _p(r["extra"]["pretrend_p"])}
         if r["key"] == "synth" and r["extra"].get("in_time_placebo") is not None:
             note = _("fake start two years early: %(x)s") % {
@@ -292,6 +331,102 @@ def robustness_rows(figures: dict) -> list[dict]:
             }
         )
     return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# The recommendation: which design and inference suit the study's shape, in one or two sentences
+
+DESIGN_NAME = {
+    Design.POISSON_FE: lambda: _("Poisson regression with area and year effects"),
+    Design.TWFE: lambda: _("linear two-way fixed effects"),
+    Design.DID_2X2: lambda: _("the 2×2 difference-in-differences"),
+    Design.EVENT_STUDY: lambda: _("the event study"),
+    Design.SUN_ABRAHAM: lambda: _("Sun–Abraham"),
+    Design.CALLAWAY_SANTANNA: lambda: _(
+        "Callaway–Sant'Anna with the areas not yet started as controls"
+    ),
+    Design.SYNTH: lambda: _("a synthetic control"),
+}
+INFERENCE_NAME = {
+    Inference.RANDOMIZATION: lambda: _("placebo areas from the control pool"),
+    Inference.WILD_BOOTSTRAP: lambda: _("the wild cluster bootstrap"),
+    Inference.CLUSTER: lambda: _("cluster-robust standard errors"),
+}
+
+
+def _reason_text(key: str, shape: Shape) -> str:
+    mean = "–" if shape.mean_count is None else _n(shape.mean_count, 1)
+    if key == "one_treated_long_pre":
+        return _(
+            "one hotspot with %(years)s years before the start, enough to rebuild it as a weighted "
+            "mix of the control areas"
+        ) % {"years": shape.pre_years}
+    if key == "staggered":
+        return _(
+            "the hotspots start in different years (%(starts)s), which a single regression with "
+            "area and year effects mixes up"
+        ) % {"starts": ", ".join(str(y) for y in shape.starts)}
+    if key == "low_counts_staggered":
+        return _(
+            "there are few cases per area and year (%(mean)s on average, under 10), which the "
+            "Poisson version of Sun–Abraham handles"
+        ) % {"mean": mean}
+    if key == "low_counts":
+        return _(
+            "there are few cases per area and year (%(mean)s on average, under 10), which a "
+            "Poisson model handles better than rates do"
+        ) % {"mean": mean}
+    if key == "counts":
+        return _("the outcome is a number of cases, which a Poisson model of the rate describes")
+    if key == "not_counts":
+        return _("the outcome is a score or a share, not a number of cases, so a linear model fits")
+    if key == "few_treated":
+        return ngettext(
+            "there is only %(n)s hotspot (under 5), so the certainty must come from placebo areas, "
+            "and cluster-robust standard errors leave out one area at a time (CR3), never plain CR1",
+            "there are only %(n)s hotspots (under 5), so the certainty must come from placebo "
+            "areas, and cluster-robust standard errors leave out one area at a time (CR3), never "
+            "plain CR1",
+            shape.n_treated,
+        ) % {"n": shape.n_treated}
+    return ""
+
+
+def recommendation_text(rec: Recommendation, shape: Shape) -> str:
+    """What the platform recommends for this shape and why (two sentences)."""
+    design = DESIGN_NAME[rec.design]()
+    if rec.design == Design.SYNTH:
+        first = _(
+            "For this study the platform recommends %(design)s, judged against placebo areas."
+        ) % {"design": design}
+    else:
+        first = _(
+            "For this study the platform recommends %(design)s, with the certainty judged by "
+            "%(inference)s."
+        ) % {"design": design, "inference": INFERENCE_NAME[rec.inference]()}
+    reasons = "; ".join(t for t in (_reason_text(k, shape) for k in rec.reasons) if t)
+    why = _("Why: %(reasons)s.") % {"reasons": reasons}
+    return f"{first} {why}"
+
+
+def choice_text(design: str, inference: str) -> str:
+    if design == Design.SYNTH:
+        return DESIGN_NAME[design]()
+    return _("%(design)s with %(inference)s") % {
+        "design": DESIGN_NAME[design](),
+        "inference": INFERENCE_NAME[inference](),
+    }
+
+
+def study_shape(study, result=None) -> Shape | None:
+    """The study's shape: stored with its latest result, else read from its panel (None when the
+    panel cannot be built: the study page then says why when it is run)."""
+    if result is not None and isinstance(result.figures, dict) and result.figures.get("shape"):
+        return Shape.from_dict(result.figures["shape"])
+    try:
+        return panel_shape(study_panel(study))
+    except (StudyInputError, ValueError):
+        return None
 
 
 def displacement_rows(figures: dict) -> list[dict]:
@@ -394,7 +529,7 @@ def svg_event(event: dict) -> str:
     lo = event["ci_low"] + [0.0]
     hi = event["ci_high"] + [0.0]
     scale = 100.0 if event["scale"] == "relative" else 1.0
-    vals = [v * scale for v in lo + hi if v is not None]
+    vals = [v * scale for v in lo + hi + coef if v is not None]
     ticks, step = _ticks(min(vals + [0]), max(vals + [0]))
     y_lo, y_hi = float(ticks[0]), float(max(ticks[-1], max(vals + [0])))
     w, h = 640, 220
@@ -413,11 +548,13 @@ def svg_event(event: dict) -> str:
     )
     for r, c, a, b in zip(rel, coef, lo, hi):
         x = px(r)
-        parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{py(a * scale):.1f}" y2="{py(b * scale):.1f}" stroke="#0072B2" stroke-width="2"/>'
-            f'<circle cx="{x:.1f}" cy="{py(c * scale):.1f}" r="3.5" fill="#0072B2"/>'
-            f'<text x="{x:.1f}" y="{h - 14}" text-anchor="middle">{r:+d}</text>'
-        )
+        if a is not None and b is not None:
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{py(a * scale):.1f}" y2="{py(b * scale):.1f}" stroke="#0072B2" stroke-width="2"/>'
+            )
+        if c is not None:
+            parts.append(f'<circle cx="{x:.1f}" cy="{py(c * scale):.1f}" r="3.5" fill="#0072B2"/>')
+        parts.append(f'<text x="{x:.1f}" y="{h - 14}" text-anchor="middle">{r:+d}</text>')
     unit = "%" if event["scale"] == "relative" else ""
     parts.append(
         f'<text x="50" y="{h - 2}">{escape(_("Years since the start (−1 = reference year)"))}</text>'
@@ -545,6 +682,49 @@ def _programme_initial(programme, initial) -> list[str]:
     return []
 
 
+def _form_shape(outcome, treated, controls, start, first_year, last_year, index_version=None):
+    """The shape of the study the form describes (its counts from the treated and control areas
+    chosen so far), or None before any hotspot is ticked."""
+    treated, controls = list(treated or []), list(controls or [])
+    if not treated or not first_year or not last_year or first_year >= last_year:
+        return None
+    tiles_of = tilings([*treated, *controls])
+    areas = [PanelArea(a, True, start or a.valid_from, tiles_of[a.pk]) for a in treated]
+    areas += [PanelArea(a, False, None, tiles_of[a.pk]) for a in controls]
+    try:
+        return panel_shape(
+            build_panel(areas, outcome, first_year, last_year, index_version=index_version)
+        )
+    except (StudyInputError, ValueError):
+        # no data to count yet (e.g. an index without a run): the shape without the counts
+        starts = tuple(sorted({a.first_treated for a in areas if a.first_treated}))
+        return Shape(
+            n_treated=len(treated),
+            starts=starts,
+            pre_years=(min(starts) - int(first_year)) if starts else 0,
+            mean_count=None,
+            counts_outcome=outcome in COUNT_OUTCOMES,
+        )
+
+
+def _form_recommendation(shape, outcome):
+    if shape is None:
+        # nothing ticked yet: the choice for a study of one start with few hotspots
+        shape = Shape(0, (), 0, None, outcome in COUNT_OUTCOMES)
+    return recommend(shape)
+
+
+def _recommendation_notes(shape, rec, design, inference) -> dict:
+    if shape is None or shape.n_treated == 0:
+        return {}
+    notes = {"recommendation": recommendation_text(rec, shape)}
+    if not rec.accepts(design, inference):
+        notes["recommendation_differs"] = _(
+            "Your choice, %(choice)s, differs from the recommendation; it is kept."
+        ) % {"choice": choice_text(design, inference)}
+    return notes
+
+
 @require_capability(CREATE)
 def study_new(request):
     from hotspot.programmes.models import Programme
@@ -573,7 +753,7 @@ def study_new(request):
         "outcome": Outcome.REPORTS_CITIZEN,
     }
     balance, match_warnings, suggested = None, [], False
-    programme, programme_notes = None, []
+    programme, programme_notes, notes = None, [], {}
     kw = {"programmes": programmes, "index_versions": index_versions}
     if request.method == "POST":
         form = StudyForm(request.POST, treated_qs=treated_qs, pool=pool, **kw)
@@ -581,10 +761,35 @@ def study_new(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
+                controls = list(data["controls"])
                 if step == "suggest":
                     controls, balance, match_warnings = _suggest(municipality, data, pool)
+                shape = _form_shape(
+                    data["outcome"],
+                    data["treated"],
+                    controls,
+                    data["start"],
+                    data["first_year"],
+                    data["last_year"],
+                    data.get("index_version"),
+                )
+                rec = _form_recommendation(shape, data["outcome"])
+                design = rec.design if form.left_to_platform("design") else data["design"]
+                inference = (
+                    rec.inference if form.left_to_platform("inference") else data["inference"]
+                )
+                notes = _recommendation_notes(shape, rec, design, inference)
+                if step == "suggest":
                     post = request.POST.copy()
                     post.setlist("controls", [str(a.pk) for a in controls])
+                    post.update(
+                        {
+                            "design": design,
+                            "inference": inference,
+                            "recommended_design": rec.design,
+                            "recommended_inference": rec.inference,
+                        }
+                    )
                     form = StudyForm(post, treated_qs=treated_qs, pool=pool, **kw)
                     form.is_valid()
                     suggested = True
@@ -598,8 +803,8 @@ def study_new(request):
                         controls=list(data["controls"]),
                         first_year=data["first_year"],
                         last_year=data["last_year"],
-                        design=data["design"],
-                        inference=data["inference"],
+                        design=design,
+                        inference=inference,
                         buffer_m=data["buffer_m"],
                         programme=data["programme"],
                         index_version=data["index_version"],
@@ -621,6 +826,22 @@ def study_new(request):
         if pk:
             programme = get_object_or_404(programmes, pk=int(pk) if pk.isdigit() else 0)
             programme_notes = _programme_initial(programme, initial)
+        shape = _form_shape(
+            initial["outcome"],
+            treated_qs.filter(pk__in=initial.get("treated", [])),
+            [],
+            initial.get("start"),
+            initial["first_year"],
+            initial["last_year"],
+        )
+        rec = _form_recommendation(shape, initial["outcome"])
+        initial.update(
+            design=rec.design,
+            inference=rec.inference,
+            recommended_design=rec.design,
+            recommended_inference=rec.inference,
+        )
+        notes = _recommendation_notes(shape, rec, rec.design, rec.inference)
         form = StudyForm(treated_qs=treated_qs, pool=pool, initial=initial, **kw)
     return render(
         request,
@@ -636,6 +857,7 @@ def study_new(request):
             "programme": programme,
             "programme_notes": programme_notes,
             "has_index": index_versions.exists(),
+            **notes,
         },
     )
 
@@ -725,7 +947,11 @@ def _result_context(study, result, *, raw: bool = False):
             svg_event=svg_event(f.get("event_study")),
             library_warnings=warning_messages(
                 [w for r in f.get("robustness", []) for w in r.get("warnings", [])]
-                + list((f.get("randomization") or {}).get("warnings", []))
+                + [
+                    w
+                    for key in ("randomization", "wild_bootstrap", "score_bootstrap")
+                    for w in (f.get(key) or {}).get("warnings", [])
+                ]
             ),
         )
     return ctx
@@ -744,9 +970,11 @@ def _event_rows(event):
         )
     ):
         label = str(r)
-        if r == event["rel_time"][0] and r < -1:
+        # the event study bins the years beyond its leads and lags; Callaway–Sant'Anna does not
+        binned = event.get("design") != "callaway_santanna"
+        if binned and r == event["rel_time"][0] and r < -1:
             label = f"≤ {r}"
-        if r == event["rel_time"][-1] and r > 0:
+        if binned and r == event["rel_time"][-1] and r > 0:
             label = f"≥ {r}"
         rows.append(
             {
@@ -760,12 +988,26 @@ def _event_rows(event):
     return rows
 
 
+def _recommendation_context(study, result) -> dict:
+    shape = study_shape(study, result)
+    if shape is None or shape.n_treated == 0:
+        return {}
+    rec = recommend(shape)
+    ctx = {"recommendation": recommendation_text(rec, shape)}
+    if not rec.accepts(study.design, study.inference):
+        ctx["recommendation_differs"] = _(
+            "This study uses %(choice)s, which differs from the recommendation."
+        ) % {"choice": choice_text(study.design, study.inference)}
+    return ctx
+
+
 @require_capability(Capability.VIEW_AGGREGATES)
 def study_detail(request, pk):
     study = get_for_user(Study, request.user, Capability.VIEW_AGGREGATES, pk=pk)
     result = study.latest_result()
     raw = disclosure.may_see_raw(request.user, study.municipality_id)
     ctx = _result_context(study, result, raw=raw)
+    ctx.update(_recommendation_context(study, result))
     ctx.update(
         programme=study.programme,
         can_create=request.user.membership_for(study.municipality_id).can(CREATE),
@@ -846,7 +1088,7 @@ def _panel_table(study):
         _("treated"),
         _("count") if study.outcome != Outcome.SURVEY_UNSAFE else _("unsafe (weighted)"),
         _("population") if study.outcome != Outcome.SURVEY_UNSAFE else _("answers (weighted)"),
-        f"{_('rate')} ({scale_label})",
+        _("rate (%(unit)s)") % {"unit": scale_label},
     ]
     rows = []
     for i, pa in enumerate(panel.areas):

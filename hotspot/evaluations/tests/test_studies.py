@@ -19,6 +19,7 @@ from hotspot.evaluations.models import Design, Inference, Outcome, Study, StudyR
 from hotspot.evaluations.tasks import recompute
 from hotspot.evaluations.views import result_sentence
 from safetystats.errors import SafetystatsError
+from safetystats.evaluation import METHOD_VERSION
 
 START = dt.date(2010, 7, 1)
 
@@ -58,7 +59,8 @@ def test_demo_studies_recover_the_injected_report_effect(demo_municipality, trut
     assert result.status == StudyResult.Status.DONE, result.error
     main = result.figures["main"]
     # At scale 0.1 (about 25,000 residents) the estimate is noisy, but what must hold holds: a fall,
-    # and the 95 % interval covers the injected −20 % (measured: −17.6 %, interval −22.6 … −12.3 %).
+    # and the 95 % interval covers the injected −20 % (measured: −17.6 %, CR3 interval −24.1 …
+    # −10.5 %).
     assert main["estimate"] < 0
     assert main["ci_low"] < truth["effect_reports"] < main["ci_high"]
     # Placebo inference over the 8 controls: no pair of controls shows an effect this large.
@@ -115,9 +117,14 @@ def test_result_is_stored_with_hash_and_versions_and_recomputes_identically(
     result = start_run(study, user=None)
     assert result.status == StudyResult.Status.DONE
     assert len(result.inputs_hash) == 64
-    assert result.method_version == "2" and "numpy" in result.versions
+    assert result.method_version == METHOD_VERSION and "numpy" in result.versions
     assert result.parameters["seed"] == 1 and result.parameters["draws"] == 999
-    assert result.figures["main"]["p_kind"] == "wild_bootstrap"
+    # the wild bootstrap of a Poisson study is the score bootstrap (a TWFE bootstrap would test
+    # another coefficient than the one shown)
+    main = result.figures["main"]
+    assert main["p_kind"] == "score_bootstrap"
+    assert main["p_value"] == result.figures["score_bootstrap"]["p_value"]
+    assert "score bootstrap" in result_sentence(result.figures)
     same_inputs, same_figures = recompute(result)
     assert same_inputs and same_figures
     # audited: the study's creation and the run
@@ -309,3 +316,211 @@ def test_partner_reads_results_but_cannot_run(login, partner, demo_municipality,
     assert 'id="run-study"' not in html and 'id="download-csv"' not in html
     assert client.post(reverse("evaluations:run", args=[study.pk])).status_code == 403
     assert not np.isnan(study.latest_result().figures["main"]["estimate"])
+
+
+# ------------------------------------------------------------------------------------------------
+# Callaway–Sant'Anna, the jackknife (CR3) and the wild bootstrap's interval
+
+
+def _staggered(municipality, areas, truth, **kw):
+    params = {
+        "municipality": municipality,
+        "user": None,
+        "name": "staggered",
+        "outcome": Outcome.REPORTS_CITIZEN,
+        "treated": [(areas[f"HS-{c}"], START) for c in truth["hotspots"]]
+        + [(areas[f"HS-{truth['late_hotspot']}"], dt.date.fromisoformat(truth["late_start"]))],
+        "controls": [areas[f"KO-{c}"] for c in truth["controls"]],
+        "first_year": 2008,
+        "last_year": 2018,
+        "design": Design.CALLAWAY_SANTANNA,
+        "inference": Inference.RANDOMIZATION,
+    }
+    params.update(kw)
+    return create_study(**params)
+
+
+def test_callaway_santanna_is_the_headline_and_its_dynamic_aggregation_the_event_chart(
+    login, analyst, demo_municipality, areas, truth
+):
+    from safetystats.evaluation import callaway_santanna
+
+    study = _staggered(demo_municipality, areas, truth)
+    result = start_run(study, user=None)
+    assert result.status == StudyResult.Status.DONE, result.error
+    f = result.figures
+    main, event = f["main"], f["event_study"]
+    assert main["key"] == "callaway_santanna" and main["scale"] == "absolute"
+    assert main["p_kind"] == "randomization"
+    # the headline is the library's simple aggregation on the panel's rates (not yet treated
+    # areas as controls), the chart its dynamic aggregation without the reference year
+    d = study_panel(study).long()
+    ref = callaway_santanna(
+        d["value"],
+        area=d["area"],
+        period=d["year"],
+        first_treated=d["first_treated"],
+        control="not_yet",
+        base="universal",
+        n_boot=0,
+    )
+    assert main["estimate"] == pytest.approx(ref.simple.estimate, rel=1e-12)
+    assert main["ci_low"] == pytest.approx(ref.simple.ci_low, rel=1e-12)
+    assert event["design"] == "callaway_santanna" and -1 not in event["rel_time"]
+    assert event["rel_time"] == [e for e in ref.dynamic.index.tolist() if e != -1]
+    assert event["coef"] == pytest.approx(
+        [c for e, c in zip(ref.dynamic.index, ref.dynamic.estimate) if e != -1]
+    )
+    # the demo's injected fall: a lower rate after the start
+    assert main["estimate"] < 0
+    rows = {r["key"]: r for r in f["robustness"]}
+    assert rows["callaway_santanna"]["estimate"] == main["estimate"]
+    assert "staggered" not in {c["key"] for c in f["caveats"]}
+    # three hotspots: the library's few-treated warning reaches the page (worded, never English)
+    assert any("only 3 treated area(s)" in w for w in rows["callaway_santanna"]["warnings"])
+    client_html = _detail_html(login(analyst), study)
+    assert "Callaway–Sant&#x27;Anna" in client_html or "Callaway–Sant'Anna" in client_html
+    assert "influence-function" not in client_html
+    # the event table shows every event time unbinned and the reference year
+    assert f'<th scope="row">{event["rel_time"][-1]}</th>' in client_html
+    same_inputs, same_figures = recompute(result)
+    assert same_inputs and same_figures
+
+
+def _detail_html(client, study):
+    return client.get(study.get_absolute_url()).content.decode()
+
+
+def test_few_hotspots_get_the_jackknife_and_one_hotspot_a_caveat(demo_municipality, areas, truth):
+    from safetystats.evaluation import poisson_fe
+
+    hotspots = [f"HS-{c}" for c in truth["hotspots"]]
+    controls = [f"KO-{c}" for c in truth["controls"]]
+    study = _study(demo_municipality, areas, hotspots, controls, inference=Inference.CLUSTER)
+    result = start_run(study, user=None)
+    assert result.status == StudyResult.Status.DONE, result.error
+    main = result.figures["main"]
+    rows = {r["key"]: r for r in result.figures["robustness"]}
+    assert main["p_kind"] == "cr3" and rows["twfe"]["p_kind"] == "cr3"
+    assert rows["poisson_fe"]["extra"]["vcov"] == "CR3"
+    d = study_panel(study).long()
+    kw = dict(area=d["area"], period=d["year"], population=d["population"])
+    cr3 = poisson_fe(d["counts"], d["treatment"], vcov="CR3", **kw)
+    cr1 = poisson_fe(d["counts"], d["treatment"], vcov="CR1", **kw)
+    assert main["ci_low"] == pytest.approx(cr3.relative_ci_low, rel=1e-9)
+    assert main["p_value"] == pytest.approx(cr3.p_value, rel=1e-9)
+    assert cr3.se != pytest.approx(cr1.se, rel=1e-3)  # the jackknife is not CR1 by another name
+    assert "(CR3)" in result_sentence(result.figures)
+    assert "no_cr3" not in {c["key"] for c in result.figures["caveats"]}
+
+    one = _study(demo_municipality, areas, hotspots[:1], controls, inference=Inference.CLUSTER)
+    result = start_run(one, user=None)
+    assert result.status == StudyResult.Status.DONE, result.error
+    assert result.figures["main"]["p_kind"] == "cluster"
+    assert "no_cr3" in {c["key"] for c in result.figures["caveats"]}
+
+
+def test_the_wild_bootstrap_interval_is_shown_where_it_is_the_inference(
+    login, analyst, demo_municipality, areas, truth
+):
+    from safetystats.evaluation import wild_cluster_bootstrap
+
+    study = _study(
+        demo_municipality,
+        areas,
+        [f"HS-{c}" for c in truth["hotspots"]],
+        [f"KO-{c}" for c in truth["controls"]],
+        design=Design.TWFE,
+        inference=Inference.WILD_BOOTSTRAP,
+    )
+    result = start_run(study, user=None)
+    assert result.status == StudyResult.Status.DONE, result.error
+    f = result.figures
+    main, twfe = f["main"], {r["key"]: r for r in f["robustness"]}["twfe"]
+    d = study_panel(study).long()
+    b = wild_cluster_bootstrap(
+        d["value"],
+        d["treatment"],
+        area=d["area"],
+        period=d["year"],
+        draws=999,
+        weights="webb",
+        level=0.95,
+        rng=np.random.default_rng(1),
+    )
+    assert (main["ci_low"], main["ci_high"]) == pytest.approx((b.ci_lower, b.ci_upper), rel=1e-9)
+    assert main["p_value"] == pytest.approx(b.p_value) and main["ci_kind"] == "wild_bootstrap"
+    # the regression row keeps its own (CR3) interval and shows the bootstrap's beside it
+    assert twfe["ci_low"] != pytest.approx(b.ci_lower, rel=1e-3)
+    assert twfe["extra"]["wild_bootstrap_ci"] == [main["ci_low"], main["ci_high"]]
+    assert "bootstrap's too" in result_sentence(f)
+    assert "wild cluster bootstrap interval" in _detail_html(login(analyst), study)
+
+
+# ------------------------------------------------------------------------------------------------
+# The recommendation on the form and the page
+
+
+def test_the_page_recommends_for_the_studys_shape_and_says_when_the_choice_differs(
+    login, analyst, demo_municipality, areas, truth
+):
+    client = login(analyst)
+    study = _staggered(demo_municipality, areas, truth, design=Design.POISSON_FE)
+    html = _detail_html(client, study)
+    assert 'id="recommendation"' in html
+    assert "recommends Callaway–Sant" in html and "(2011, 2014)" in html
+    assert "only 3 hotspots (under 5)" in html
+    assert 'id="recommendation-differs"' in html and "Poisson regression" in html
+    accepted = _staggered(demo_municipality, areas, truth, name="SA", design=Design.SUN_ABRAHAM)
+    html = _detail_html(client, accepted)
+    assert 'id="recommendation"' in html and 'id="recommendation-differs"' not in html
+
+
+def test_the_form_preselects_the_recommendation_and_keeps_a_different_choice(
+    login, analyst, areas, truth
+):
+    client = login(analyst)
+    page = client.get(reverse("evaluations:new"))
+    form = page.context["form"]
+    assert form["design"].value() == Design.POISSON_FE  # nothing ticked: one start, few hotspots
+    assert 'id="recommendation"' not in page.content.decode()
+    hotspots = [areas[f"HS-{c}"] for c in truth["hotspots"]]
+    late = areas[f"HS-{truth['late_hotspot']}"]
+    post = {
+        "name": "Staggered",
+        "outcome": Outcome.REPORTS_CITIZEN,
+        "treated": [a.pk for a in hotspots + [late]],
+        "first_year": 2008,
+        "last_year": 2018,
+        "design": Design.POISSON_FE,
+        "inference": Inference.RANDOMIZATION,
+        "recommended_design": Design.POISSON_FE,
+        "recommended_inference": Inference.RANDOMIZATION,
+        "buffer_m": 300,
+        "controls_per_hotspot": 3,
+    }
+    page = client.post(reverse("evaluations:new"), {**post, "step": "suggest"})
+    form = page.context["form"]
+    # the design was left to the platform: staggered starts move it to Callaway–Sant'Anna
+    assert form["design"].value() == Design.CALLAWAY_SANTANNA
+    assert form["recommended_design"].value() == Design.CALLAWAY_SANTANNA
+    html = page.content.decode()
+    assert 'id="recommendation"' in html and 'id="recommendation-differs"' not in html
+    controls = [c.data["value"] for c in form["controls"] if c.data["selected"]]
+    # a user's own choice is kept, and the form says it differs
+    mine = {
+        **post,
+        "controls": controls,
+        "design": Design.TWFE,
+        "recommended_design": Design.CALLAWAY_SANTANNA,
+    }
+    page = client.post(reverse("evaluations:new"), {**mine, "step": "suggest"})
+    assert page.context["form"]["design"].value() == Design.TWFE
+    assert 'id="recommendation-differs"' in page.content.decode()
+    response = client.post(reverse("evaluations:new"), {**mine, "step": "create"})
+    assert response.status_code == 302
+    assert Study.objects.get(name="Staggered").design == Design.TWFE
+    # left to the platform at creation: the recommendation is stored
+    left = {**mine, "name": "Left", "design": Design.CALLAWAY_SANTANNA}
+    assert client.post(reverse("evaluations:new"), {**left, "step": "create"}).status_code == 302
+    assert Study.objects.get(name="Left").design == Design.CALLAWAY_SANTANNA
