@@ -350,6 +350,52 @@ def _names(text: str) -> str:
 
 
 _WARNINGS = [
+    # safetystats.evaluation.staggered (Callaway–Sant'Anna)
+    (
+        r"only (?P<n>\d+) (?:treated area\(s\)|cluster\(s\) with treated areas) "
+        r"\(< (?P<limit>\d+)\): the influence-function",
+        _(
+            "Only %(n)s effort areas (fewer than %(limit)s): the standard errors, bands, p-values and "
+            "the pre-trend test of the Callaway–Sant'Anna design rest on how the effort areas spread "
+            "around their cohort's mean, which so few areas cannot estimate; read the intervals as too "
+            "narrow and use the placebo test for the p-value."
+        ),
+    ),
+    (
+        r"cohort\(s\) \[(?P<names>[^\]]*)\] have a single treated area",
+        _(
+            "Start year(s) %(names)s have a single effort area: their standard errors count only the "
+            "control areas' variation."
+        ),
+    ),
+    (
+        r"(?P<n>\d+) ATT\(g,t\) with fewer than 2 control areas",
+        _(
+            "%(n)s group-year effects have fewer than 2 control areas: their standard errors leave "
+            "out the control areas' variation."
+        ),
+    ),
+    (
+        r"(?P<n>\d+) area\(s\) not observed in every period were left out",
+        _(
+            "%(n)s areas without figures for every year were left out (the design needs every year)."
+        ),
+    ),
+    (
+        r"(?P<n>\d+) area\(s\) start after the last period",
+        _("%(n)s areas start after the last year and count as areas without an effort here."),
+    ),
+    (
+        r"no never-treated areas: the last cohort \((?P<names>[\d.]+)\) serves",
+        _(
+            "No areas without an effort: the areas starting last (%(names)s) serve as the comparison, "
+            "and only the years before they start are used."
+        ),
+    ),
+    (
+        r"no pre-trend test: the covariance of the pre-period ATT\(g,t\) is singular",
+        _("No test of the years before the start: their effects vary too little to test."),
+    ),
     (
         r"only (?P<n>\d+) treated \w+ \(< (?P<limit>\d+)\): cluster-robust",
         _(

@@ -182,3 +182,29 @@ def test_the_negative_binomial_warning_is_translated():
         text = lm.warning_message(english)
     assert text != str(lm.GENERIC_WARNING) and "Poisson" in text and "dispersion" in text
     assert "antallene" in text.lower()
+
+
+def test_every_callaway_santanna_warning_is_worded_in_danish():
+    """The warnings the staggered design gives on a hotspot-sized panel (few effort areas, a start
+    year with one area, a start after the panel, no area without an effort) each get their own text."""
+    import numpy as np
+    from django.utils import translation
+
+    from hotspot.indicators.library_messages import GENERIC_WARNING, warning_message
+    from safetystats.evaluation import callaway_santanna
+
+    rng = np.random.default_rng(3)
+    area = np.repeat(np.arange(8), 6)
+    period = np.tile(np.arange(2010, 2016), 8)
+    starts = {0: 2012, 1: 2013, 2: 2013, 3: 2019, 4: 2014, 5: 2014, 6: 2015, 7: 2015}
+    first = np.array([starts[a] for a in area], dtype=float)
+    y = rng.poisson(5, area.size).astype(float)
+    result = callaway_santanna(
+        y, area=area, period=period, first_treated=first, control="not_yet", n_boot=0
+    )
+    assert len(result.warnings) >= 3
+    with translation.override("da"):
+        for text in result.warnings:
+            worded = warning_message(text)
+            assert worded != str(GENERIC_WARNING), text
+            assert "effort" not in worded.lower()  # Danish, not the English source
