@@ -232,16 +232,3 @@ def fail_result(result: StudyResult, message: str, *, seconds: float, details=No
         fields=fields,
         username="task",
     )
-
-
-def record_export(study: Study, *, user, what: str, count: int, request=None) -> None:
-    record(
-        Action.EXPORT,
-        actor=user,
-        municipality=study.municipality,
-        obj=study,
-        purpose=Purpose.ANALYSIS,
-        fields=[what],
-        count=count,
-        request=request,
-    )

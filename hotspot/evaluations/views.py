@@ -1035,9 +1035,14 @@ def study_pdf(request, pk):
     raw = disclosure.may_see_raw(request.user, study.municipality_id)
     ctx = _result_context(study, result, raw=raw)
     ctx.update(treated=list(study.treated()), controls=list(study.controls()))
-    actions.record_export(study, user=request.user, what="report_pdf", count=1, request=request)
     return pdf_response(
-        "evaluations/study_pdf.html", ctx, request=request, filename=f"evaluation-{study.name}"
+        "evaluations/study_pdf.html",
+        ctx,
+        request=request,
+        obj=study,
+        municipality=study.municipality,
+        fields=["report_pdf"],
+        filename=f"evaluation-{study.name}",
     )
 
 

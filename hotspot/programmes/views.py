@@ -976,19 +976,12 @@ def report_pdf(request, pk):
     from hotspot.reports.pdf import pdf_response
 
     programme = _programme(request, pk)
-    record(
-        Action.EXPORT,
-        actor=request.user,
-        municipality=programme.municipality,
-        obj=programme,
-        purpose=Purpose.ANALYSIS,
-        count=1,
-        request=request,
-    )
     return pdf_response(
         "programmes/report_pdf.html",
         _report_context(request, programme),
         request=request,
+        obj=programme,
+        municipality=programme.municipality,
         filename=f"programme-{programme.name}",
     )
 

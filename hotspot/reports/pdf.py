@@ -38,28 +38,29 @@ def pdf_response(
     template: str,
     context: dict,
     *,
-    request=None,
+    request,
+    obj,
     filename: str = "report",
-    obj=None,
     municipality=None,
     purpose: str = "",
+    fields=(),
 ) -> HttpResponse:
-    """A PDF download. With ``obj`` (the object the document is about) the export is audited here,
-    like ``exports.export_response`` (action ``export``, count 1, before the answer); without it the
-    caller records the export itself (``programmes`` and ``evaluations`` do so)."""
-    if obj is not None:
-        from hotspot.audit.actions import record
-        from hotspot.audit.models import Action, Purpose
+    """A PDF download about ``obj``, audited here like ``exports.export_response`` (action
+    ``export``, count 1, ``fields`` naming which document, before the answer): every PDF of the
+    platform goes through this one function, and no view records its own export row."""
+    from hotspot.audit.actions import record
+    from hotspot.audit.models import Action, Purpose
 
-        record(
-            Action.EXPORT,
-            actor=request.user if request is not None else None,
-            municipality=municipality or getattr(request, "municipality", None),
-            obj=obj,
-            purpose=purpose or Purpose.ANALYSIS,
-            count=1,
-            request=request,
-        )
+    record(
+        Action.EXPORT,
+        actor=request.user,
+        municipality=municipality or getattr(request, "municipality", None),
+        obj=obj,
+        purpose=purpose or Purpose.ANALYSIS,
+        fields=list(fields),
+        count=1,
+        request=request,
+    )
     response = HttpResponse(
         render_pdf_bytes(template, context, request=request), content_type="application/pdf"
     )
