@@ -1,6 +1,8 @@
 """UX.md journey 2 up to the commit: an analyst uploads crime reports with two bad rows, reads the
 problems, uploads the corrected file, imports it and finds the batch in the history (axe-checked)."""
 
+import re
+
 import pytest
 
 from tests.browser.conftest import check_axe, log_in
@@ -48,8 +50,8 @@ def test_analyst_uploads_fixes_and_commits(page, tmp_path):
     check_axe(page)
 
     page.locator("#fix-hint a").click()
-    page.wait_for_url("**/data/")
-    page.select_option("#id_kind", "reports")
+    page.wait_for_url(re.compile(r"/data/\?corrects=\d+(#[\w-]*)?$"))
+    assert page.locator("#id_kind").input_value() == "reports"  # the corrected file's data type
     page.set_input_files("#id_file", _file(tmp_path, ROWS))
     page.fill("#id_source", "Politiet, udtræk til hotspotsekretariatet")
     page.click("#upload-button")
