@@ -231,6 +231,17 @@ def disclosure_plan(
         active = {row[0] for row in rows}
         linked = {pk: [t for t in members[pk] if t in active] for pk, _p, _k in areas}
         linked = {pk: ts for pk, ts in linked.items() if ts}
+        # An area made of the same tiling areas as an earlier one (a hotspot drawn as a police area)
+        # shows the same counts: it takes that area's marks and adds nothing to work out.
+        first: dict[tuple, int] = {}
+        same_as = {}
+        for pk in sorted(linked, key=lambda pk: (linked[pk] != [pk], pk)):  # tiling areas first
+            key = tuple(sorted(linked[pk]))
+            if key in first:
+                same_as[pk] = first[key]
+            else:
+                first[key] = pk
+        linked = {pk: ts for pk, ts in linked.items() if pk not in same_as}
         digest = hashlib.sha256(
             repr((disclosure.min_cell(), sorted(linked.items()), rows)).encode()
         ).hexdigest()
@@ -240,15 +251,23 @@ def disclosure_plan(
                 (area_id, measure): disclosure.SUPPRESSED if mark == "<" else disclosure.WITHHELD
                 for area_id, measure, mark in saved.cells
             }
-            continue
-        plan[year] = _plan_of_year(linked, rows)
-        cells = [
-            [area_id, measure, "<" if mark is disclosure.SUPPRESSED else "."]
-            for (area_id, measure), mark in sorted(plan[year].items())
-        ]
-        DisclosurePlan.objects.update_or_create(
-            municipality_id=municipality_id, year=year, defaults={"digest": digest, "cells": cells}
-        )
+        else:
+            plan[year] = _plan_of_year(linked, rows)
+            cells = [
+                [area_id, measure, "<" if mark is disclosure.SUPPRESSED else "."]
+                for (area_id, measure), mark in sorted(plan[year].items())
+            ]
+            DisclosurePlan.objects.update_or_create(
+                municipality_id=municipality_id,
+                year=year,
+                defaults={"digest": digest, "cells": cells},
+            )
+        by_area = defaultdict(list)
+        for (area_id, measure), mark in plan[year].items():
+            by_area[area_id].append((measure, mark))
+        for pk, canonical in same_as.items():
+            for measure, mark in by_area.get(canonical, ()):
+                plan[year][pk, measure] = mark
     return plan
 
 
