@@ -20,6 +20,19 @@ import numpy as np
 from .errors import SafetystatsError
 
 
+def check_choice(value, name: str, allowed):
+    """``value`` if it is one of ``allowed``, else ``input.choice`` naming the options."""
+    if not isinstance(value, str) or value not in allowed:
+        raise SafetystatsError(
+            "input.choice",
+            f"{name}: expected one of {list(allowed)}, got {value!r}",
+            name=name,
+            expected=list(allowed),
+            given=repr(value),
+        )
+    return value
+
+
 def as_numbers(x, name: str) -> np.ndarray:
     """``x`` as a float array (any shape), refusing what is not numeric ("a", None in a list)."""
     try:

@@ -25,6 +25,7 @@ from itertools import combinations
 import numpy as np
 import scipy.sparse
 
+from safetystats._checks import check_choice
 from safetystats.errors import SafetystatsError
 
 from ._util import FEW_TREATED_CLUSTERS, as_int, as_labels, check_level, make_rng
@@ -41,6 +42,10 @@ __all__ = [
 ]
 
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+
+
+#: The wild bootstrap's weight distributions.
+WILD_WEIGHTS = ("rademacher", "webb")
 
 
 @dataclass(frozen=True)
@@ -200,14 +205,7 @@ def wild_cluster_bootstrap(
     >>> res.draws, bool(res.p_value < 0.05)
     (999, True)
     """
-    if weights not in ("rademacher", "webb"):
-        raise SafetystatsError(
-            "input.choice",
-            f"weights: expected 'rademacher' or 'webb', got {weights!r}",
-            name="weights",
-            expected=["rademacher", "webb"],
-            given=repr(weights),
-        )
+    check_choice(weights, "weights", WILD_WEIGHTS)
     draws = as_int(draws, "draws", minimum=1)
     if level is not None:
         level = check_level(level)
@@ -686,14 +684,7 @@ def poisson_score_bootstrap(
     """
     from .fixest import poisson_fe
 
-    if weights not in ("rademacher", "webb"):
-        raise SafetystatsError(
-            "input.choice",
-            f"weights: expected 'rademacher' or 'webb', got {weights!r}",
-            name="weights",
-            expected=["rademacher", "webb"],
-            given=repr(weights),
-        )
+    check_choice(weights, "weights", WILD_WEIGHTS)
     draws = as_int(draws, "draws", minimum=1)
     try:
         null = float(null)

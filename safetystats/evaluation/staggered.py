@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse, stats
 
+from safetystats._checks import check_choice
 from safetystats.errors import SafetystatsError
 
 from ._util import (
@@ -165,18 +166,6 @@ class CallawaySantAnnaResult:
 # ----------------------------------------------------------------------------------------------
 # Input
 # ----------------------------------------------------------------------------------------------
-
-
-def _choice(value, name, allowed):
-    if value not in allowed:
-        raise SafetystatsError(
-            "input.choice",
-            f"{name}: expected one of {list(allowed)}, got {value!r}",
-            name=name,
-            expected=list(allowed),
-            given=repr(value),
-        )
-    return value
 
 
 def _first_over_areas(values, a, a_n, name, what, *, code="panel.first_treated_varies"):
@@ -681,9 +670,9 @@ def callaway_santanna(
     >>> bool(res.ci_low < -1.0 < res.ci_high), res.dynamic.index.tolist()[:4]
     (True, [-5, -4, -3, -2])
     """
-    _choice(control, "control", ("never", "not_yet"))
-    _choice(base, "base", ("varying", "universal"))
-    _choice(multiplier, "multiplier", ("rademacher", "mammen"))
+    check_choice(control, "control", ("never", "not_yet"))
+    check_choice(base, "base", ("varying", "universal"))
+    check_choice(multiplier, "multiplier", ("rademacher", "mammen"))
     anticipation = as_int(anticipation, "anticipation", minimum=0)
     n_boot = as_int(n_boot, "n_boot", minimum=0)
     level = check_level(level)
