@@ -238,3 +238,45 @@ def test_vendored_libraries_are_documented():
         assert name in notes
     for folder in (ROOT / "hotspot" / "static" / "vendor").iterdir():
         assert any(p.name.upper().startswith("LICENSE") for p in folder.iterdir()), folder
+
+
+#: The one writer of export audit rows and the modules that may call it (issue 11, part 5): every other
+#: download goes through ``hotspot.reports.exports`` or ``hotspot.reports.pdf``.
+EXPORT_WRITER = "hotspot/audit/actions.py"
+EXPORT_CALLERS = {"hotspot/reports/exports.py", "hotspot/reports/pdf.py", "hotspot/audit/views.py"}
+
+
+def export_writers() -> dict[str, list[str]]:
+    """{file: [what it uses]} for production modules that write export rows themselves."""
+    found: dict[str, list[str]] = {}
+    for path in production_modules():
+        rel = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+        if rel == EXPORT_WRITER:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "EXPORT":
+                found.setdefault(rel, []).append("Action.EXPORT")
+            elif isinstance(node, ast.Name | ast.Attribute) and rel not in EXPORT_CALLERS:
+                name = node.id if isinstance(node, ast.Name) else node.attr
+                if name == "record_export":
+                    found.setdefault(rel, []).append("record_export")
+    return found
+
+
+def test_every_download_is_audited_in_one_place():
+    writers = export_writers()
+    assert not writers, "modules that record exports themselves: " + "; ".join(
+        f"{f} ({', '.join(sorted(set(u)))})" for f, u in sorted(writers.items())
+    )
+
+
+def test_the_export_check_sees_a_view_recording_its_own_export(tmp_path, monkeypatch):
+    real = list(production_modules())
+    rogue, caller = tmp_path / "views.py", tmp_path / "other.py"
+    rogue.write_text("record(Action.EXPORT, actor=None)\n", encoding="utf-8")
+    caller.write_text("record_export(request, count=1)\n", encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "production_modules", lambda: [*real, rogue, caller])
+    assert export_writers() == {
+        str(rogue): ["Action.EXPORT"],
+        str(caller): ["record_export"],
+    }

@@ -14,12 +14,9 @@ from hotspot.areas.inputs import (
     survey_unsafe_by_year,
 )
 from hotspot.areas.models import AGE_BANDS, Area, AreaKind
-from hotspot.audit.actions import record
-from hotspot.audit.models import Action, Purpose
-from hotspot.downloads import stream_csv_response
 from hotspot.incidents.models import CrimeReport, OffenceGroup
 from hotspot.indicators import disclosure
-from hotspot.reports.exports import export_response
+from hotspot.reports.exports import export_response, stream_export_response
 
 
 @require_capability(Capability.VIEW_AGGREGATES)
@@ -163,15 +160,6 @@ def area_reports_csv(request, pk):
         .select_related("offence")
         .order_by("occurred_at", "external_id")
     )
-    record(
-        Action.EXPORT,
-        actor=request.user,
-        municipality=area.municipality,
-        obj=area,
-        purpose=Purpose.ANALYSIS,
-        count=reports.count(),
-        request=request,
-    )
     header = [_("report id"), _("time"), _("offence code"), _("offence"), "x", "y", "crs"]
     rows = (
         [
@@ -185,7 +173,15 @@ def area_reports_csv(request, pk):
         ]
         for r in reports.iterator(chunk_size=5000)
     )
-    return stream_csv_response(header, rows, f"reports-{area.code}")
+    return stream_export_response(
+        request,
+        header,
+        rows,
+        f"reports-{area.code}",
+        count=reports.count(),
+        obj=area,
+        municipality=area.municipality,
+    )
 
 
 def _round(value):

@@ -119,3 +119,32 @@ def record(
         event.hash = chain.row_hash(head[1], event)
         event.save(force_insert=True)
     return event
+
+
+def record_export(
+    request,
+    *,
+    count: int,
+    obj=None,
+    municipality=None,
+    object_type: str = "",
+    purpose: str = Purpose.ANALYSIS,
+    fields=(),
+) -> AuditEvent:
+    """The audit row of a download (action ``export``, ``count`` rows), written before the answer.
+
+    The one writer of export rows: ``hotspot.reports.exports`` (every list, workbook, stream and PDF of
+    the apps) and the audit log's own export call it, and no view records an export itself
+    (``tests/test_architecture.py`` checks that).
+    """
+    return record(
+        Action.EXPORT,
+        actor=request.user,
+        municipality=municipality or getattr(request, "municipality", None),
+        obj=obj,
+        object_type=object_type,
+        purpose=purpose,
+        fields=list(fields),
+        count=count,
+        request=request,
+    )

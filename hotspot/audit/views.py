@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from hotspot.accounts.access import require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.audit.actions import record
+from hotspot.audit.actions import record_export
 from hotspot.audit.models import Action, AuditEvent, Purpose
 from hotspot.downloads import stream_csv_response
 
@@ -83,13 +83,8 @@ def event_list(request):
 def event_export(request):
     """The whole filtered log as CSV, streamed (no row limit); the export is itself audited."""
     events, _action, _user = _filtered(request)
-    record(
-        Action.EXPORT,
-        actor=request.user,
-        object_type="audit.auditevent",
-        purpose=Purpose.OVERSIGHT,
-        count=events.count(),
-        request=request,
+    record_export(
+        request, count=events.count(), object_type="audit.auditevent", purpose=Purpose.OVERSIGHT
     )
     header = [_("time (UTC)"), _("user name"), _("action"), _("object type"), _("object id")]
     header += [_("purpose"), _("fields"), _("rows"), _("address")]

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,13 +25,8 @@ from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.areas.api import to_wgs84
 from hotspot.areas.models import Area, Population
-from hotspot.audit.actions import record
-from hotspot.audit.models import Action, Purpose
 from hotspot.downloads import (
     FORMATS,
-    XLSX,
-    attachment_header,
-    stream_csv_response,
     xlsx_bytes,
 )
 from hotspot.indicators.library_messages import user_message
@@ -53,6 +48,7 @@ from hotspot.indices.models import (
     SensitivityValue,
     Status,
 )
+from hotspot.reports.exports import file_response, stream_export_response
 from hotspot.reports.pdf import pdf_response
 from safetystats.criteria import RULE_SETS
 
@@ -764,30 +760,18 @@ def export(request, pk, fmt):
     if fmt not in FORMATS:
         raise Http404
     header, rows = _export_rows(run, raw=_can(request, Capability.VIEW_RAW_DATA))
-    record(
-        Action.EXPORT,
-        actor=request.user,
-        municipality=run.version.definition.municipality,
-        obj=run,
-        purpose=Purpose.ANALYSIS,
-        count=len(rows),
-        request=request,
-    )
     name = f"index-run-{run.pk}"
+    audit = {"count": len(rows), "obj": run, "municipality": run.version.definition.municipality}
     if fmt == "csv":
-        return stream_csv_response(header, rows, name)
+        return stream_export_response(request, header, rows, name, **audit)
     method = [
         ("definition", f"{run.version.definition.name} v{run.version.number}"),
         ("inputs_hash", run.inputs_hash),
         ("library_version", run.library_version),
         ("spec", json.dumps(run.version.spec, ensure_ascii=False)),
     ]
-    response = HttpResponse(
-        xlsx_bytes(header, rows, sheet=_("scores"), extra_sheets=[(_("method"), method)]),
-        content_type=XLSX,
-    )
-    response["Content-Disposition"] = attachment_header(f"{name}.xlsx")
-    return response
+    book = xlsx_bytes(header, rows, sheet=_("scores"), extra_sheets=[(_("method"), method)])
+    return file_response(request, book, f"{name}.xlsx", **audit)
 
 
 # -- selection dossier ------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,9 +12,7 @@ from django.views.decorators.http import require_POST
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.audit.actions import record
-from hotspot.audit.models import Action, Purpose
-from hotspot.downloads import attachment_header, xlsx_cell
+from hotspot.downloads import xlsx_cell
 from hotspot.programmes import actions, forms, inputs
 from hotspot.programmes.models import (
     ActionPlan,
@@ -33,6 +30,7 @@ from hotspot.programmes.models import (
     Task,
     TaskStatus,
 )
+from hotspot.reports.exports import file_response
 
 VIEW = Capability.VIEW_AGGREGATES
 MANAGE = Capability.MANAGE_PROGRAMMES
@@ -992,21 +990,14 @@ def tables_xlsx(request, pk):
     book = workbook(_report_context(request, programme))
     buffer = io.BytesIO()
     book.save(buffer)
-    record(
-        Action.EXPORT,
-        actor=request.user,
-        municipality=programme.municipality,
-        obj=programme,
-        purpose=Purpose.ANALYSIS,
-        count=len(book.sheetnames),
-        request=request,
-    )
-    response = HttpResponse(
+    return file_response(
+        request,
         buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"programme-{programme.pk}.xlsx",
+        count=len(book.sheetnames),
+        obj=programme,
+        municipality=programme.municipality,
     )
-    response["Content-Disposition"] = attachment_header(f"programme-{programme.pk}.xlsx")
-    return response
 
 
 def workbook(context):

@@ -48,18 +48,16 @@ def pdf_response(
     """A PDF download about ``obj``, audited here like ``exports.export_response`` (action
     ``export``, count 1, ``fields`` naming which document, before the answer): every PDF of the
     platform goes through this one function, and no view records its own export row."""
-    from hotspot.audit.actions import record
-    from hotspot.audit.models import Action, Purpose
+    from hotspot.audit.actions import record_export
+    from hotspot.audit.models import Purpose
 
-    record(
-        Action.EXPORT,
-        actor=request.user,
-        municipality=municipality or getattr(request, "municipality", None),
-        obj=obj,
-        purpose=purpose or Purpose.ANALYSIS,
-        fields=list(fields),
+    record_export(
+        request,
         count=1,
-        request=request,
+        obj=obj,
+        municipality=municipality,
+        purpose=purpose or Purpose.ANALYSIS,
+        fields=fields,
     )
     response = HttpResponse(
         render_pdf_bytes(template, context, request=request), content_type="application/pdf"
