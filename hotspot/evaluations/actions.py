@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotspot import computations
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.evaluations.inputs import StudyInputError, first_treated_year, tilings
@@ -148,15 +148,11 @@ def start_run(study: Study, *, user, request=None, inline: bool = False) -> Stud
 
     ``inline`` computes it here and now (management commands only, never a request).
     """
-    from hotspot.evaluations.tasks import library_versions, run_study_task, study_parameters
+    from hotspot.evaluations.tasks import run_study_task, study_parameters
 
     with transaction.atomic():
         result = StudyResult.objects.create(
-            study=study,
-            parameters=study_parameters(study),
-            method_version=_method_version(),
-            versions=library_versions(),
-            created_by=user,
+            study=study, parameters=study_parameters(study), created_by=user
         )
         record(
             Action.CREATE,
@@ -175,32 +171,9 @@ def start_run(study: Study, *, user, request=None, inline: bool = False) -> Stud
     return result
 
 
-def _method_version() -> str:
-    from safetystats.evaluation import METHOD_VERSION
-
-    return METHOD_VERSION
-
-
-def set_progress(result: StudyResult, progress: int, *, status: str | None = None) -> None:
-    """Progress of a running study (housekeeping for the progress bar; not audited)."""
-    result.progress = int(progress)
-    fields = ["progress"]
-    if status:
-        result.status = status
-        fields.append("status")
-    result.save(update_fields=fields)
-
-
 @transaction.atomic
 def finish_result(result: StudyResult, *, figures: dict, inputs_hash: str, seconds: float) -> None:
-    result.figures = figures
-    result.inputs_hash = inputs_hash
-    result.seconds = seconds
-    result.status = StudyResult.Status.DONE
-    result.progress = 100
-    result.finished = timezone.now()
-    fields = ["figures", "inputs_hash", "seconds", "status", "progress", "finished"]
-    result.save(update_fields=fields)
+    fields = computations.finish(result, figures=figures, inputs_hash=inputs_hash, seconds=seconds)
     record(
         Action.UPDATE,
         municipality=result.study.municipality,
@@ -215,15 +188,8 @@ def finish_result(result: StudyResult, *, figures: dict, inputs_hash: str, secon
 def fail_result(result: StudyResult, message: str, *, seconds: float, details=None) -> None:
     """``details`` (a library refusal's context, code and params) go into ``figures["error"]``, so the
     page words the refusal in the reader's language (hotspot.indicators.library_messages)."""
-    result.error = message
-    result.status = StudyResult.Status.FAILED
-    result.seconds = seconds
-    result.finished = timezone.now()
-    fields = ["error", "status", "seconds", "finished"]
-    if details:
-        result.figures = {"error": details}
-        fields.append("figures")
-    result.save(update_fields=fields)
+    extra = {"figures": {"error": details}} if details else {}
+    fields = computations.fail(result, message, seconds=seconds, **extra)
     record(
         Action.UPDATE,
         municipality=result.study.municipality,

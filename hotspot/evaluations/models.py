@@ -2,8 +2,8 @@
 
 A ``Study`` names the treated (hotspot) areas with their start dates, the control areas, the outcome, the
 years, the main design and the inference. Each run stores a ``StudyResult``: every figure the result page
-and the PDF show, with the hash of the exact panel, the parameters, ``METHOD_VERSION`` and the library
-versions, so that a published figure can be recomputed and compared (``tasks.recompute``).
+and the PDF show, with the hash of the exact panel, the parameters, ``safetystats.__version__`` and the
+library versions, so that a published figure can be recomputed and compared (``tasks.recompute``).
 """
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.models import TenantModel
+from hotspot.computations import Computation, Status
 
 
 class Outcome(models.TextChoices):
@@ -100,10 +101,10 @@ class Study(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        ordering = ["-created"]
+        ordering = ["-created_at", "-pk"]
         verbose_name = _("study")
         verbose_name_plural = _("studies")
 
@@ -120,7 +121,7 @@ class Study(TenantModel):
         return self.study_areas.filter(role=StudyArea.Role.CONTROL).select_related("area")
 
     def latest_result(self):
-        return self.results.order_by("-created", "-pk").first()
+        return self.results.order_by("-created_at", "-pk").first()
 
 
 class StudyArea(models.Model):
@@ -146,40 +147,19 @@ class StudyArea(models.Model):
         return f"{self.study} · {self.area} ({self.role})"
 
 
-class StudyResult(TenantModel):
+class StudyResult(Computation):
     """One run of a study: its status while it runs, then every figure, with what it was computed from."""
 
     tenant_field = "study__municipality"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Could not be computed")
+    Status = Status
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="results")
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    # Translated, user-facing explanation when the study could not be computed.
-    error = models.TextField(_("problem"), blank=True)
-    inputs_hash = models.CharField(_("inputs hash (SHA-256)"), max_length=64, blank=True)
-    parameters = models.JSONField(_("parameters"), default=dict)
-    method_version = models.CharField(_("method version"), max_length=20, blank=True)
-    versions = models.JSONField(_("library versions"), default=dict)
     figures = models.JSONField(_("figures"), default=dict)
     seconds = models.FloatField(_("seconds"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created = models.DateTimeField(auto_now_add=True)
-    finished = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created"]
+    class Meta(Computation.Meta):
         verbose_name = _("study result")
         verbose_name_plural = _("study results")
 
     def __str__(self) -> str:
-        return f"{self.study} · {self.created:%Y-%m-%d %H:%M} ({self.status})"
+        return f"{self.study} · {self.created_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import platform
 import time
 from dataclasses import dataclass
 
@@ -96,19 +95,6 @@ def study_parameters(study: Study) -> dict:
     if study.outcome in SCORE_OUTCOMES:
         params["index_version"] = study.index_version_id
     return params
-
-
-def library_versions() -> dict:
-    import scipy
-    import shapely
-
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "shapely": shapely.__version__,
-        "safetystats.evaluation": ev.METHOD_VERSION,
-    }
 
 
 def load_inputs(study: Study) -> Inputs:
@@ -822,12 +808,13 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
 @task()
 def run_study_task(result_id: int) -> str:
     """Background task (``manage.py db_worker``): compute a queued study result and store it."""
-    from hotspot.evaluations.actions import fail_result, finish_result, set_progress
+    from hotspot.computations import set_progress, start
+    from hotspot.evaluations.actions import fail_result, finish_result
 
     result = StudyResult.objects.select_related("study", "study__municipality").get(pk=result_id)
     study = result.study
     started = time.perf_counter()
-    set_progress(result, 5, status=StudyResult.Status.RUNNING)
+    start(result, progress=5)
     try:
         inputs = load_inputs(study)
         figures = compute(inputs, result.parameters, progress=lambda p: set_progress(result, p))

@@ -119,10 +119,10 @@ def create_batch(
         file_name=file_name,
         stored_path=stored,
         size=size,
-        sha256=sha,
+        inputs_hash=sha,
         source=source[:300],
         licence=licence[:300],
-        options=options or {},
+        parameters=options or {},
         created_by=user,
     )
     record(
@@ -156,7 +156,7 @@ def _save_outcome(batch: ImportBatch, outcome: engine.Outcome) -> None:
     batch.errors = outcome.problems.errors
     batch.warnings = outcome.problems.warnings
     batch.preview = outcome.preview
-    batch.message = outcome.message
+    batch.error = outcome.message
     batch.progress = 100
 
 
@@ -314,7 +314,7 @@ def validate(batch: ImportBatch) -> ImportBatch:
         outcome = engine.run(batch, commit=False, progress=_progress(batch))
     except Exception:
         batch.status = Status.FAILED
-        batch.message = _("The file could not be checked because of an internal error.")
+        batch.error = _("The file could not be checked because of an internal error.")
         batch.save()
         raise
     _save_outcome(batch, outcome)
@@ -364,7 +364,7 @@ def commit(batch: ImportBatch, user=None, request=None) -> ImportBatch:
         reason = str(exc) if isinstance(exc, ImportRefused) else ""
         ImportBatch.objects.filter(pk=batch.pk, status=Status.COMMITTING).update(
             status=Status.FAILED,
-            message=reason
+            error=reason
             or _("The import failed because of an internal error; nothing was changed."),
         )
         raise
@@ -388,7 +388,7 @@ def _committed(batch, outcome, user, request) -> None:
         status=Status.COMMITTED
     ):
         raise ImportRefused(_("The import was stopped; nothing was changed."))
-    batch.created, batch.updated, batch.unchanged = (
+    batch.rows_created, batch.rows_updated, batch.rows_unchanged = (
         outcome.created,
         outcome.updated,
         outcome.unchanged,
@@ -486,7 +486,7 @@ def start_rollback(batch: ImportBatch, user) -> None:
         rolled_back_by=user,
         progress=0,
         heartbeat=timezone.now(),
-        message="",
+        error="",
     )
     if not claimed:
         raise ImportRefused(_("This batch is already being rolled back."))
@@ -512,7 +512,7 @@ def rollback(batch: ImportBatch, user=None, request=None) -> ImportBatch:
             _refuse_later(batch)  # again, now that no commit of these rows can run
             removed = undo(batch, progress)
             batch.status = Status.ROLLED_BACK
-            batch.removed = removed
+            batch.rows_removed = removed
             batch.progress = 100
             batch.rolled_back_at = timezone.now()
             batch.rolled_back_by = user
@@ -546,7 +546,7 @@ def rollback(batch: ImportBatch, user=None, request=None) -> ImportBatch:
 
 def _back_to_committed(batch, message: str) -> None:
     ImportBatch.objects.filter(pk=batch.pk, status=Status.ROLLING_BACK).update(
-        status=Status.COMMITTED, progress=0, message=message
+        status=Status.COMMITTED, progress=0, error=message
     )
 
 
@@ -706,7 +706,7 @@ def fail_stale(now=None) -> int:
         status, message = messages[batch.status]
         with transaction.atomic():
             if not ImportBatch.objects.filter(silent, pk=batch.pk, status=batch.status).update(
-                status=status, message=message, progress=0
+                status=status, error=message, progress=0
             ):
                 continue  # it gave a sign of life meanwhile
             if batch.status == Status.COMMITTING and engine.commits_in_chunks(batch.kind):

@@ -963,7 +963,7 @@ def run(batch, *, commit: bool, progress=None, chunked: bool = False) -> Outcome
             batch.stored_path,
             batch.file_name,
             kind=batch.kind,
-            sheet=batch.options.get("sheet", ""),
+            sheet=batch.parameters.get("sheet", ""),
             required=adapter.required,
             canonical=adapter.canonical,
         )

@@ -109,7 +109,7 @@ class Adapter:
     def __init__(self, batch):
         self.batch = batch
         self.municipality = batch.municipality
-        self.options = batch.options or {}
+        self.options = batch.parameters or {}
 
     # -- header --------------------------------------------------------------------------------------
     @classmethod

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.models import TenantModel
+from hotspot.computations import Computation
 
 
 class Kind(models.TextChoices):
@@ -43,22 +44,27 @@ def stale_minutes() -> int:
     return int(getattr(settings, "IMPORT_STALE_MINUTES", 10))
 
 
-class ImportBatch(TenantModel):
+class ImportBatch(Computation):
+    """One uploaded file on its way in: checked, imported, perhaps rolled back (``hotspot.computations``
+    gives the shape; ``inputs_hash`` is the file's SHA-256, ``parameters`` the upload's options)."""
+
     municipality = models.ForeignKey(
         "accounts.Municipality", on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(_("kind of data"), max_length=20, choices=Kind.choices)
+    # An import's own steps (checking, ready, importing, rolled back …) instead of queued/running/done.
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
     )
+    done_status = Status.COMMITTED
+    failed_status = Status.FAILED
     # Provenance
     file_name = models.CharField(_("file name"), max_length=255)
     stored_path = models.CharField(max_length=500, editable=False)
     size = models.BigIntegerField(_("size (bytes)"), default=0)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    inputs_hash = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
     licence = models.CharField(_("licence"), max_length=300, blank=True)
-    options = models.JSONField(_("options"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -87,21 +93,16 @@ class ImportBatch(TenantModel):
     )
     rolled_back_at = models.DateTimeField(_("rolled back"), null=True, blank=True)
     # What validation found and what the commit did
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    # The worker's last sign of life on this batch (each progress step); see actions.fail_stale.
-    heartbeat = models.DateTimeField(_("last sign of life"), null=True, blank=True, editable=False)
     rows = models.PositiveIntegerField(_("rows read"), default=0)
     errors = models.PositiveIntegerField(_("errors"), default=0)
     warnings = models.PositiveIntegerField(_("warnings"), default=0)
-    created = models.PositiveIntegerField(_("new rows"), default=0)
-    updated = models.PositiveIntegerField(_("changed rows"), default=0)
-    unchanged = models.PositiveIntegerField(_("unchanged rows"), default=0)
-    removed = models.PositiveIntegerField(_("rows removed by roll-back"), default=0)
+    rows_created = models.PositiveIntegerField(_("new rows"), default=0)
+    rows_updated = models.PositiveIntegerField(_("changed rows"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("unchanged rows"), default=0)
+    rows_removed = models.PositiveIntegerField(_("rows removed by roll-back"), default=0)
     preview = models.JSONField(_("first rows"), default=dict, blank=True)
-    message = models.TextField(_("message"), blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(Computation.Meta):
         indexes = [models.Index(fields=["municipality", "kind", "status"])]
         verbose_name = _("import batch")
         verbose_name_plural = _("import batches")

@@ -29,7 +29,7 @@ def commit_task(batch_id: int, user_id: int | None = None) -> str:
     try:
         actions.commit(batch, user)
     except actions.ImportRefused as exc:
-        ImportBatch.objects.filter(pk=batch_id).update(status=Status.FAILED, message=str(exc))
+        ImportBatch.objects.filter(pk=batch_id).update(status=Status.FAILED, error=str(exc))
     except Exception:
         log.exception("import batch %s: commit failed", batch_id)
     return ImportBatch.objects.get(pk=batch_id).status

@@ -67,7 +67,7 @@ def home(request):
     batch = _corrected(request)
     if batch is None:
         return _home(request, UploadForm())
-    options = batch.options or {}
+    options = batch.parameters or {}
     initial = {
         "kind": batch.kind,
         "source": batch.source,
@@ -154,7 +154,7 @@ def detail(request, pk):
             "same_file": ImportBatch.objects.visible_to(request.user, Capability.IMPORT_DATA)
             .filter(
                 municipality=batch.municipality,
-                sha256=batch.sha256,
+                inputs_hash=batch.inputs_hash,
                 kind=batch.kind,
                 status=Status.COMMITTED,
             )
@@ -222,16 +222,16 @@ BATCH_COLUMNS = [
     (gettext_lazy("batch"), "pk"),
     (gettext_lazy("kind of data"), lambda b: b.get_kind_display()),
     (gettext_lazy("file name"), "file_name"),
-    (gettext_lazy("SHA-256"), "sha256"),
+    (gettext_lazy("SHA-256"), "inputs_hash"),
     (gettext_lazy("uploaded"), "created_at"),
     (gettext_lazy("uploaded by"), lambda b: b.created_by.get_username() if b.created_by else ""),
     (gettext_lazy("status"), lambda b: b.get_status_display()),
     (gettext_lazy("rows read"), "rows"),
     (gettext_lazy("errors"), "errors"),
     (gettext_lazy("warnings"), "warnings"),
-    (gettext_lazy("new rows"), "created"),
-    (gettext_lazy("changed rows"), "updated"),
-    (gettext_lazy("unchanged rows"), "unchanged"),
+    (gettext_lazy("new rows"), "rows_created"),
+    (gettext_lazy("changed rows"), "rows_updated"),
+    (gettext_lazy("unchanged rows"), "rows_unchanged"),
     (gettext_lazy("imported"), "committed_at"),
     (gettext_lazy("rolled back"), "rolled_back_at"),
     (gettext_lazy("source"), "source"),

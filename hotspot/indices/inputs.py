@@ -22,9 +22,6 @@ import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 from django.db.models import Sum
@@ -249,20 +246,6 @@ def validate_spec(spec: dict) -> None:
         raise ValueError(
             _("minimum respondents: expected a whole number ≥ 1, got %(n)s") % {"n": n}
         )
-
-
-@lru_cache(maxsize=1)
-def library_version() -> str:
-    """The package version plus a digest of the library modules the index uses."""
-    try:
-        version = metadata.version("hotspot")
-    except metadata.PackageNotFoundError:  # running from a checkout that is not installed
-        version = "0+checkout"
-    root = Path(sx.__file__).parent
-    digest = hashlib.sha256()
-    for name in ("index.py", "rates.py", "survey.py", "criteria.py"):
-        digest.update((root / name).read_bytes())
-    return f"safetystats {version}+{digest.hexdigest()[:12]}"
 
 
 # -- the inputs ---------------------------------------------------------------------------------------

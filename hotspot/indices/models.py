@@ -13,13 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.models import TenantModel
+from hotspot.computations import Computation, Status
 
-
-class Status(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+__all__ = ["Status"]  # the computations' status, imported from here by the index pages
 
 
 class IndexDefinition(TenantModel):
@@ -78,27 +74,16 @@ class DefinitionVersion(TenantModel):
         return f"{self.definition.name} v{self.number}"
 
 
-class IndexRun(TenantModel):
+class IndexRun(Computation):
     """One computation of a definition version for every area and year (a background task)."""
 
     tenant_field = "version__definition__municipality"
     version = models.ForeignKey(DefinitionVersion, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
-    error = models.TextField(_("problem"), blank=True)
-    inputs_hash = models.CharField(_("inputs hash (SHA-256)"), max_length=64, blank=True)
-    library_version = models.CharField(_("library version"), max_length=80, blank=True)
-    parameters = models.JSONField(_("parameters"), default=dict)
     # The exact input array (areas x years x indicators) with its labels, numpy .npz, compressed.
     inputs = models.BinaryField(_("inputs"), null=True, blank=True)
     years = models.JSONField(_("years"), default=list)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(Computation.Meta):
         verbose_name = _("index run")
         verbose_name_plural = _("index runs")
 
@@ -144,24 +129,14 @@ class SafetyScore(TenantModel):
         verbose_name_plural = _("safety scores")
 
 
-class SensitivityRun(TenantModel):
+class SensitivityRun(Computation):
     """Monte Carlo sensitivity of one run's ranking in one year (a background task)."""
 
     tenant_field = "run__version__definition__municipality"
     run = models.ForeignKey(IndexRun, on_delete=models.CASCADE, related_name="sensitivity_runs")
     year = models.PositiveSmallIntegerField(_("year"))
-    parameters = models.JSONField(_("parameters"), default=dict)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
-    error = models.TextField(_("problem"), blank=True)
-    library_version = models.CharField(_("library version"), max_length=80, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(Computation.Meta):
         verbose_name = _("sensitivity run")
         verbose_name_plural = _("sensitivity runs")
 

@@ -7,9 +7,9 @@ values) ends the run as *failed* with the library's message, never as an excepti
 
 import numpy as np
 from django.db import transaction
-from django.utils import timezone
 from django_tasks import task
 
+from hotspot import computations
 from hotspot.indicators.library_messages import user_message
 from hotspot.indices import inputs as ix
 from hotspot.indices.models import (
@@ -87,28 +87,26 @@ def compute_run(run_id: int, inputs: ix.Inputs | None = None) -> str:
     """Compute and store every score of the run (``inputs`` given: tests reuse one build)."""
     run = IndexRun.objects.select_related("version__definition").get(pk=run_id)
     spec = run.version.spec
-    IndexRun.objects.filter(pk=run_id).update(status=Status.RUNNING)
+    computations.start(run)
     try:
         if inputs is None:
             inputs = run_inputs(run)
+        computations.set_progress(run, 40)
         _definition, result, div, ranks = evaluate(inputs, spec)
     except ValueError as exc:
-        IndexRun.objects.filter(pk=run_id).update(
-            status=Status.FAILED, error=user_message(exc), finished_at=timezone.now()
-        )
+        computations.fail(run, user_message(exc))
         return Status.FAILED
+    computations.set_progress(run, 70)
     with transaction.atomic():
         SafetyScore.objects.filter(run_id=run_id).delete()
         SafetyScore.objects.bulk_create(
             score_rows(run_id, inputs, result, div, ranks), batch_size=BATCH
         )
         no_data = result.no_data
-        IndexRun.objects.filter(pk=run_id).update(
-            status=Status.DONE,
-            error="",
+        computations.finish(
+            run,
             inputs=inputs.to_bytes(),
             inputs_hash=inputs.digest(),
-            library_version=ix.library_version(),
             years=[int(y) for y in inputs.years],
             parameters={
                 "areas": len(inputs.area_ids),
@@ -119,7 +117,6 @@ def compute_run(run_id: int, inputs: ix.Inputs | None = None) -> str:
                 "imputed_area_years": int(result.imputed.sum()),
                 "no_score_area_years": int(np.isnan(result.score).sum()),
             },
-            finished_at=timezone.now(),
         )
     return Status.DONE
 
@@ -148,15 +145,15 @@ def verify_run(run: IndexRun) -> tuple[bool, str]:
             s = saved[(int(area_id), int(year))]
             if s.score != _f(result.score[a, y]) or s.divergence != _f(div[a, y]):
                 return False, f"score differs for area {area_id} in {year}"
-    if ix.library_version() != run.library_version:
-        return True, "identical scores; the library version has changed since"
+    if computations.method_version() != run.method_version:
+        return True, "identical scores; the method version has changed since"
     return True, "identical"
 
 
 def compute_sensitivity(sensitivity_id: int) -> str:
     sens = SensitivityRun.objects.select_related("run__version").get(pk=sensitivity_id)
     run = sens.run
-    SensitivityRun.objects.filter(pk=sensitivity_id).update(status=Status.RUNNING)
+    computations.start(sens)
     p = sens.parameters
     try:
         inputs = ix.Inputs.from_bytes(run.inputs)
@@ -177,9 +174,7 @@ def compute_sensitivity(sensitivity_id: int) -> str:
             rng=int(p.get("seed", 1)),
         )
     except ValueError as exc:
-        SensitivityRun.objects.filter(pk=sensitivity_id).update(
-            status=Status.FAILED, error=user_message(exc), finished_at=timezone.now()
-        )
+        computations.fail(sens, user_message(exc))
         return Status.FAILED
     with transaction.atomic():
         SensitivityValue.objects.filter(sensitivity_id=sensitivity_id).delete()
@@ -200,12 +195,7 @@ def compute_sensitivity(sensitivity_id: int) -> str:
             ),
             batch_size=BATCH,
         )
-        SensitivityRun.objects.filter(pk=sensitivity_id).update(
-            status=Status.DONE,
-            error="",
-            library_version=ix.library_version(),
-            finished_at=timezone.now(),
-        )
+        computations.finish(sens, inputs_hash=run.inputs_hash)
     return Status.DONE
 
 

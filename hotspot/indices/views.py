@@ -767,7 +767,8 @@ def export(request, pk, fmt):
     method = [
         ("definition", f"{run.version.definition.name} v{run.version.number}"),
         ("inputs_hash", run.inputs_hash),
-        ("library_version", run.library_version),
+        ("method_version", run.method_version),
+        ("library_versions", json.dumps(run.library_versions)),
         ("spec", json.dumps(run.version.spec, ensure_ascii=False)),
     ]
     book = xlsx_bytes(header, rows, sheet=_("scores"), extra_sheets=[(_("method"), method)])

@@ -44,13 +44,7 @@ from .staggered import (
 )
 from .synth import SynthResult, simplex_least_squares, synth_in_time_placebo, synthetic_control
 
-#: Stored with every result so a published figure can be traced to the method version.
-# 2: Poisson IRLS fixed, weights, collinear covariates dropped; 3: separation found on large panels
-# and by covariates (rows dropped, not refused), synthetic control's inner solver converges fully
-METHOD_VERSION = "3"
-
 __all__ = [
-    "METHOD_VERSION",
     "BalanceTable",
     "BootstrapResult",
     "CallawaySantAnnaResult",

@@ -36,7 +36,7 @@ def _import_this_years_reports(tmp_path, municipality, user, n=10):
         options={},
     )
     actions.validate(batch)
-    assert batch.status == Status.READY, batch.message
+    assert batch.status == Status.READY, batch.error
     actions.commit(batch, user)
     batch.refresh_from_db()
     assert batch.status == Status.COMMITTED

@@ -11,7 +11,7 @@ def _batch(municipality):
     batch, _ = ImportBatch.objects.get_or_create(
         municipality=municipality,
         file_name="access.csv",
-        defaults={"kind": "reports", "status": "invalid", "sha256": "0" * 64},
+        defaults={"kind": "reports", "status": "invalid", "inputs_hash": "0" * 64},
     )
     return batch
 

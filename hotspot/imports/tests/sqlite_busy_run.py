@@ -43,7 +43,7 @@ def main():
         municipality=municipality, kind="reports", file_name="big.csv", path=path
     )
     actions.validate(batch)
-    assert batch.status == "ready", batch.message
+    assert batch.status == "ready", batch.error
     connections.close_all()
 
     result = {"requests": {}, "errors": []}

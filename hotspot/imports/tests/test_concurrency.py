@@ -147,9 +147,19 @@ def test_two_commits_of_the_same_rows_then_rolling_the_second_back(
 
     a.refresh_from_db()
     b.refresh_from_db()
-    assert (a.status, a.created, a.updated, a.unchanged) == (Status.COMMITTED, N, N, 0)
+    assert (a.status, a.rows_created, a.rows_updated, a.rows_unchanged) == (
+        Status.COMMITTED,
+        N,
+        N,
+        0,
+    )
     after_a = _state(municipality)  # (B's rows are all B's now)
-    assert (b.status, b.created, b.updated, b.unchanged) == (Status.COMMITTED, 0, 2 * N, 0)
+    assert (b.status, b.rows_created, b.rows_updated, b.rows_unchanged) == (
+        Status.COMMITTED,
+        0,
+        2 * N,
+        0,
+    )
     # B kept the previous value of every row it changed: A's rows, all 2N of them
     assert RowChange.objects.filter(batch=b).count() == 2 * N
     assert set(RowChange.objects.filter(batch=b).values_list("previous__batch_id", flat=True)) == {
@@ -166,7 +176,7 @@ def test_two_commits_of_the_same_rows_then_rolling_the_second_back(
     assert {row[1].hour for row in state} == {11 - 2}  # 11:00 local summer time is 09:00 UTC
     assert [row[3] for row in state] == [700000 + 1 + int(r[0][2:]) for r in state]
     b.refresh_from_db()
-    assert (b.status, b.removed) == (Status.ROLLED_BACK, 0)
+    assert (b.status, b.rows_removed) == (Status.ROLLED_BACK, 0)
 
 
 @pytest.mark.django_db  # (also makes pytest-django set the test database up for the test above)

@@ -64,7 +64,12 @@ def test_local_to_utc_matches_zoneinfo_across_both_dst_changes():
 def test_good_file_is_ready_and_commits_with_utc_times(load):
     batch = load("reports", "r.csv", HEADER + report_rows(20), commit=True)
     assert batch.status == Status.COMMITTED, problems(batch)
-    assert (batch.rows, batch.created, batch.updated, batch.unchanged) == (20, 20, 0, 0)
+    assert (batch.rows, batch.rows_created, batch.rows_updated, batch.rows_unchanged) == (
+        20,
+        20,
+        0,
+        0,
+    )
     report = CrimeReport.objects.get(external_id="T-000000", municipality=batch.municipality)
     # 12:00 local summer time in Copenhagen is 10:00 UTC
     assert report.occurred_at == dt.datetime(2020, 5, 1, 10, 0, tzinfo=dt.UTC)
@@ -75,7 +80,7 @@ def test_missing_column(load):
     batch = load("reports", "r.csv", "id,offence,x,y\nA,TRUS,1,2\n")
     assert batch.status == Status.INVALID
     assert problems(batch)[0][:2] == (1, "occurred_at")
-    assert "r.csv" in batch.message and "occurred_at" in batch.message
+    assert "r.csv" in batch.error and "occurred_at" in batch.error
 
 
 def test_extra_column(load):
@@ -96,9 +101,9 @@ def test_wrong_type_names_row_and_column(load):
 
 
 def test_empty_file_and_header_only(load):
-    assert "empty" in load("reports", "e.csv", b"").message
+    assert "empty" in load("reports", "e.csv", b"").error
     batch = load("reports", "h.csv", HEADER)
-    assert batch.status == Status.INVALID and "no rows" in batch.message
+    assert batch.status == Status.INVALID and "no rows" in batch.error
 
 
 def test_ten_percent_bad_rows_nothing_imported(load):
@@ -116,7 +121,7 @@ def test_wrong_crs_gives_a_hint(load):
     body = "".join(f"W{i},2020-01-01 10:00,TRUS,12.{i},55.6,EPSG:25832\n" for i in range(5))
     batch = load("reports", "lonlat.csv", HEADER + body)
     assert batch.status == Status.INVALID
-    assert "EPSG:4326" in batch.message or any("EPSG:4326" in p[3] for p in problems(batch))
+    assert "EPSG:4326" in batch.error or any("EPSG:4326" in p[3] for p in problems(batch))
     assert batch.warnings == 5  # each point is reported too
 
 
@@ -172,7 +177,7 @@ def test_xlsx_with_several_sheets(load):
     assert load("reports", "w.xlsx", content).status == Status.READY
     both = _xlsx({"A": rows, "B": rows})
     batch = load("reports", "w2.xlsx", both)
-    assert batch.status == Status.INVALID and "several sheets" in batch.message
+    assert batch.status == Status.INVALID and "several sheets" in batch.error
     assert load("reports", "w3.xlsx", both, sheet="B").status == Status.READY
 
 
@@ -187,11 +192,11 @@ def test_xlsx_dates_and_numbers(load):
 
 def test_file_that_is_not_what_its_extension_says(load):
     batch = load("reports", "r.xlsx", HEADER + report_rows(1))
-    assert batch.status == Status.INVALID and "Excel" in batch.message
+    assert batch.status == Status.INVALID and "Excel" in batch.error
     batch = load("reports", "r.csv", _xlsx({"A": [["id"]]}))
-    assert batch.status == Status.INVALID and ".csv" in batch.message
+    assert batch.status == Status.INVALID and ".csv" in batch.error
     batch = load("reports", "r.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00")
-    assert batch.status == Status.INVALID and "binary" in batch.message
+    assert batch.status == Status.INVALID and "binary" in batch.error
 
 
 def test_two_gigabyte_file_is_refused_without_reading_it(tmp_path, demo_municipality, settings):
@@ -228,7 +233,7 @@ def test_mixed_offence_levels_are_refused(load):
     body = "M1,2020-01-01 10:00,12,718715,6175581,EPSG:25832\nM2,2020-01-01 10:00,1225,718715,6175581,EPSG:25832\n"
     batch = load("reports", "mixed.csv", HEADER + body)
     assert batch.status == Status.INVALID
-    assert "mix levels" in batch.message or any("mix levels" in p[3] for p in problems(batch))
+    assert "mix levels" in batch.error or any("mix levels" in p[3] for p in problems(batch))
 
 
 def test_points_outside_and_in_overlapping_areas_are_reported(load):

@@ -21,7 +21,7 @@ BOWTIE = "POLYGON((700000 6170000, 700100 6170100, 700100 6170000, 700000 617010
 
 def refused(batch, *, row=None, column=None, reason=""):
     """The batch was refused at check time; -> the problem at ``row``/``column`` naming ``reason``."""
-    assert batch.status == Status.INVALID, (batch.status, batch.message)
+    assert batch.status == Status.INVALID, (batch.status, batch.error)
     assert batch.errors >= 1
     problems = list(batch.problems.filter(severity="error"))
     match = [
@@ -29,7 +29,7 @@ def refused(batch, *, row=None, column=None, reason=""):
         for p in problems
         if (row is None or p.row == row)
         and (column is None or p.column == column)
-        and reason.lower() in (p.reason + " " + batch.message).lower()
+        and reason.lower() in (p.reason + " " + batch.error).lower()
     ]
     assert match, [(p.row, p.column, p.reason) for p in problems]
     assert not ImportBatch.objects.get(pk=batch.pk).committed_at
@@ -90,7 +90,7 @@ def test_a_cycle_through_an_area_already_in_the_database_is_refused(load, demo_m
     assert f"{district.code} → {rode.code} → {district.code}" in p.reason
     district.refresh_from_db()
     assert district.parent_id is None or district.parent_id != rode.pk
-    assert batch.created == batch.updated == 0
+    assert batch.rows_created == batch.rows_updated == 0
 
 
 def test_an_area_that_is_its_own_parent_is_refused(load):
@@ -128,14 +128,14 @@ def test_a_zip_bomb_is_refused_before_it_is_read(load, settings):
     assert len(data) < 2_000_000
     batch = load("population", "bomb.xlsx", data)
     refused(batch, reason="bomb.xlsx is refused before it is read")
-    assert "unpack to 210 MB" in batch.message
+    assert "unpack to 210 MB" in batch.error
     nothing_written(batch)
 
 
 def test_a_highly_packed_sheet_is_refused_for_its_ratio(load):
     batch = load("population", "ratio.xlsx", _bomb(20))  # 20 MB: below the size limit
     refused(batch, reason="xl/worksheets/sheet1.xml is packed")
-    assert "the limit is 100 times" in batch.message
+    assert "the limit is 100 times" in batch.error
 
 
 # -- XML entities ---------------------------------------------------------------------------------

@@ -20,16 +20,19 @@ def test_demo_file_reimports_as_unchanged(kind, load, demo_files):
     assert batch.status == Status.COMMITTED, list(
         batch.problems.values_list("reason", flat=True)[:5]
     )
-    assert batch.created == 0 and batch.updated == 0
-    assert batch.unchanged == batch.rows > 0
+    assert batch.rows_created == 0 and batch.rows_updated == 0
+    assert batch.rows_unchanged == batch.rows > 0
 
 
 def test_survey_file_imports(load, demo_files):
     batch = load("survey", "survey.csv", demo_files["survey"].read_bytes(), commit=True)
     assert batch.status == Status.COMMITTED
-    assert batch.created == 0 and batch.created + batch.updated + batch.unchanged == batch.rows
+    assert (
+        batch.rows_created == 0
+        and batch.rows_created + batch.rows_updated + batch.rows_unchanged == batch.rows
+    )
     again = load("survey", "survey.csv", demo_files["survey"].read_bytes(), commit=True)
-    assert (again.created, again.updated, again.unchanged) == (0, 0, again.rows)
+    assert (again.rows_created, again.rows_updated, again.rows_unchanged) == (0, 0, again.rows)
 
 
 def test_corrected_reimport_updates_and_rollback_restores(load, analyst, demo_municipality):
@@ -40,13 +43,13 @@ def test_corrected_reimport_updates_and_rollback_restores(load, analyst, demo_mu
         f"NEW-1,2019-06-01T12:00:00,ROEV,{first.x},{first.y},EPSG:25832\n"
     )
     batch = load("reports", "fix.csv", header + body, commit=True, user=analyst)
-    assert (batch.created, batch.updated, batch.unchanged) == (1, 1, 0)
+    assert (batch.rows_created, batch.rows_updated, batch.rows_unchanged) == (1, 1, 0)
     changed = CrimeReport.objects.get(pk=first.pk)
     assert changed.offence.code == "ROEV" and changed.batch_id == batch.pk
     assert AuditEvent.objects.filter(action="import", object_id=str(batch.pk)).exists()
     actions.rollback(batch, analyst)
     batch.refresh_from_db()
-    assert batch.status == Status.ROLLED_BACK and batch.removed == 1
+    assert batch.status == Status.ROLLED_BACK and batch.rows_removed == 1
     restored = CrimeReport.objects.get(pk=first.pk)
     assert (restored.offence_id, restored.occurred_at, restored.batch_id) == (
         first.offence_id,
@@ -65,7 +68,7 @@ def test_rollback_out_of_order_is_refused(load, demo_municipality):
     assert a.status == Status.INVALID  # 2030 is not a year yet
     a = load("population", "a.csv", header + "D01-R1,1990,0-9,F,5\n", commit=True)
     b = load("population", "b.csv", header + "D01-R1,1990,0-9,F,6\n", commit=True)
-    assert (b.created, b.updated) == (0, 1)
+    assert (b.rows_created, b.rows_updated) == (0, 1)
     with pytest.raises(actions.ImportRefused, match=f"#{b.pk}"):
         actions.rollback(a)
     actions.rollback(b)
@@ -145,7 +148,7 @@ def test_charges_and_survey_new_rows(load, demo_municipality):
         "id,person,charged_on,offence,age,area\nC-NEW,P-abc,01.02.2020,TRUS,17,D01-R1\n",
         commit=True,
     )
-    assert c.created == 1 and Charge.objects.filter(external_id="C-NEW").exists()
+    assert c.rows_created == 1 and Charge.objects.filter(external_id="C-NEW").exists()
     s = load("survey", "s.csv", "respondent,year,area,weight,safety\nR-NEW,2031,D01-R1,1.5,3\n")
     assert s.status == Status.INVALID
     s = load(
@@ -153,7 +156,7 @@ def test_charges_and_survey_new_rows(load, demo_municipality):
         "s.csv",
         "respondent,year,area,weight,safety,colour\nR-NEW,2020,D01-R1,1.5,3,red\n",
     )
-    assert s.status == Status.INVALID and "colour" in s.message
+    assert s.status == Status.INVALID and "colour" in s.error
     s = load(
         "survey",
         "s.csv",
@@ -228,7 +231,7 @@ def test_rollback_restores_changed_rows_in_bulk(load, demo_municipality):
         f"{r.external_id},2019-06-01T12:00:00,ROEV,D01-R1\n" for r in originals
     )
     batch = load("reports", "fix30.csv", body, commit=True)
-    assert (batch.created, batch.updated) == (0, 30)
+    assert (batch.rows_created, batch.rows_updated) == (0, 30)
     with CaptureQueriesContext(connection) as queries:
         actions.rollback(batch)
     restores = [

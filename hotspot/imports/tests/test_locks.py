@@ -74,7 +74,7 @@ def test_a_commit_waits_for_a_live_writer_and_takes_over_from_a_dead_one(load, s
     with pytest.raises(actions.ImportRefused, match="still running"):
         actions.commit(waiting)
     waiting.refresh_from_db()
-    assert waiting.status == Status.FAILED and "still running" in waiting.message
+    assert waiting.status == Status.FAILED and "still running" in waiting.error
     assert not Population.objects.filter(year=1991, batch=waiting).exists()
 
     again = load("population", "c.csv", HEADER + "D01-R1,1991,0-9,F,5\n")
@@ -96,7 +96,7 @@ def test_a_commit_given_up_on_while_it_waited_writes_nothing(load, settings, mon
     def slow_lock(b, progress):
         real(b, progress)
         # meanwhile the worker's sweep took the silent batch for a dead one
-        ImportBatch.objects.filter(pk=b.pk).update(status=Status.FAILED, message="stopped")
+        ImportBatch.objects.filter(pk=b.pk).update(status=Status.FAILED, error="stopped")
 
     monkeypatch.setattr(actions, "_serialise", slow_lock)
     with pytest.raises(actions.ImportRefused):

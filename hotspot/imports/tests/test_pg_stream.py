@@ -43,7 +43,7 @@ def _both_ways(load, monkeypatch, municipality, content):
         assert batch.status == Status.COMMITTED, list(batch.problems.values_list("reason")[:5])
         results.append(
             (
-                (batch.rows, batch.created, batch.updated, batch.unchanged),
+                (batch.rows, batch.rows_created, batch.rows_updated, batch.rows_unchanged),
                 _state(municipality, batch),
                 _changes(batch),
             )

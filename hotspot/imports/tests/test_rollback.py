@@ -39,7 +39,7 @@ def test_rollback_view_enqueues_the_task_and_restores_exactly(
     before = _reports(demo_municipality)
     originals = list(CrimeReport.objects.filter(municipality=demo_municipality).order_by("pk")[:40])
     batch = load("reports", "fix.csv", _fix_file(originals, new=7), commit=True, user=analyst)
-    assert (batch.status, batch.created, batch.updated) == (Status.COMMITTED, 7, 40)
+    assert (batch.status, batch.rows_created, batch.rows_updated) == (Status.COMMITTED, 7, 40)
     assert _reports(demo_municipality) != before
 
     enqueued = []
@@ -56,7 +56,11 @@ def test_rollback_view_enqueues_the_task_and_restores_exactly(
     assert response.status_code == 302 and response.url == batch.get_absolute_url()
     assert enqueued == [(batch.pk, analyst.pk)]  # the work is the task worker's, not the request's
     batch.refresh_from_db()
-    assert (batch.status, batch.removed, batch.rolled_back_by) == (Status.ROLLED_BACK, 7, analyst)
+    assert (batch.status, batch.rows_removed, batch.rolled_back_by) == (
+        Status.ROLLED_BACK,
+        7,
+        analyst,
+    )
     assert _reports(demo_municipality) == before  # every value and every batch id, exactly
     assert AuditEvent.objects.filter(action="delete", object_id=str(batch.pk), count=7).exists()
     # Once rolled back, a second roll-back is refused with a message, not an error page.
@@ -93,7 +97,7 @@ def test_rollback_statements_do_not_grow_with_the_rows(load, demo_municipality, 
             CrimeReport.objects.filter(municipality=demo_municipality).order_by("pk")[:size]
         )
         batch = load("reports", f"fix{size}.csv", _fix_file(originals, new=size), commit=True)
-        assert (batch.created, batch.updated) == (size, size)
+        assert (batch.rows_created, batch.rows_updated) == (size, size)
         with CaptureQueriesContext(connection) as queries:
             actions.rollback(batch)
         on_reports = [
@@ -156,6 +160,6 @@ def test_a_roll_back_refused_in_the_worker_says_why_on_the_page(
     response = login(analyst).post(reverse("imports:rollback", args=[batch.pk]), follow=True)
     assert response.status_code == 200
     batch.refresh_from_db()
-    assert batch.status == Status.COMMITTED and batch.message == actions._areas_in_use()
+    assert batch.status == Status.COMMITTED and batch.error == actions._areas_in_use()
     assert 'id="batch-message"' in response.content.decode()
     assert 'id="rollback-button"' in response.content.decode()  # it may be tried again

@@ -46,15 +46,15 @@ def reimported(client, settings, login, analyst, demo_municipality, load):
 
 def test_the_area_download_imports_again_with_nothing_new(reimported):
     batch, rows, before, after = reimported
-    assert batch.status == Status.COMMITTED, batch.message
-    assert (batch.rows, batch.errors, batch.warnings, batch.created) == (rows, 0, 0, 0)
-    assert batch.updated + batch.unchanged == rows
+    assert batch.status == Status.COMMITTED, batch.error
+    assert (batch.rows, batch.errors, batch.warnings, batch.rows_created) == (rows, 0, 0, 0)
+    assert batch.rows_updated + batch.rows_unchanged == rows
     assert after == before
 
 
 def test_the_area_download_imports_again_unchanged(reimported):
     batch, rows, _before, _after = reimported
-    assert (batch.updated, batch.unchanged) == (0, rows)
+    assert (batch.rows_updated, batch.rows_unchanged) == (0, rows)
 
 
 def _report_to_copy(municipality):
@@ -78,8 +78,13 @@ def test_a_file_with_danish_headers_imports_new_rows(load, analyst, demo_municip
         f"DK-2;2024-03-06 09:15;{code};;;;;{model.area.code}\n"
     ).encode("cp1252")
     batch = load("reports", "danske.csv", content, commit=True, user=analyst)
-    assert batch.status == Status.COMMITTED, batch.message
-    assert (batch.created, batch.updated, batch.unchanged, batch.errors) == (2, 0, 0, 0)
+    assert batch.status == Status.COMMITTED, batch.error
+    assert (batch.rows_created, batch.rows_updated, batch.rows_unchanged, batch.errors) == (
+        2,
+        0,
+        0,
+        0,
+    )
     new = {r.external_id: r for r in CrimeReport.objects.filter(external_id__in=["DK-1", "DK-2"])}
     assert new["DK-1"].offence_id == new["DK-2"].offence_id == model.offence_id
     assert new["DK-1"].area_id == model.area_id and new["DK-2"].area_id == model.area_id
@@ -91,8 +96,8 @@ def test_danish_population_headers_with_decomposed_letters(load, demo_municipali
     # "Område" as a Mac may write it (a + combining ring); ø has no decomposed form.
     header = "Omra\u030ade;År;Aldersgruppe;Køn;Antal\n"
     batch = load("population", "folketal.csv", header + f"{area.code};1990;0-9;K;7\n", commit=True)
-    assert batch.status == Status.COMMITTED, batch.message
-    assert batch.created == 1
+    assert batch.status == Status.COMMITTED, batch.error
+    assert batch.rows_created == 1
 
 
 def test_an_unknown_column_is_still_refused_with_file_row_and_column(load):
@@ -202,7 +207,11 @@ def test_upload_a_corrected_file_keeps_the_kind_and_the_source(login, analyst):
 def test_a_foreign_or_malformed_batch_fills_nothing(login, analyst):
     other = Municipality.objects.get(memberships__user__username="outsider")
     foreign = ImportBatch.objects.create(
-        municipality=other, kind="population", file_name="x.csv", status="invalid", sha256="0" * 64
+        municipality=other,
+        kind="population",
+        file_name="x.csv",
+        status="invalid",
+        inputs_hash="0" * 64,
     )
     client = login(analyst)
     for value in (str(foreign.pk), "abc", "", "99999999999999999999"):

@@ -41,7 +41,7 @@ def test_upload_preview_commit_history(login, analyst):
     assert 'id="commit-button"' in page and "W-2" in page  # preview of the first rows
     assert client.post(reverse("imports:commit", args=[batch.pk])).status_code == 302
     batch.refresh_from_db()
-    assert batch.status == Status.COMMITTED and batch.created == 2
+    assert batch.status == Status.COMMITTED and batch.rows_created == 2
     assert CrimeReport.objects.filter(external_id__in=["W-1", "W-2"]).count() == 2
     # committing twice is refused and changes nothing
     client.post(reverse("imports:commit", args=[batch.pk]))

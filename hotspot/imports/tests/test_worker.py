@@ -39,10 +39,10 @@ def test_a_batch_left_importing_with_an_old_heartbeat_is_marked_failed(load):
     assert actions.fail_stale() == 2
     for b in (stuck, alive, checking):
         b.refresh_from_db()
-    assert stuck.status == Status.FAILED and "task worker stopped" in stuck.message
-    assert "Upload the file again" in stuck.message
+    assert stuck.status == Status.FAILED and "task worker stopped" in stuck.error
+    assert "Upload the file again" in stuck.error
     assert alive.status == Status.COMMITTING  # still giving signs of life: left alone
-    assert checking.status == Status.FAILED and "Checking stopped" in checking.message
+    assert checking.status == Status.FAILED and "Checking stopped" in checking.error
     assert not stuck.running  # the page stops refreshing and says why
 
 
@@ -76,7 +76,7 @@ def test_a_roll_back_that_stopped_goes_back_to_imported(load):
     _set(batch, Status.ROLLING_BACK, OLD)
     actions.fail_stale()
     batch.refresh_from_db()
-    assert batch.status == Status.COMMITTED and "Roll the batch back again" in batch.message
+    assert batch.status == Status.COMMITTED and "Roll the batch back again" in batch.error
 
 
 def test_the_data_pages_say_a_batch_seems_stopped_and_change_nothing(load, login, analyst):

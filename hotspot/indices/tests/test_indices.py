@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+import safetystats
 from hotspot.areas.models import Area, AreaKind, Population
 from hotspot.audit.models import Action, AuditEvent
 from hotspot.incidents.models import Charge, ReportCount
@@ -98,7 +99,9 @@ def test_missing_is_never_zero(demo_municipality):
 def test_run_stores_version_hash_and_library_and_recomputes_identically(demo_municipality):
     run = make_run(demo_municipality)
     assert run.status == Status.DONE, run.error
-    assert len(run.inputs_hash) == 64 and run.library_version.startswith("safetystats ")
+    assert len(run.inputs_hash) == 64 and run.method_version == safetystats.__version__
+    assert run.library_versions["safetystats"] == safetystats.__version__
+    assert run.status == Status.DONE and run.progress == 100 and run.finished_at is not None
     assert run.version.number == 1 and run.years[0] == 2008 and run.years[-1] == 2025
     n = SafetyScore.objects.filter(run=run).count()
     assert n == run.parameters["areas"] * len(run.years)

@@ -70,11 +70,11 @@ class ImportCommand(BaseCommand):
         batch.refresh_from_db()
         if batch.status != "committed":
             self._report(batch)
-            raise CommandError(f"batch #{batch.pk}: {batch.message}")
+            raise CommandError(f"batch #{batch.pk}: {batch.error}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"batch #{batch.pk}: {batch.created} new, {batch.updated} changed, "
-                f"{batch.unchanged} unchanged rows."
+                f"batch #{batch.pk}: {batch.rows_created} new, {batch.rows_updated} changed, "
+                f"{batch.rows_unchanged} unchanged rows."
             )
         )
 
