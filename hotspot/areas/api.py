@@ -1,37 +1,13 @@
-"""GeoJSON of the areas in EPSG:4326 (RFC 7946), transformed from the stored EPSG:25832."""
+"""The areas map's GeoJSON (EPSG:4326, RFC 7946); its features are built by ``hotspot.areas.geo``."""
 
-import json
-from functools import lru_cache
-
-import numpy as np
-import shapely
 from django.http import JsonResponse
-from pyproj import Transformer
 
+from hotspot import disclosure
 from hotspot.accounts.access import require_capability
 from hotspot.accounts.roles import Capability
+from hotspot.areas.geo import area_feature, feature_collection_of
 from hotspot.areas.inputs import area_table
-from hotspot.areas.models import STORAGE_SRID, AreaKind
-from hotspot.indicators import disclosure
-
-WGS84 = 4326
-
-
-@lru_cache(maxsize=8)
-def transformer(source: int, target: int) -> Transformer:
-    # always_xy: (easting, northing) in, (longitude, latitude) out, whatever the CRS's axis order says.
-    return Transformer.from_crs(source, target, always_xy=True)
-
-
-def to_wgs84(geom, source: int = STORAGE_SRID):
-    t = transformer(source, WGS84)
-
-    def fn(coords):
-        x, y = t.transform(coords[:, 0], coords[:, 1])
-        # 1e-6 degrees is about 10 cm: more digits only make the file bigger (RFC 7946 §11.2).
-        return np.round(np.column_stack([x, y]), 6)
-
-    return shapely.transform(geom, fn)
+from hotspot.areas.models import AreaKind
 
 
 def feature_collection(municipality, *, kinds=None, year=None, raw: bool = False) -> dict:
@@ -44,11 +20,9 @@ def feature_collection(municipality, *, kinds=None, year=None, raw: bool = False
         if not area.geometry:
             continue
         features.append(
-            {
-                "type": "Feature",
-                "id": area.pk,
-                "geometry": json.loads(shapely.to_geojson(to_wgs84(area.polygon))),
-                "properties": {
+            area_feature(
+                area,
+                {
                     "code": area.code,
                     "name": area.name,
                     "kind": area.kind,
@@ -63,9 +37,9 @@ def feature_collection(municipality, *, kinds=None, year=None, raw: bool = False
                     if row["citizen_directed_rate"] is None
                     else round(row["citizen_directed_rate"], 1),
                 },
-            }
+            )
         )
-    return {"type": "FeatureCollection", "features": features}
+    return feature_collection_of(features)
 
 
 @require_capability(Capability.VIEW_AGGREGATES)

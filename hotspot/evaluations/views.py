@@ -5,12 +5,11 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from hotspot import disclosure
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.areas.inputs import disclosure_plan, latest_year
@@ -38,13 +37,13 @@ from hotspot.evaluations.models import (
 )
 from hotspot.evaluations.recommend import Recommendation, Shape, panel_shape, recommend
 from hotspot.incidents.models import ReportCount
-from hotspot.indicators import disclosure
 from hotspot.indicators.library_messages import (
     failure_message,
     library_message,
     stored_message,
     warning_messages,
 )
+from hotspot.reports.charts import event_study_chart, study_trend_chart
 from hotspot.reports.exports import export_response
 from hotspot.reports.pdf import pdf_response
 from safetystats.evaluation import match_controls
@@ -460,110 +459,6 @@ def displacement_rows(figures: dict) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------------------------
-# Charts as inline SVG (the PDF; the page draws the same figures with Chart.js)
-
-
-def _svg_frame(width, height, xs, lo, hi, pad=(46, 12, 14, 28)):
-    left, right, top, bottom = pad
-    x0, x1 = min(xs), max(xs)
-    span_x = (x1 - x0) or 1
-    span_y = (hi - lo) or 1
-
-    def px(x):
-        return left + (x - x0) / span_x * (width - left - right)
-
-    def py(y):
-        return top + (hi - y) / span_y * (height - top - bottom)
-
-    return px, py
-
-
-def _ticks(lo, hi, n=5):
-    """Round tick values covering [lo, hi] (1, 2 or 5 times a power of ten apart)."""
-    span = (hi - lo) or 1.0
-    raw = span / n
-    mag = 10 ** np.floor(np.log10(raw))
-    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-    return np.arange(np.floor(lo / step) * step, np.ceil(hi / step) * step + step / 2, step), step
-
-
-def svg_trend(trend: dict, starts, unit_label: str) -> str:
-    xs = trend["years"]
-    vals = [v for k in ("treated", "control") for v in trend[k] if v is not None]
-    if not vals:
-        return ""
-    ticks, _step = _ticks(min(0.0, min(vals)), max(vals))
-    lo, hi = float(ticks[0]), float(ticks[-1])
-    w, h = 640, 220
-    px, py = _svg_frame(w, h, xs, lo, hi)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-size="9" font-family="sans-serif">'
-    ]
-    for t in ticks:
-        parts.append(
-            f'<line x1="46" x2="{w - 12}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#ddd"/>'
-            f'<text x="42" y="{py(t) + 3:.1f}" text-anchor="end">{_n(t, 0)}</text>'
-        )
-    for x in xs:
-        parts.append(f'<text x="{px(x):.1f}" y="{h - 14}" text-anchor="middle">{str(x)[2:]}</text>')
-    for s in starts:
-        parts.append(
-            f'<line x1="{px(s - 0.5):.1f}" x2="{px(s - 0.5):.1f}" y1="14" y2="{h - 28}" stroke="#555" stroke-dasharray="4 3"/>'
-        )
-    for key, colour in (("treated", "#D55E00"), ("control", "#0072B2")):
-        pts = " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in zip(xs, trend[key]) if v is not None)
-        parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
-    parts.append(
-        f'<text x="50" y="{h - 2}" fill="#D55E00">■ {escape(_("Hotspots"))}</text>'
-        f'<text x="150" y="{h - 2}" fill="#0072B2">■ {escape(_("Control areas"))}</text>'
-        f'<text x="{w - 12}" y="{h - 2}" text-anchor="end">{escape(unit_label)}</text></svg>'
-    )
-    return mark_safe("".join(parts))  # nosec B308 B703: SVG from numbers and escape()d labels
-
-
-def svg_event(event: dict) -> str:
-    if not event:
-        return ""
-    rel = event["rel_time"] + [-1]
-    coef = event["coef"] + [0.0]
-    lo = event["ci_low"] + [0.0]
-    hi = event["ci_high"] + [0.0]
-    scale = 100.0 if event["scale"] == "relative" else 1.0
-    vals = [v * scale for v in lo + hi + coef if v is not None]
-    ticks, step = _ticks(min(vals + [0]), max(vals + [0]))
-    y_lo, y_hi = float(ticks[0]), float(max(ticks[-1], max(vals + [0])))
-    w, h = 640, 220
-    px, py = _svg_frame(w, h, rel, y_lo, y_hi)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-size="9" font-family="sans-serif">'
-    ]
-    for t in ticks:
-        parts.append(
-            f'<line x1="46" x2="{w - 12}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#eee"/>'
-            f'<text x="42" y="{py(t) + 3:.1f}" text-anchor="end">{_n(t, 0)}</text>'
-        )
-    parts.append(
-        f'<line x1="46" x2="{w - 12}" y1="{py(0):.1f}" y2="{py(0):.1f}" stroke="#333"/>'
-        f'<line x1="{px(-0.5):.1f}" x2="{px(-0.5):.1f}" y1="14" y2="{h - 28}" stroke="#555" stroke-dasharray="4 3"/>'
-    )
-    for r, c, a, b in zip(rel, coef, lo, hi):
-        x = px(r)
-        if a is not None and b is not None:
-            parts.append(
-                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{py(a * scale):.1f}" y2="{py(b * scale):.1f}" stroke="#0072B2" stroke-width="2"/>'
-            )
-        if c is not None:
-            parts.append(f'<circle cx="{x:.1f}" cy="{py(c * scale):.1f}" r="3.5" fill="#0072B2"/>')
-        parts.append(f'<text x="{x:.1f}" y="{h - 14}" text-anchor="middle">{r:+d}</text>')
-    unit = "%" if event["scale"] == "relative" else ""
-    parts.append(
-        f'<text x="50" y="{h - 2}">{escape(_("Years since the start (−1 = reference year)"))}</text>'
-        f'<text x="{w - 12}" y="{h - 2}" text-anchor="end">{escape(_("Effect"))} {unit}</text></svg>'
-    )
-    return mark_safe("".join(parts))  # nosec B308 B703: SVG from numbers and escape()d labels
-
-
-# ------------------------------------------------------------------------------------------------
 # Pages
 
 
@@ -943,8 +838,8 @@ def _result_context(study, result, *, raw: bool = False):
                 "starts": f["starts"],
                 "event": f.get("event_study"),
             },
-            svg_trend=svg_trend(trend, f["starts"], unit),
-            svg_event=svg_event(f.get("event_study")),
+            svg_trend=study_trend_chart(trend, f["starts"], unit),
+            svg_event=event_study_chart(f.get("event_study")),
             library_warnings=warning_messages(
                 [w for r in f.get("robustness", []) for w in r.get("warnings", [])]
                 + [

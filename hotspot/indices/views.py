@@ -7,7 +7,6 @@ Views are thin: they fetch through ``get_for_user``/``request.municipality``, ha
 import json
 
 import numpy as np
-import shapely
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -16,14 +15,12 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.areas.api import to_wgs84
+from hotspot.areas.geo import area_feature, feature_collection_of
 from hotspot.areas.models import Area, Population
 from hotspot.downloads import (
     FORMATS,
@@ -48,6 +45,7 @@ from hotspot.indices.models import (
     SensitivityValue,
     Status,
 )
+from hotspot.reports.charts import line_chart
 from hotspot.reports.exports import file_response, stream_export_response
 from hotspot.reports.pdf import pdf_response
 from safetystats.criteria import RULE_SETS
@@ -409,11 +407,9 @@ def _score_features(run, year):
         if s["score"] is not None and bands and 0 <= band < len(bands):
             colour = bands[band]["colour"]
         features.append(
-            {
-                "type": "Feature",
-                "id": area.pk,
-                "geometry": json.loads(shapely.to_geojson(to_wgs84(area.polygon))),
-                "properties": {
+            area_feature(
+                area,
+                {
                     "code": area.code,
                     "name": area.name,
                     "score": None if s["score"] is None else round(s["score"], 2),
@@ -422,7 +418,7 @@ def _score_features(run, year):
                     "colour": colour,
                     "url": reverse("indices:profile", args=[run.pk, area.pk]) + f"?year={year}",
                 },
-            }
+            )
         )
     return features
 
@@ -455,7 +451,7 @@ def run_map(request, pk):
 def run_geojson(request, pk):
     run = _run(request, pk)
     year = _year(request, run)
-    return JsonResponse({"type": "FeatureCollection", "features": _score_features(run, year)})
+    return JsonResponse(feature_collection_of(_score_features(run, year)))
 
 
 def _latest_sensitivity(run, year):
@@ -805,65 +801,6 @@ def dossier_new(request, pk):
     return redirect(dossier)
 
 
-def svg_trend(series, years, cuts=(), *, label="", width=520, height=200, colours=None):
-    """An inline SVG line chart (for the PDF, where no JavaScript runs). ``series``: [(name, values)]."""
-    vals = [v for _n, vs in series for v in vs if v is not None] + list(cuts)
-    if not vals or not years:
-        return ""
-    lo, hi = min(vals), max(vals)
-    pad = (hi - lo) * 0.08 or 1.0
-    lo, hi = lo - pad, hi + pad
-    left, right, top, bottom = 40, 10, 10, 22
-    w, h = width - left - right, height - top - bottom
-
-    def x(i):
-        return left + (w * i / max(len(years) - 1, 1))
-
-    def y(v):
-        return top + h * (1 - (v - lo) / (hi - lo))
-
-    colours = colours or ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">',
-        f'<rect x="{left}" y="{top}" width="{w}" height="{h}" fill="none" stroke="#999"/>',
-    ]
-    for c in cuts:
-        parts.append(
-            f'<line x1="{left}" x2="{left + w}" y1="{y(c):.1f}" y2="{y(c):.1f}" '
-            'stroke="#999" stroke-dasharray="4 3"/>'
-            f'<text x="{left - 4}" y="{y(c) + 3:.1f}" font-size="8" text-anchor="end">{c:g}</text>'
-        )
-    step = max(1, len(years) // 9)
-    for i, yr in enumerate(years):
-        if i % step == 0 or i == len(years) - 1:
-            parts.append(
-                f'<text x="{x(i):.1f}" y="{height - 6}" font-size="8" text-anchor="middle">{yr}</text>'
-            )
-    for k, (name, vs) in enumerate(series):
-        colour = colours[k % len(colours)]
-        pts, segs = [], []
-        for i, v in enumerate(vs):
-            if v is None:
-                if pts:
-                    segs.append(pts)
-                pts = []
-            else:
-                pts.append(f"{x(i):.1f},{y(v):.1f}")
-        if pts:
-            segs.append(pts)
-        for seg in segs:
-            parts.append(
-                f'<polyline fill="none" stroke="{colour}" stroke-width="1.8" points="{" ".join(seg)}"/>'
-            )
-        parts.append(
-            f'<text x="{left + 6}" y="{top + 12 + 11 * k}" font-size="9" fill="{colour}">'
-            f"{escape(name)}</text>"
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # nosec B308 B703: SVG from numbers and escape()d labels
-
-
 def dossier_context(dossier, *, raw: bool = False) -> dict:
     run = dossier.run
     year = dossier.year
@@ -945,7 +882,7 @@ def dossier_context(dossier, *, raw: bool = False) -> dict:
         "has_socio": any(
             col["score"] and col["score"].socio_economic is not None for col in columns
         ),
-        "trend_svg": svg_trend(
+        "trend_svg": line_chart(
             [(col["area"].name, col["trend"]) for col in columns],
             list(run.years),
             cuts,

@@ -9,7 +9,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from pyproj import CRS, Transformer
 
-from hotspot.areas.api import to_wgs84
+from hotspot.areas.geo import to_wgs84
 from hotspot.areas.models import TILING_KINDS, Area, AreaKind, Population
 from hotspot.incidents.models import CrimeReport
 
