@@ -128,7 +128,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # ...and LOGIN_ADDRESS_FAILURE_LIMIT failed attempts from one address, whatever the user names, lock that
 # address out for as long (password spraying); axes has one limit for all combinations, so a handler adds it.
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
-# The small-cell rule (hotspot/indicators/disclosure.py): counts of reports and charges below this are
+# The small-cell rule (hotspot/disclosure.py): counts of reports and charges below this are
 # hidden, with their rates, from roles without raw-data rights.
 SMALL_CELL_MIN = env_int("SMALL_CELL_MIN", 5, minimum=2)
 AXES_HANDLER = "hotspot.accounts.lockout.AddressLimitHandler"

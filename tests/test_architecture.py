@@ -179,7 +179,9 @@ LAYERS = [
     {"accounts"},
     {"audit"},
     {"reports"},
-    {"areas", "incidents", "surveys", "indicators"},
+    {"areas", "incidents", "surveys"},
+    # the measures layer (indicators/measures.py) reads the data apps below it
+    {"indicators"},
     {"imports"},
     {"indices", "programmes"},
     {"evaluations"},

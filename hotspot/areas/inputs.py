@@ -10,10 +10,9 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from hotspot.areas.models import AGE_BANDS, Area, AreaKind, Population, tiling_map
+from hotspot import disclosure
+from hotspot.areas.models import AGE_BANDS, Area, AreaKind, DisclosurePlan, Population, tiling_map
 from hotspot.incidents.models import OffenceGroup, ReportCount
-from hotspot.indicators import disclosure
-from hotspot.indicators.models import DisclosurePlan
 from safetystats.rates import rate
 
 
@@ -128,7 +127,7 @@ def area_table(municipality, year: int | None = None, *, raw: bool = False) -> l
 
     Parent areas (district, municipality) and hotspot/control areas sum their tiling areas. Unless
     ``raw`` (the viewer holds ``view_raw_data``), small counts and their rates are hidden by
-    :mod:`hotspot.indicators.disclosure`, and the children of each parent are protected against
+    :mod:`hotspot.disclosure`, and the children of each parent are protected against
     recovery by subtraction from the parent's total.
     """
     year = year or latest_year(municipality)
@@ -194,9 +193,9 @@ def disclosure_plan(
     Measures are ``reports`` (all), each offence group, ``citizen_directed`` and ``serious``. The cells
     are tied by sums — every district, municipality, hotspot and control area is the sum of its tiling
     areas, a year's reports the sum of its offence groups and of citizen-directed and other reports —
-    and :func:`hotspot.indicators.disclosure.protect` hides small counts and whatever else a reader
+    and :func:`hotspot.disclosure.protect` hides small counts and whatever else a reader
     would need to work them out from any page. ``years`` limits the plan to those years (default: all).
-    Each year's plan is stored (:class:`~hotspot.indicators.models.DisclosurePlan`) with a digest of
+    Each year's plan is stored (:class:`~hotspot.areas.models.DisclosurePlan`) with a digest of
     its counts and the areas; the task worker works it out after every import
     (:func:`hotspot.imports.tasks.refresh_figures_task`), and a page works out only a year
     whose counts changed since.

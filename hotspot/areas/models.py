@@ -169,3 +169,23 @@ class Population(TenantModel):
         ]
         verbose_name = _("population")
         verbose_name_plural = _("population")
+
+
+class DisclosurePlan(TenantModel):
+    """The hidden report counts of one municipality and year for roles without raw-data rights
+    (:func:`hotspot.areas.inputs.disclosure_plan`): worked out by the task worker after an import and
+    kept with a digest of the counts it was worked out from, so every page applies the same plan."""
+
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    digest = models.CharField(max_length=64)
+    cells = models.JSONField(default=list)  # [[area id, measure, "<" (small) or "." (withheld)], …]
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "indicators_disclosureplan"  # created there; the plan moved to the areas' pages
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year"], name="disclosure_plan_unique")
+        ]

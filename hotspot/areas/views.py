@@ -2,6 +2,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hotspot import disclosure
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.areas.inputs import (
@@ -15,7 +16,6 @@ from hotspot.areas.inputs import (
 )
 from hotspot.areas.models import AGE_BANDS, Area, AreaKind
 from hotspot.incidents.models import CrimeReport, OffenceGroup
-from hotspot.indicators import disclosure
 from hotspot.reports.exports import export_response, stream_export_response
 
 

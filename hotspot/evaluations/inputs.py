@@ -19,18 +19,25 @@ from django.utils.translation import gettext as _
 
 from hotspot.areas.models import (
     TILING_KINDS,
-    YOUTH_BANDS,
     Area,
     AreaKind,
     Population,
     tiling_map_for,
 )
 from hotspot.evaluations.models import COUNT_OUTCOMES, SCORE_OUTCOMES, Outcome
-from hotspot.incidents.models import Charge, CrimeReport, ReportCount
+from hotspot.incidents.models import CrimeReport
+from hotspot.indicators import measures
 
 PER = 1000.0
-YOUTH_AGES = (10, 17)
-UNSAFE_FROM = 5  # answers 5-7 on the 7-point safety item count as "unsafe" (METHODS.md §3)
+#: The outcomes that are measures of the catalogue (hotspot.indicators.measures); the safety index
+#: score comes from an index run instead.
+OUTCOME_MEASURES = {
+    Outcome.REPORTS: "reports_total",
+    Outcome.REPORTS_CITIZEN: "reports_citizen_directed",
+    Outcome.REPORTS_SERIOUS: "reports_serious",
+    Outcome.YOUTH_CHARGES: "youth_charged",
+    Outcome.SURVEY_UNSAFE: "survey_unsafe",
+}
 
 
 class StudyInputError(ValueError):
@@ -281,60 +288,20 @@ def build_panel(
         counts, population, present, source = _index_scores(
             panel_areas, by_tile, col, shape, tiles, years, index_version
         )
-    elif outcome in (Outcome.REPORTS, Outcome.REPORTS_CITIZEN, Outcome.REPORTS_SERIOUS):
-        column = {
-            Outcome.REPORTS: "reports",
-            Outcome.REPORTS_CITIZEN: "citizen_directed",
-            Outcome.REPORTS_SERIOUS: "serious",
-        }[outcome]
-        rows = (
-            ReportCount.objects.filter(area_id__in=tiles, year__in=years)
-            .values_list("area_id", "year")
-            .annotate(n=Sum(column))
-            .order_by()
+    elif outcome in OUTCOME_MEASURES:
+        # the measures layer: the same reports, distinct youths and survey coding as every page
+        code = OUTCOME_MEASURES[outcome]
+        panel = measures.build_panel(
+            dict(enumerate(pa.tiling for pa in panel_areas)),
+            years,
+            [code],
+            municipality_id=panel_areas[0].area.municipality_id if panel_areas else 0,
+            flags=False,  # a study shows its own cells (check_panel); published figures: _disclosed
         )
-        for area_id, year, n in rows:
-            for i in by_tile[area_id]:
-                counts[i, col[year]] += n
-        population = _population(by_tile, col, shape, tiles, years)
-    elif outcome == Outcome.YOUTH_CHARGES:
-        # distinct persons per study area and year (a youth charged twice counts once), by residence
-        persons = defaultdict(set)
-        rows = (
-            Charge.objects.filter(
-                area_id__in=tiles,
-                age__gte=YOUTH_AGES[0],
-                age__lte=YOUTH_AGES[1],
-                charged_on__year__gte=years[0],
-                charged_on__year__lte=years[-1],
-            )
-            .values_list("area_id", "charged_on__year", "person_key")
-            .distinct()
-            .order_by()
-        )
-        for area_id, year, person in rows:
-            for i in by_tile[area_id]:
-                persons[i, col[year]].add(person)
-        for (i, j), s in persons.items():
-            counts[i, j] = len(s)
-        population = _population(by_tile, col, shape, tiles, years, bands=YOUTH_BANDS)
-    elif outcome == Outcome.SURVEY_UNSAFE:
-        from hotspot.surveys.models import SurveyResponse
-
-        population = np.zeros(shape)
-        rows = (
-            SurveyResponse.objects.filter(area_id__in=tiles, wave__year__in=years)
-            .values_list("area_id", "wave__year", "weight", "answers__safety")
-            .order_by()
-        )
-        for area_id, year, weight, answer in rows:
-            if answer is None:
-                continue
-            for i in by_tile[area_id]:
-                population[i, col[year]] += weight
-                if int(answer) >= UNSAFE_FROM:
-                    counts[i, col[year]] += weight
-        present = population > 0
+        counts = np.nan_to_num(panel.counts[:, :, 0])
+        population = np.nan_to_num(panel.denominators[:, :, 0])
+        if outcome == Outcome.SURVEY_UNSAFE:
+            present = population > 0
     else:
         raise StudyInputError(_("Unknown outcome: %(outcome)s") % {"outcome": outcome})
     return Panel(outcome, panel_areas, years, counts, population, present, source)

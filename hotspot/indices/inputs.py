@@ -25,17 +25,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from django.db.models import Sum
-from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
-from hotspot.areas.inputs import disclosure_plan
 from hotspot.areas.models import Area, AreaKind, Population
-from hotspot.incidents.models import Charge, OffenceGroup, ReportCount
-from hotspot.indicators import disclosure
-from hotspot.indicators.models import Direction, Indicator, IndicatorValue, NationalValue
+from hotspot.indicators import measures
+from hotspot.indicators.models import IndicatorValue, NationalValue
 from hotspot.surveys.models import SurveyResponse
 from safetystats import index as sx
-from safetystats import rates as sr
 from safetystats import survey as ss
 from safetystats.criteria import AreaYear, assess, get_rules
 
@@ -59,106 +55,15 @@ AREA_SET_LABELS = {
     "tiling": _("Police areas and housing areas"),
     "housing": _("Housing areas only"),
 }
-SURVEY_ITEMS = {
-    # code: (survey item, coding, category)
-    "survey_unsafe": ("safety", ss.SAFETY_CODING, "unsafe"),
-    "survey_unsafe_evening": ("unsafe_evening", {"yes": (1,), "no": (0,)}, "yes"),
-    "survey_problem_vandalism": (
-        "problem_vandalism",
-        {"problem": (3, 4), "no_problem": (1, 2)},
-        "problem",
-    ),
-    "survey_problem_drugs": ("problem_drugs", {"problem": (3, 4), "no_problem": (1, 2)}, "problem"),
-    "survey_problem_harassment": (
-        "problem_harassment",
-        {"problem": (3, 4), "no_problem": (1, 2)},
-        "problem",
-    ),
-}
-REPORT_GROUPS = [g for g, _label in OffenceGroup.choices if g != OffenceGroup.OTHER]
+#: The indicators an index can use: the measures of the catalogue (``hotspot.indicators.measures``).
+CatalogueEntry = measures.Measure
+SURVEY_ITEMS = measures.SURVEY_ITEMS
+REPORT_GROUPS = measures.REPORT_GROUPS
 
 
-@dataclass(frozen=True)
-class CatalogueEntry:
-    code: str
-    label: str
-    unit: str
-    direction: str | None  # "good", "bad" or None (must be chosen)
-    pillar: str
-    theme: str
-    default: bool  # part of the default set of a preset
-
-
-def catalogue() -> dict[str, CatalogueEntry]:
+def catalogue() -> dict[str, measures.Measure]:
     """Every indicator an index can use, with its default direction, pillar and theme."""
-    out: dict[str, CatalogueEntry] = {}
-    for g, label in OffenceGroup.choices:
-        out[f"reports_{g}"] = CatalogueEntry(
-            f"reports_{g}",
-            _("Reports per 1,000 residents: %(group)s") % {"group": label},
-            _("per 1,000"),
-            "bad",
-            "objective",
-            str(g),
-            g in REPORT_GROUPS,
-        )
-    out["reports_citizen_directed"] = CatalogueEntry(
-        "reports_citizen_directed",
-        _("Citizen-directed reports per 1,000 residents"),
-        _("per 1,000"),
-        "bad",
-        "objective",
-        "citizen_directed",
-        False,
-    )
-    out["reports_serious"] = CatalogueEntry(
-        "reports_serious",
-        _("Serious and person-dangerous reports per 1,000 residents"),
-        _("per 1,000"),
-        "bad",
-        "objective",
-        "serious",
-        False,
-    )
-    out["youth_charged"] = CatalogueEntry(
-        "youth_charged",
-        _("Charged youths 10–17 per 1,000 residents 10–17 (by residence)"),
-        _("per 1,000"),
-        "bad",
-        "objective",
-        "youth",
-        True,
-    )
-    survey_labels = {
-        "survey_unsafe": _("Residents who feel unsafe in their neighbourhood (answers 5–7)"),
-        "survey_unsafe_evening": _("Residents who feel unsafe alone in the evening"),
-        "survey_problem_vandalism": _("Residents who see vandalism as a problem"),
-        "survey_problem_drugs": _("Residents who see drugs as a problem"),
-        "survey_problem_harassment": _("Residents who see harassment and threats as a problem"),
-    }
-    for code, label in survey_labels.items():
-        out[code] = CatalogueEntry(
-            code,
-            label,
-            "%",
-            "bad",
-            "subjective",
-            "felt_safety" if code in ("survey_unsafe", "survey_unsafe_evening") else "problems",
-            True,
-        )
-    direction = {Direction.HIGHER_IS_BETTER: "good", Direction.HIGHER_IS_WORSE: "bad"}
-    for ind in Indicator.objects.order_by("code"):
-        d = direction.get(ind.direction)
-        out[f"reg_{ind.code}"] = CatalogueEntry(
-            f"reg_{ind.code}",
-            ind.name,
-            ind.unit,
-            d,
-            "socio_economic",
-            "registers",
-            d is not None,
-        )
-    return out
+    return {c: m for c, m in measures.catalogue().items() if m.in_index}
 
 
 # -- the method --------------------------------------------------------------------------------------
@@ -256,7 +161,7 @@ class Inputs:
     years: np.ndarray
     codes: tuple[str, ...]
     survey_min_n: int
-    # True where a value is a rate of a small count (hotspot.indicators.disclosure): hidden from roles
+    # True where a value is a rate of a small count (hotspot.disclosure): hidden from roles
     # without raw-data rights. None for runs stored before the mask existed (then every rate of
     # reports or charges counts as small for them). Not part of the digest: it follows from the data.
     small: np.ndarray | None = None
@@ -323,129 +228,32 @@ def scored_areas(municipality_id: int, area_set: str = "tiling"):
 
 
 def build_inputs(municipality_id: int, codes, *, area_set="tiling", survey_min_n=20) -> Inputs:
-    """The (areas, years, indicators) array of ``codes`` for the municipality's scored areas."""
+    """The (areas, years, indicators) array of ``codes`` for the municipality's scored areas: the
+    measures panel (``hotspot.indicators.measures``) of each area on its own, over the years with
+    population, a year without data of a kind in the municipality missing."""
     codes = tuple(codes)
     areas = list(scored_areas(municipality_id, area_set).values_list("pk", flat=True))
-    a_index = {a: i for i, a in enumerate(areas)}
-    pop_rows = (
-        Population.objects.filter(area_id__in=areas)
-        .values("area_id", "year", "age_band")
-        .annotate(n=Sum("count"))
-        .order_by()
+    years = sorted(
+        Population.objects.filter(area_id__in=areas).values_list("year", flat=True).distinct()
     )
-    pop_rows = list(pop_rows)
-    years = sorted({r["year"] for r in pop_rows})
-    y_index = {y: j for j, y in enumerate(years)}
-    n_a, n_y = len(areas), len(years)
-    residents = np.zeros((n_a, n_y))
-    youths = np.zeros((n_a, n_y))
-    for r in pop_rows:
-        i, j = a_index[r["area_id"]], y_index[r["year"]]
-        residents[i, j] += r["n"]
-        if r["age_band"] in ("10-14", "15-17"):
-            youths[i, j] += r["n"]
-    values = np.full((n_a, n_y, len(codes)), np.nan)
-    small = np.zeros(values.shape, dtype=bool)
-    col = {c: k for k, c in enumerate(codes)}
-
-    # reports: zero where the municipality has reports that year but the area has none
-    wanted = [c for c in codes if c.startswith("reports_")]
-    if wanted:
-        counts = defaultdict(lambda: np.zeros((n_a, n_y)))
-        report_years = set()
-        for r in ReportCount.objects.filter(area__municipality_id=municipality_id).values(
-            "area_id", "year", "group", "reports", "citizen_directed", "serious"
-        ):
-            report_years.add(r["year"])
-            if r["area_id"] not in a_index or r["year"] not in y_index:
-                continue
-            i, j = a_index[r["area_id"]], y_index[r["year"]]
-            counts[f"reports_{r['group']}"][i, j] += r["reports"]
-            counts["reports_citizen_directed"][i, j] += r["citizen_directed"]
-            counts["reports_serious"][i, j] += r["serious"]
-        known = np.array([y in report_years for y in years])
-        for c in wanted:
-            rate = sr.rate(counts[c], residents).rate
-            values[:, :, col[c]] = np.where(known[None, :], rate, np.nan)
-        # hidden as on every other page: small counts and what would let them be worked out
-        plan = disclosure_plan(municipality_id, years)
-        for j, year in enumerate(years):
-            for (area_id, measure), _mark in plan.get(year, {}).items():
-                c = f"reports_{measure}"
-                if area_id in a_index and c in col:
-                    small[a_index[area_id], j, col[c]] = True
-
-    if "youth_charged" in col:
-        rows = list(
-            Charge.objects.filter(municipality_id=municipality_id, area_id__in=areas)
-            .annotate(y=ExtractYear("charged_on"))
-            .values_list("area_id", "y", "person_key", "age")
-        )
-        charge_years = set(
-            Charge.objects.filter(municipality_id=municipality_id)
-            .annotate(y=ExtractYear("charged_on"))
-            .values_list("y", flat=True)
-            .distinct()
-        )
-        rows = [r for r in rows if r[1] in y_index]
-        if rows:
-            a, y, p, age = (np.array(x) for x in zip(*rows))
-        else:
-            a = y = p = age = np.array([], dtype=float)
-        br = sr.charge_rates(
-            a,
-            y,
-            p,
-            age,
-            youths[:, :, None],
-            areas=np.array(areas),
-            years=np.array(years),
-            bands=sr.YOUTH_BAND,
-        )
-        known = np.array([yy in charge_years for yy in years])
-        values[:, :, col["youth_charged"]] = np.where(known[None, :], br.rate[:, :, 0], np.nan)
-        small[:, :, col["youth_charged"]] = disclosure.is_small_array(br.count[:, :, 0])
-
-    wanted = [c for c in codes if c in SURVEY_ITEMS]
-    if wanted:
-        rows = list(
-            SurveyResponse.objects.filter(area_id__in=areas).values_list(
-                "area_id", "wave__year", "weight", "answers"
-            )
-        )
-        rows = [r for r in rows if r[1] in y_index]
-        if rows:
-            area_of = np.array([a_index[r[0]] for r in rows])
-            year_of = np.array([y_index[r[1]] for r in rows])
-            weight = np.array([r[2] for r in rows], dtype=float)
-            for c in wanted:
-                item, coding, category = SURVEY_ITEMS[c]
-                answers = np.array([r[3].get(item, np.nan) for r in rows], dtype=float)
-                g = ss.grouped_shares(
-                    answers,
-                    weight,
-                    by=(area_of, year_of),
-                    category=category,
-                    coding=coding,
-                    min_n=survey_min_n,
-                )
-                values[g.keys[0], g.keys[1], col[c]] = 100.0 * g.share
-
-    wanted = {c[4:]: c for c in codes if c.startswith("reg_")}
-    if wanted:
-        for r in IndicatorValue.objects.filter(
-            area_id__in=areas, indicator__code__in=list(wanted)
-        ).values_list("area_id", "year", "indicator__code", "value"):
-            if r[1] in y_index and r[3] is not None:
-                values[a_index[r[0]], y_index[r[1]], col[wanted[r[2]]]] = r[3]
-
+    panel = measures.build_panel(
+        {a: [a] for a in areas},
+        years,
+        codes,
+        municipality_id=municipality_id,
+        survey_min_n=survey_min_n,
+    )
+    values = np.where(panel.known[None, :, :], panel.values, np.nan)
+    # hidden as on every other page: small counts of reports and charges and what would give them away
+    counted = np.array([c in measures.REPORT_MEASURES or c == "youth_charged" for c in codes])
+    small = panel.small & counted[None, None, :]
     return Inputs(
         values=values,
         area_ids=np.array(areas, dtype=np.int64),
         years=np.array(years, dtype=np.int64),
         codes=codes,
         survey_min_n=int(survey_min_n),
-        small=small,
+        small=small.reshape(values.shape),
     )
 
 

@@ -6,13 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.roles import Capability
-from hotspot.areas.inputs import disclosure_plan, population_by_year, rate_per_1000, reports_by_year
-from hotspot.indicators.models import IndicatorValue
+from hotspot.areas.models import Population
+from hotspot.indicators import measures
 from hotspot.programmes.models import (
     ChangeNode,
     CoreArea,
@@ -78,39 +79,48 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
     ids = goal_area_ids(goal, memo=memo)
     if not ids:
         return []
+    code = GOAL_MEASURES.get(goal.measure)
     if goal.measure == Measure.INDICATOR:
-        indicator_key = ("indicator", goal.indicator_id, tuple(ids))
-        if indicator_key not in memo:
-            by_year = defaultdict(list)
-            for year, value in IndicatorValue.objects.filter(
-                indicator_id=goal.indicator_id, area_id__in=ids, value__isnull=False
-            ).values_list("year", "value"):
-                by_year[year].append(value)
-            memo[indicator_key] = [
-                (_year_end(y), sum(v) / len(v)) for y, v in sorted(by_year.items())
-            ]
-        return memo[indicator_key]
-    key = "citizen_directed" if goal.measure == Measure.CITIZEN_RATE else "total"
-    measure = "citizen_directed" if key == "citizen_directed" else "reports"
+        code = f"reg_{goal.indicator.code}" if goal.indicator_id else None
+    if code is None:
+        return []
     area_id = goal.area_id or memo["default_area"].pk
-    counts_key = ("counts", tuple(ids))
-    if counts_key not in memo:
-        memo[counts_key] = (population_by_year(ids), reports_by_year(ids))
-    population, reports = memo[counts_key]
-    plan_key = ("plan", goal.programme.municipality_id)
-    if plan_key not in memo:
-        memo[plan_key] = disclosure_plan(goal.programme.municipality_id)
-    series = []
-    for year, row in reports.items():
-        residents = sum(population.get(year, {}).values())
-        if (area_id, measure) in memo[plan_key].get(year, {}):
+    key = ("panel", area_id, code)
+    if key not in memo:
+        municipality_id = goal.programme.municipality_id
+        years_key = ("years", municipality_id)
+        if years_key not in memo:
+            memo[years_key] = _measure_years(municipality_id)
+        panel = measures.build_panel(
+            {area_id: ids}, memo[years_key], [code], municipality_id=municipality_id
+        )
+        series = []
+        for j, year in enumerate(panel.years):
+            value = panel.values[0, j, 0]
             # the small-cell plan of every page: scorecards reach the board and partners, and a
             # hidden count's rate would give it away; the year shows as without data for every role
-            continue
-        rate = rate_per_1000(row.get(key, 0), residents)
-        if rate is not None:
-            series.append((_year_end(year), round(rate, 2)))
-    return series
+            if not panel.known[j, 0] or panel.small[0, j, 0] or np.isnan(value):
+                continue
+            series.append((_year_end(year), round(float(value), 2)))
+        memo[key] = series
+    return memo[key]
+
+
+#: The goal measures that are measures of the catalogue (hotspot.indicators.measures); an indicator
+#: goal reads its register indicator, own counts and tasks are the programme's.
+GOAL_MEASURES = {
+    Measure.REPORT_RATE: "reports_total",
+    Measure.CITIZEN_RATE: "reports_citizen_directed",
+}
+
+
+def _measure_years(municipality_id: int) -> list[int]:
+    """The years any yearly measure of the municipality can have: those with population."""
+    return sorted(
+        Population.objects.filter(area__municipality_id=municipality_id)
+        .values_list("year", flat=True)
+        .distinct()
+    )
 
 
 @dataclass

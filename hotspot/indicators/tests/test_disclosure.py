@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
+from hotspot import disclosure
 from hotspot.areas.inputs import disclosure_plan, latest_year
 from hotspot.areas.models import Area, AreaKind, Population
 from hotspot.incidents.models import ReportCount
-from hotspot.indicators import disclosure
 from hotspot.indicators.tests.attacker import recoverable
 
 AGGREGATE_ONLY = ("partner", "board")
