@@ -29,8 +29,15 @@ demo: install
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The suite runs on every core (pytest-xdist; the browser tests share one worker and one server), then
+# the tests marked `serial` (timing under load) alone. TEST_MARK narrows both, e.g. TEST_MARK="not browser".
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+TEST_MARK ?=
+PARALLEL_MARK := not serial$(if $(TEST_MARK), and ($(TEST_MARK)))
+SERIAL_MARK := serial$(if $(TEST_MARK), and ($(TEST_MARK)))
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "$(PARALLEL_MARK)" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "$(SERIAL_MARK)" $(PYTEST_ARGS) || [ $$? -eq 5 ]  # 5: none selected
 
 lint: install
 	$(BIN)/ruff check .

@@ -212,8 +212,10 @@ def assert_no_overflow(page):
 
 def pytest_collection_modifyitems(config, items):
     """Every test in this folder is a browser test (``-m "not browser"`` leaves them out: .ci/run's
-    PostgreSQL pass), whether or not its module says so."""
+    PostgreSQL pass), whether or not its module says so. Under pytest-xdist (``make test``) they all
+    run in one worker (``--dist loadgroup``), so the server and its database are set up once."""
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))

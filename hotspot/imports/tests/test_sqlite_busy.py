@@ -18,9 +18,14 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="SQLite's single writer; PostgreSQL locks rows"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "sqlite", reason="SQLite's single writer; PostgreSQL locks rows"
+    ),
+    # Its requests wait for SQLite's write lock within the busy timeout: with the rest of the suite
+    # running beside it on the same cores they can wait longer, so make test runs it alone.
+    pytest.mark.serial,
+]
 
 ROWS = 100_000  # two chunks (engine.CHUNK_ROWS), 20 short transactions (engine.WRITE_ROWS)
 
