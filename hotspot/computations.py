@@ -99,10 +99,6 @@ class Computation(TenantModel):
         abstract = True
         ordering = ["-created_at", "-pk"]
 
-    @property
-    def is_finished(self) -> bool:
-        return self.finished_at is not None
-
 
 def _save(obj: Computation, fields: dict) -> list[str]:
     for name, value in fields.items():

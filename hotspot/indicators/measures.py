@@ -231,6 +231,7 @@ def build_panel(
     municipality_id: int,
     survey_min_n: int = 20,
     flags: bool = True,
+    plan: dict | None = None,
 ) -> MeasurePanel:
     """The panel of ``codes`` for ``units`` ({key: ids of the areas whose stored rows it sums}) and
     ``years``. An area may belong to several units; a person charged in two areas of one unit counts
@@ -239,6 +240,8 @@ def build_panel(
     ``flags`` (default) also reads which years the municipality has data of each kind (``known``;
     without it every year is known) and the stored small-cell plan of report counts, for units whose
     key is an area id (without it no report count is flagged; the other rules follow from the panel).
+    ``plan`` is that plan when the caller already read it (``areas.inputs.disclosure_plan``), so that
+    several panels of one page read it once.
     """
     codes = tuple(codes)
     years = tuple(int(y) for y in years)
@@ -288,9 +291,10 @@ def build_panel(
         )
         for c in wanted:
             known[:, col[c]] = [y in report_years for y in years]
-        from hotspot.areas.inputs import disclosure_plan  # the plan is the areas' (one home)
+        if plan is None:
+            from hotspot.areas.inputs import disclosure_plan  # the plan is the areas' (one home)
 
-        plan = disclosure_plan(municipality_id, list(years))
+            plan = disclosure_plan(municipality_id, list(years))
         measure_of = {REPORT_MEASURES[c]: c for c in wanted}
         u_of_key = {k: u for u, k in enumerate(keys)}
         for j, year in enumerate(years):

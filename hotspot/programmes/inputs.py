@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.roles import Capability
+from hotspot.areas.inputs import disclosure_plan
 from hotspot.areas.models import Population
 from hotspot.indicators import measures
 from hotspot.programmes.models import (
@@ -91,8 +92,15 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
         years_key = ("years", municipality_id)
         if years_key not in memo:
             memo[years_key] = _measure_years(municipality_id)
+        plan_key = ("plan", municipality_id)
+        if plan_key not in memo and code in measures.REPORT_MEASURES:
+            memo[plan_key] = disclosure_plan(municipality_id)  # once for all goals of a page
         panel = measures.build_panel(
-            {area_id: ids}, memo[years_key], [code], municipality_id=municipality_id
+            {area_id: ids},
+            memo[years_key],
+            [code],
+            municipality_id=municipality_id,
+            plan=memo.get(plan_key),
         )
         series = []
         for j, year in enumerate(panel.years):

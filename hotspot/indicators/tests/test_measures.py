@@ -157,3 +157,23 @@ def test_a_register_value_of_several_areas_is_weighted_by_residents(demo_municip
 def test_an_unknown_measure_is_refused(demo_municipality):
     with pytest.raises(ValueError, match="unknown measures: reports_nonsense"):
         measures.build_panel({1: [1]}, [2020], ["reports_nonsense"], municipality_id=1)
+
+
+def test_a_scorecard_reads_the_small_cell_plan_once(demo_municipality):
+    """Each goal builds its own panel; the plan (a query and a digest of the year's counts) is read
+    once for all of them, not once a goal."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hotspot.programmes.inputs import GOAL_MEASURES, scorecard
+    from hotspot.programmes.models import Programme
+
+    programme = max(
+        Programme.objects.filter(municipality=demo_municipality),
+        key=lambda p: p.goals.filter(measure__in=list(GOAL_MEASURES)).count(),
+    )
+    assert programme.goals.filter(measure__in=list(GOAL_MEASURES)).count() >= 2
+    with CaptureQueriesContext(connection) as ctx:
+        scorecard(programme)
+    plan_reads = [q for q in ctx.captured_queries if "disclosureplan" in q["sql"]]
+    assert len(plan_reads) == 1, len(plan_reads)
