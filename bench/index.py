@@ -85,9 +85,9 @@ def page(requests: int = 20) -> None:
     from hotspot.areas.models import Area, AreaKind
     from hotspot.indices import inputs as ix
     from hotspot.indices.models import (
-        DefinitionVersion,
-        IndexDefinition,
         IndexRun,
+        SafetyIndex,
+        SafetyIndexVersion,
         SafetyScore,
         SensitivityRun,
         SensitivityValue,
@@ -107,8 +107,8 @@ def page(requests: int = 20) -> None:
     )
     ids = list(Area.objects.filter(municipality=m).values_list("pk", flat=True))
     spec = ix.preset_spec("copenhagen", reference_year=2009)
-    d = IndexDefinition.objects.create(municipality=m, name="Bench", preset="copenhagen")
-    v = DefinitionVersion.objects.create(definition=d, number=1, spec=spec)
+    d = SafetyIndex.objects.create(municipality=m, name="Bench", preset="copenhagen")
+    v = SafetyIndexVersion.objects.create(definition=d, number=1, spec=spec)
     rng = np.random.default_rng(1)
     codes = tuple(r["code"] for r in spec["indicators"])
     stored = ix.Inputs(  # a run stores its inputs (here every year of the library benchmark)

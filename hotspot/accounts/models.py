@@ -66,7 +66,7 @@ class Membership(models.Model):
         blank=True,
         help_text=_("E.g. the housing association or police district."),
     )
-    created = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         constraints = [

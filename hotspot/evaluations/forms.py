@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotspot.areas.models import Area, AreaKind
 from hotspot.evaluations.models import SCORE_OUTCOMES, Design, Inference, Outcome
-from hotspot.indices.models import DefinitionVersion
+from hotspot.indices.models import SafetyIndexVersion
 from hotspot.programmes.models import Programme
 
 
@@ -28,7 +28,7 @@ class StudyForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
     index_version = IndexVersionField(
         label=_("Index (for the safety index score)"),
-        queryset=DefinitionVersion.objects.none(),
+        queryset=SafetyIndexVersion.objects.none(),
         required=False,
         empty_label="–",
         help_text=_("The definition version whose latest successful run gives the scores."),

@@ -90,7 +90,7 @@ class Study(TenantModel):
         help_text=_("The programme whose hotspots the study evaluates."),
     )
     index_version = models.ForeignKey(
-        "indices.DefinitionVersion",
+        "indices.SafetyIndexVersion",
         null=True,
         blank=True,
         on_delete=models.RESTRICT,

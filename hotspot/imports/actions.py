@@ -389,9 +389,9 @@ def _committed(batch, outcome, user, request) -> None:
     ):
         raise ImportRefused(_("The import was stopped; nothing was changed."))
     batch.rows_created, batch.rows_updated, batch.rows_unchanged = (
-        outcome.created,
-        outcome.updated,
-        outcome.unchanged,
+        outcome.rows_created,
+        outcome.rows_updated,
+        outcome.rows_unchanged,
     )
     batch.status = Status.COMMITTED
     batch.committed_at = timezone.now()
@@ -404,7 +404,7 @@ def _committed(batch, outcome, user, request) -> None:
         municipality=batch.municipality,
         obj=batch,
         purpose=Purpose.ANALYSIS,
-        count=outcome.created + outcome.updated,
+        count=outcome.rows_created + outcome.rows_updated,
         request=request,
     )
 

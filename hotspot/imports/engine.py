@@ -908,9 +908,9 @@ def db_datetime_strings(utc_naive_seconds) -> list:
 @dataclasses.dataclass
 class Outcome:
     rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    rows_created: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
     problems: Problems = dataclasses.field(default_factory=Problems)
     preview: dict = dataclasses.field(default_factory=dict)
     message: str = ""
@@ -992,7 +992,7 @@ def run(batch, *, commit: bool, progress=None, chunked: bool = False) -> Outcome
         problems.error(exc.row, exc.column, exc.message)
         outcome.message = exc.message
     except _Abort:
-        outcome.created = outcome.updated = outcome.unchanged = 0
+        outcome.rows_created = outcome.rows_updated = outcome.rows_unchanged = 0
     finally:
         if table is not None:
             table.close()
@@ -1030,9 +1030,9 @@ def _loop(adapter, table, outcome, progress, *, write: bool, chunked: bool = Fal
             for part in parts:
                 with writing():
                     created, updated, unchanged = adapter.write(part)
-                outcome.created += created
-                outcome.updated += updated
-                outcome.unchanged += unchanged
+                outcome.rows_created += created
+                outcome.rows_updated += updated
+                outcome.rows_unchanged += unchanged
         if progress is not None:
             progress(table.fraction_read())
     if not saw_rows:
@@ -1041,6 +1041,6 @@ def _loop(adapter, table, outcome, progress, *, write: bool, chunked: bool = Fal
     if write and not problems.errors:
         with writing():
             created, updated, unchanged = adapter.write_final()
-        outcome.created += created
-        outcome.updated += updated
-        outcome.unchanged += unchanged
+        outcome.rows_created += created
+        outcome.rows_updated += updated
+        outcome.rows_unchanged += unchanged

@@ -12,9 +12,9 @@ from hotspot.audit.models import Action, Purpose
 from hotspot.indices import inputs as ix
 from hotspot.indices.models import (
     Candidate,
-    DefinitionVersion,
-    IndexDefinition,
     IndexRun,
+    SafetyIndex,
+    SafetyIndexVersion,
     SelectionDossier,
     SensitivityRun,
     Status,
@@ -27,10 +27,10 @@ MAX_CANDIDATES = 8
 def create_definition(*, municipality, user, name, spec, preset="", request=None):
     """A new definition with version 1. ``spec`` must pass ``inputs.validate_spec`` (ValueError)."""
     ix.validate_spec(spec)
-    definition = IndexDefinition.objects.create(
+    definition = SafetyIndex.objects.create(
         municipality=municipality, name=name, preset=preset, created_by=user
     )
-    version = DefinitionVersion.objects.create(
+    version = SafetyIndexVersion.objects.create(
         definition=definition, number=1, spec=spec, created_by=user
     )
     record(
@@ -58,9 +58,9 @@ def create_definition(*, municipality, user, name, spec, preset="", request=None
 def new_version(*, definition, user, spec, note="", request=None):
     """Versions are immutable: a change is a new version; earlier runs keep pointing to theirs."""
     ix.validate_spec(spec)
-    definition = IndexDefinition.objects.select_for_update().get(pk=definition.pk)
+    definition = SafetyIndex.objects.select_for_update().get(pk=definition.pk)
     number = (definition.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = DefinitionVersion.objects.create(
+    version = SafetyIndexVersion.objects.create(
         definition=definition, number=number, spec=spec, note=note[:300], created_by=user
     )
     record(

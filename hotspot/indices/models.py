@@ -1,6 +1,6 @@
 """Safety-index definitions (versioned), computed scores, sensitivity runs and selection dossiers.
 
-A definition is an identity (name, municipality); each change is a new :class:`DefinitionVersion`
+A safety index (`SafetyIndex`) is an identity (name, municipality); each change is a new :class:`SafetyIndexVersion`
 holding the full method as JSON (``spec``, see ``hotspot.indices.inputs.build_definition``). A
 :class:`IndexRun` computes one version on the inputs of the moment and stores the inputs themselves
 (compressed), their hash, the parameters and the library version, so every score can be recomputed
@@ -18,7 +18,7 @@ from hotspot.computations import Computation, Status
 __all__ = ["Status"]  # the computations' status, imported from here by the index pages
 
 
-class IndexDefinition(TenantModel):
+class SafetyIndex(TenantModel):
     municipality = models.ForeignKey(
         "accounts.Municipality", on_delete=models.CASCADE, related_name="+"
     )
@@ -41,17 +41,15 @@ class IndexDefinition(TenantModel):
         return reverse("indices:definition", args=[self.pk])
 
     @property
-    def current(self) -> "DefinitionVersion | None":
+    def current(self) -> "SafetyIndexVersion | None":
         return self.versions.order_by("-number").first()
 
 
-class DefinitionVersion(TenantModel):
+class SafetyIndexVersion(TenantModel):
     """One immutable version of a definition's method."""
 
     tenant_field = "definition__municipality"
-    definition = models.ForeignKey(
-        IndexDefinition, on_delete=models.CASCADE, related_name="versions"
-    )
+    definition = models.ForeignKey(SafetyIndex, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     spec = models.JSONField(_("method"))
     note = models.CharField(_("what changed"), max_length=300, blank=True)
@@ -78,7 +76,7 @@ class IndexRun(Computation):
     """One computation of a definition version for every area and year (a background task)."""
 
     tenant_field = "version__definition__municipality"
-    version = models.ForeignKey(DefinitionVersion, on_delete=models.CASCADE, related_name="runs")
+    version = models.ForeignKey(SafetyIndexVersion, on_delete=models.CASCADE, related_name="runs")
     # The exact input array (areas x years x indicators) with its labels, numpy .npz, compressed.
     inputs = models.BinaryField(_("inputs"), null=True, blank=True)
     years = models.JSONField(_("years"), default=list)

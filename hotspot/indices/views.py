@@ -37,8 +37,8 @@ from hotspot.indices.forms import (
     SensitivityForm,
 )
 from hotspot.indices.models import (
-    IndexDefinition,
     IndexRun,
+    SafetyIndex,
     SafetyScore,
     SelectionDossier,
     SensitivityRun,
@@ -130,7 +130,7 @@ def _divergence_label(value, threshold):
 def home(request):
     municipality = request.municipality
     definitions = list(
-        IndexDefinition.objects.filter(municipality=municipality).prefetch_related("versions")
+        SafetyIndex.objects.filter(municipality=municipality).prefetch_related("versions")
     )
     latest = {}
     for run in (
@@ -243,7 +243,7 @@ def definition_new(request):
 
 @require_capability(Capability.VIEW_AGGREGATES)
 def definition_detail(request, pk):
-    definition = get_for_user(IndexDefinition, request.user, Capability.VIEW_AGGREGATES, pk=pk)
+    definition = get_for_user(SafetyIndex, request.user, Capability.VIEW_AGGREGATES, pk=pk)
     versions = list(definition.versions.select_related("created_by"))
     current = versions[0] if versions else None
     catalogue = ix.catalogue()
@@ -307,7 +307,7 @@ def definition_detail(request, pk):
 
 @require_capability(DEFINE)
 def definition_edit(request, pk):
-    definition = get_for_user(IndexDefinition, request.user, DEFINE, pk=pk)
+    definition = get_for_user(SafetyIndex, request.user, DEFINE, pk=pk)
     catalogue = ix.catalogue()
     if request.method == "POST":
         form = DefinitionForm(request.POST, catalogue=catalogue)
@@ -338,7 +338,7 @@ def definition_edit(request, pk):
 @require_capability(DEFINE)
 @require_POST
 def compute(request, pk):
-    definition = get_for_user(IndexDefinition, request.user, DEFINE, pk=pk)
+    definition = get_for_user(SafetyIndex, request.user, DEFINE, pk=pk)
     run = actions.start_run(version=definition.current, user=request.user, request=request)
     return redirect(run)
 

@@ -120,7 +120,7 @@ class Programme(TenantModel):
     approved_by = models.CharField(
         _("approved by"), max_length=160, blank=True, help_text=_("E.g. the city council.")
     )
-    created = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Optimistic locking (as ActionPlan and Task): every form save bumps it; a save that started from an
     # older version is refused (actions.save_versioned).
     version = models.PositiveIntegerField(default=1)

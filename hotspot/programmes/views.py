@@ -156,7 +156,7 @@ def programme_list(request):
 
 
 @require_capability(MANAGE)
-def programme_create(request):
+def programme_new(request):
     form = forms.ProgrammeForm(_post(request), municipality=request.municipality)
     if form.is_valid():
         programme = actions.save_form(
@@ -211,7 +211,7 @@ def programme_edit(request, pk):
 
 
 @require_capability(MANAGE)
-def challenge_add(request, pk):
+def challenge_new(request, pk):
     programme = _programme(request, pk, MANAGE)
     initial = {"number": programme.challenges.count() + 1}
     form = forms.ChallengeForm(_post(request), initial=initial)
@@ -251,7 +251,7 @@ def core_areas(request):
 
 
 @require_capability(MANAGE)
-def core_area_add(request):
+def core_area_new(request):
     form = forms.CoreAreaForm(_post(request), municipality=request.municipality)
     if form.is_valid():
         actions.save_form(
@@ -281,7 +281,7 @@ def matrix(request, pk):
 
 
 @require_capability(MANAGE)
-def initiative_add(request, pk):
+def initiative_new(request, pk):
     programme = _programme(request, pk, MANAGE)
     form = forms.InitiativeForm(_post(request), municipality=programme.municipality)
     if form.is_valid():
@@ -350,7 +350,7 @@ def theory(request, pk):
 
 
 @require_capability(MANAGE)
-def node_add(request, pk):
+def node_new(request, pk):
     challenge = get_for_user(Challenge, request.user, MANAGE, pk=pk)
     programme = challenge.programme
     form = forms.NodeForm(_post(request), challenge=challenge)
@@ -441,7 +441,7 @@ def goal_detail(request, pk):
 
 
 @require_capability(MANAGE)
-def goal_add(request, pk):
+def goal_new(request, pk):
     programme = _programme(request, pk, MANAGE)
     form = forms.GoalForm(_post(request), programme=programme)
     if form.is_valid():
@@ -485,7 +485,7 @@ def goal_edit(request, pk):
 
 
 @require_capability(MANAGE)
-def goal_value_add(request, pk):
+def goal_value_new(request, pk):
     goal = get_for_user(Goal, request.user, MANAGE, pk=pk)
     form = forms.GoalValueForm(_post(request))
     if form.is_valid():
@@ -551,7 +551,7 @@ def plan_detail(request, pk):
 
 
 @require_capability(MANAGE)
-def plan_add(request, pk):
+def plan_new(request, pk):
     programme = _programme(request, pk, MANAGE)
     form = forms.NewActionPlanForm(_post(request), programme=programme)
     if form.is_valid():
@@ -596,7 +596,7 @@ def plan_edit(request, pk):
 
 
 @require_capability(MANAGE)
-def focus_add(request, pk):
+def focus_new(request, pk):
     plan = get_for_user(ActionPlan, request.user, MANAGE, pk=pk)
     form = forms.FocusAreaForm(
         _post(request),
@@ -616,7 +616,7 @@ def focus_add(request, pk):
 
 
 @require_capability(MANAGE)
-def task_add(request, pk):
+def task_new(request, pk):
     plan = get_for_user(ActionPlan, request.user, MANAGE, pk=pk)
     form = forms.TaskForm(_post(request), plan=plan)
     if form.is_valid():
@@ -751,22 +751,22 @@ def _budget_form(request, pk, form_class, title, **assign_extra):
 
 
 @require_capability(MANAGE)
-def funder_add(request, pk):
+def funder_new(request, pk):
     return _budget_form(request, pk, forms.FunderForm, _("Add a funder"))
 
 
 @require_capability(MANAGE)
-def grant_add(request, pk):
+def grant_new(request, pk):
     return _budget_form(request, pk, forms.GrantForm, _("Add a grant"))
 
 
 @require_capability(MANAGE)
-def budget_line_add(request, pk):
+def budget_line_new(request, pk):
     return _budget_form(request, pk, forms.BudgetLineForm, _("Add a budget line"))
 
 
 @require_capability(MANAGE)
-def spend_add(request, pk):
+def spend_new(request, pk):
     return _budget_form(request, pk, forms.SpendForm, _("Record spend"))
 
 
@@ -788,7 +788,7 @@ def groups(request, pk):
 
 
 @require_capability(MANAGE)
-def group_add(request, pk):
+def group_new(request, pk):
     programme = _programme(request, pk, MANAGE)
     form = forms.GroupForm(_post(request))
     if form.is_valid():
@@ -804,7 +804,7 @@ def group_add(request, pk):
 
 
 @require_capability(MANAGE)
-def member_add(request, pk):
+def member_new(request, pk):
     group = get_for_user(Group, request.user, MANAGE, pk=pk)
     programme = group.programme
     form = forms.MemberForm(_post(request), programme=programme)
@@ -822,7 +822,7 @@ def member_add(request, pk):
 
 
 @require_capability(MANAGE)
-def meeting_add(request, pk):
+def meeting_new(request, pk):
     group = get_for_user(Group, request.user, MANAGE, pk=pk)
     form = forms.MeetingForm(_post(request))
     if form.is_valid():
@@ -881,7 +881,7 @@ def meeting_edit(request, pk):
 
 
 @require_capability(MANAGE)
-def decision_add(request, pk):
+def decision_new(request, pk):
     meeting = get_for_user(Meeting, request.user, MANAGE, pk=pk)
     form = forms.DecisionForm(_post(request))
     if form.is_valid():

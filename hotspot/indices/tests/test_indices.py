@@ -23,8 +23,8 @@ from hotspot.indices import actions
 from hotspot.indices import inputs as ix
 from hotspot.indices.models import (
     Candidate,
-    IndexDefinition,
     IndexRun,
+    SafetyIndex,
     SafetyScore,
     SelectionDossier,
     SensitivityValue,
@@ -198,9 +198,9 @@ def test_own_definition_is_created(client, analyst):
     client.force_login(analyst)
     response = _post_definition(client)
     assert response.status_code == 302
-    d = IndexDefinition.objects.get(name="Eget")
+    d = SafetyIndex.objects.get(name="Eget")
     assert d.current.spec["pillar_weights"]["objective"] == pytest.approx(1 / 3)
-    assert AuditEvent.objects.filter(action=Action.CREATE, object_type="indices.indexdefinition")
+    assert AuditEvent.objects.filter(action=Action.CREATE, object_type="indices.safetyindex")
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,7 @@ def test_bad_definitions_are_refused_with_a_reason(client, analyst, changes, nee
     response = _post_definition(client, **changes)
     assert response.status_code == 200
     assert needle in response.content.decode()
-    assert not IndexDefinition.objects.filter(name="Eget").exists()
+    assert not SafetyIndex.objects.filter(name="Eget").exists()
 
 
 def test_reference_year_without_data_fails_the_run_with_the_reason(
@@ -266,7 +266,7 @@ def test_from_preset_and_compute(client, analyst, demo_municipality):
             "survey_min_n": "5",
         },
     )
-    definition = IndexDefinition.objects.get(preset="rotterdam-2002")
+    definition = SafetyIndex.objects.get(preset="rotterdam-2002")
     assert response["Location"] == definition.get_absolute_url()
     spec = definition.current.spec
     assert spec["pillar_weights"]["subjective"] == pytest.approx(2 / 3)

@@ -60,11 +60,11 @@ def test_municipality_extends_catalogue_for_itself_only(
 ):
     client = login(coordinator)
     data = {"code": "7", "pillar": "7", "name_da": "Skoler", "name_en": "Schools", "order": 9}
-    assert client.post(reverse("programmes:core_area_add"), data).status_code == 302
+    assert client.post(reverse("programmes:core_area_new"), data).status_code == 302
     assert CoreArea.objects.for_municipality(demo_municipality).filter(code="7").exists()
     assert not CoreArea.objects.for_municipality(other_municipality).filter(code="7").exists()
     # A code of the default catalogue is refused, not a 500.
-    again = client.post(reverse("programmes:core_area_add"), {**data, "code": "1a"})
+    again = client.post(reverse("programmes:core_area_new"), {**data, "code": "1a"})
     assert again.status_code == 200 and "code" in again.context["form"].errors
 
 
@@ -153,7 +153,7 @@ def _goal_data(**kw):
 
 
 def test_target_deadline_before_baseline_is_refused(login, coordinator, objs):
-    url = reverse("programmes:goal_add", args=[objs["programme"].pk])
+    url = reverse("programmes:goal_new", args=[objs["programme"].pk])
     response = login(coordinator).post(url, _goal_data(deadline="2010-01-01"))
     assert response.status_code == 200
     assert "deadline" in response.context["form"].errors
@@ -161,7 +161,7 @@ def test_target_deadline_before_baseline_is_refused(login, coordinator, objs):
 
 
 def test_goal_without_indicator_is_refused(login, coordinator, objs):
-    url = reverse("programmes:goal_add", args=[objs["programme"].pk])
+    url = reverse("programmes:goal_new", args=[objs["programme"].pk])
     response = login(coordinator).post(url, _goal_data(measure="indicator"))
     assert response.status_code == 200
     assert "indicator" in response.context["form"].errors
@@ -170,7 +170,7 @@ def test_goal_without_indicator_is_refused(login, coordinator, objs):
 
 
 def test_goal_created_with_audit(login, coordinator, objs):
-    url = reverse("programmes:goal_add", args=[objs["programme"].pk])
+    url = reverse("programmes:goal_new", args=[objs["programme"].pk])
     response = login(coordinator).post(url, _goal_data())
     goal = Goal.objects.get(title="Mål")
     assert response.status_code == 302 and response["Location"] == goal.get_absolute_url()
@@ -183,11 +183,11 @@ def test_goal_created_with_audit(login, coordinator, objs):
     "url_name,data",
     [
         (
-            "grant_add",
+            "grant_new",
             {"title": "X", "amount": "-5", "start": "2011-01-01", "end": "2012-01-01"},
         ),
-        ("budget_line_add", {"year": "2011", "amount": "-1"}),
-        ("spend_add", {"date": "2011-01-01", "amount": "-100"}),
+        ("budget_line_new", {"year": "2011", "amount": "-1"}),
+        ("spend_new", {"date": "2011-01-01", "amount": "-100"}),
     ],
 )
 def test_negative_amounts_are_refused(login, coordinator, objs, url_name, data):
@@ -204,7 +204,7 @@ def test_spend_over_a_grant_is_allowed_and_flagged(login, coordinator, objs):
     grant = objs["grant"]  # 1,000 DKK
     client = login(coordinator)
     data = {"grant": grant.pk, "date": "2011-05-01", "amount": "1500"}
-    response = client.post(reverse("programmes:spend_add", args=[objs["programme"].pk]), data)
+    response = client.post(reverse("programmes:spend_new", args=[objs["programme"].pk]), data)
     assert response.status_code == 302
     assert Spend.objects.filter(grant=grant).count() == 1
     row = inputs.budget(objs["programme"])["grants"][0]
@@ -399,7 +399,7 @@ def test_single_checkbox_is_drawn_and_saved(login, coordinator, objs):
     native box has appearance none and no size, so nobody sees it."""
     client = login(coordinator)
     p = objs["programme"]
-    url = reverse("programmes:initiative_add", args=[p.pk])
+    url = reverse("programmes:initiative_new", args=[p.pk])
     page = client.get(url).content.decode()
     assert 'class="form-checkbox" name="is_new" id="id_is_new">' in page
     core = CoreArea.objects.get(code="2", municipality__isnull=True)
@@ -523,7 +523,7 @@ def test_board_composition_rule(objs):
 def test_meeting_agenda_prefilled_and_action_item_becomes_task(login, coordinator, objs):
     goal, group = objs["goal"], objs["group"]
     client = login(coordinator)
-    url = reverse("programmes:meeting_add", args=[group.pk])
+    url = reverse("programmes:meeting_new", args=[group.pk])
     client.post(url, {"date": "2011-03-01", "place": "Huset", "agenda": ""})
     first = group.meetings.get(date=D(2011, 3, 1))
     assert "Opgave" in first.agenda  # the overdue task
@@ -613,7 +613,7 @@ def test_coordinator_sets_up_a_programme_through_the_pages(login, coordinator, d
     client = login(coordinator)
     area = Area.objects.get(municipality=demo_municipality, code__startswith="HS-D08")
     response = client.post(
-        reverse("programmes:create"),
+        reverse("programmes:new"),
         {
             "name": "Ny",
             "areas": [area.pk],
@@ -624,7 +624,7 @@ def test_coordinator_sets_up_a_programme_through_the_pages(login, coordinator, d
     )
     assert "end" in response.context["form"].errors
     response = client.post(
-        reverse("programmes:create"),
+        reverse("programmes:new"),
         {
             "name": "Ny",
             "areas": [area.pk],
@@ -635,7 +635,7 @@ def test_coordinator_sets_up_a_programme_through_the_pages(login, coordinator, d
     )
     p = Programme.objects.get(name="Ny")
     assert p.municipality == demo_municipality
-    client.post(reverse("programmes:challenge_add", args=[p.pk]), {"number": 1, "title": "U"})
+    client.post(reverse("programmes:challenge_new", args=[p.pk]), {"number": 1, "title": "U"})
     weights = {
         f"w_{ca.pk}_{lvl}": 2
         for ca in CoreArea.objects.for_municipality(demo_municipality)
@@ -644,7 +644,7 @@ def test_coordinator_sets_up_a_programme_through_the_pages(login, coordinator, d
     assert client.post(reverse("programmes:weights", args=[p.pk]), weights).status_code == 302
     assert p.weights.count() == 16
     response = client.post(
-        reverse("programmes:plan_add", args=[p.pk]),
+        reverse("programmes:plan_new", args=[p.pk]),
         {
             "title": "Plan 2015",
             "start": "2015-01-01",
