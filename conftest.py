@@ -17,10 +17,23 @@ from django.core.management import call_command
 DEMO_SCALE = 0.1
 
 
+def _asks_for_database(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(names)
+    )
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    """Build the demo city into the test database; True when there is one. pytest-django sets the test
+    database up only when a collected test asks for it (the same rule as here): a run of browser tests
+    alone has none, and the connection then still names the real database, which must not be touched."""
+    if not any(_asks_for_database(item) for item in request.session.items):
+        return False
     with django_db_blocker.unblock():
         call_command("make_demo_city", seed=1, scale=DEMO_SCALE, verbosity=0)
+    return True
 
 
 def _user(username):

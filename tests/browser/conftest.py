@@ -1,12 +1,14 @@
 """A real server (gunicorn) on a database of its own with the demo city, and Debian's Chromium.
 
 The server gets its own database so that the browser sees committed data while the rest of the suite
-keeps its rolled-back transactions: a temporary SQLite file, or, when DATABASE_URL points at PostgreSQL,
-a fresh PostgreSQL database next to the test database, dropped afterwards.
+keeps its rolled-back transactions. It is a copy of the test database, so the demo city is built once
+per worker, not again for the server: a temporary SQLite file, or, when DATABASE_URL points at
+PostgreSQL, a database made from the test database as a template, dropped afterwards.
 """
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -35,15 +37,65 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _database_url(tmp_path):
+def _fresh_database(tmp_path):
+    """A database of the server's own, migrated and with the demo city built into it (for a run of the
+    browser tests alone, where there is no test database to copy)."""
     url = os.environ.get("DATABASE_URL", "")
+    drop = None
     if not url.startswith(("postgres://", "postgresql://")):
-        return f"sqlite:///{tmp_path / 'browser.sqlite3'}", None
-    import dj_database_url
+        url = f"sqlite:///{tmp_path / 'browser.sqlite3'}"
+    else:
+        import dj_database_url
+        import psycopg
+
+        cfg = dj_database_url.parse(url)
+        name = f"hotspot_browser_{uuid.uuid4().hex[:8]}"
+        admin = psycopg.connect(
+            dbname="postgres",
+            user=cfg["USER"],
+            password=cfg["PASSWORD"] or None,
+            host=cfg["HOST"],
+            port=cfg["PORT"] or 5432,
+            autocommit=True,
+        )
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+        def drop():
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.close()
+
+        url = f"{url.rsplit('/', 1)[0]}/{name}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hotspot.test_settings"}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run(
+        [*manage, "make_demo_city", "--scale", "0.1", "-v0"], env=env, check=True, cwd=ROOT
+    )
+    return url, drop
+
+
+def _copy_of_test_database(tmp_path):
+    """A copy of this worker's test database, which already holds the demo city (conftest.py builds it
+    once per worker): SQLite's backup API into a file, or PostgreSQL's ``CREATE DATABASE … TEMPLATE``.
+    The copy is taken before any test transaction is open (the fixture is session-scoped), so it holds
+    exactly the committed demo city. Returns the copy's URL and a function that drops it (or None)."""
+    from django.db import connection, connections
+
+    if connection.vendor == "sqlite":
+        path = tmp_path / "browser.sqlite3"
+        connection.ensure_connection()
+        target = sqlite3.connect(path)
+        try:
+            connection.connection.backup(target)
+        finally:
+            target.close()
+        return f"sqlite:///{path}", None
     import psycopg
 
-    cfg = dj_database_url.parse(url)
+    cfg = connection.settings_dict
+    template = cfg["NAME"]
     name = f"hotspot_browser_{uuid.uuid4().hex[:8]}"
+    connections.close_all()  # a template database must have no other sessions
     admin = psycopg.connect(
         dbname="postgres",
         user=cfg["USER"],
@@ -52,36 +104,35 @@ def _database_url(tmp_path):
         port=cfg["PORT"] or 5432,
         autocommit=True,
     )
-    admin.execute(f'CREATE DATABASE "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
     def drop():
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
-    base = url.rsplit("/", 1)[0]
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
     return f"{base}/{name}", drop
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def server(tmp_path_factory, django_db_setup, django_db_blocker):
     if not Path(CHROMIUM).exists():
         message = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail(message)
         pytest.skip(message)
     tmp = tmp_path_factory.mktemp("browser")
-    url, drop = _database_url(tmp)
+    with django_db_blocker.unblock():
+        if django_db_setup:  # the test database with the demo city (conftest.py)
+            url, drop = _copy_of_test_database(tmp)
+        else:
+            url, drop = _fresh_database(tmp)
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "hotspot.test_settings",
         "DEMO_MODE": "1",
     }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run(
-        [*manage, "make_demo_city", "--scale", "0.1", "-v0"], env=env, check=True, cwd=ROOT
-    )
     port = _free_port()
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen(
