@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotspot.indicators.library_messages import user_message
 from hotspot.indices import inputs as ix
-from hotspot.indices import words
+from hotspot.indices import pages
 from safetystats import index as sx
 
 PRESET_LABELS = {
@@ -132,7 +132,7 @@ class DefinitionForm(forms.Form):
         bands = spec.get("bands")
         if bands:
             initial["band_cuts"] = "; ".join(_fmt(c) for c in bands["cuts"])
-            initial["band_labels"] = "; ".join(words.band_text(label) for label in bands["labels"])
+            initial["band_labels"] = "; ".join(pages.band_text(label) for label in bands["labels"])
         chosen = {r["code"]: r for r in spec.get("indicators", [])}
         for code, e in catalogue.items():
             r = chosen.get(code)

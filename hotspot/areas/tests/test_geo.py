@@ -10,7 +10,7 @@ from pyproj import Transformer
 from hotspot.areas import api, geo
 from hotspot.areas.geo import area_feature, feature_collection_of
 from hotspot.areas.models import Area, AreaKind
-from hotspot.indices import views as index_views
+from hotspot.indices import pages as index_pages
 from hotspot.indices.tests.factories import make_run
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_both_maps_build_their_features_through_the_one_builder(
         return geo.area_feature(area, properties)
 
     monkeypatch.setattr(api, "area_feature", spy)
-    monkeypatch.setattr(index_views, "area_feature", spy)
+    monkeypatch.setattr(index_pages, "area_feature", spy)
     client.force_login(partner)
     areas_map = client.get(reverse("areas:geojson")).json()
     area_calls, calls[:] = list(calls), []
