@@ -29,14 +29,12 @@ from hotspot.incidents.models import CrimeReport
 from hotspot.indicators import measures
 
 PER = 1000.0
-#: The outcomes that are measures of the catalogue (hotspot.indicators.measures); the safety index
-#: score comes from an index run instead.
-OUTCOME_MEASURES = {
-    Outcome.REPORTS: "reports_total",
-    Outcome.REPORTS_CITIZEN: "reports_citizen_directed",
-    Outcome.REPORTS_SERIOUS: "reports_serious",
-    Outcome.YOUTH_CHARGES: "youth_charged",
-    Outcome.SURVEY_UNSAFE: "survey_unsafe",
+#: The spelling the outcome had in an inputs hash before the outcomes took the catalogue's codes
+#: (migration evaluations 0006): a stored result's hash stays the hash of the same figures.
+_HASH_SPELLING = {
+    Outcome.REPORTS: "reports",
+    Outcome.REPORTS_CITIZEN: "reports_citizen",
+    Outcome.YOUTH_CHARGES: "youth_charges",
 }
 
 
@@ -116,7 +114,7 @@ class Panel:
     def inputs_hash(self) -> str:
         """SHA-256 of the exact figures the methods see (areas, roles, starts, years, counts, population)."""
         payload = {
-            "outcome": str(self.outcome),
+            "outcome": _HASH_SPELLING.get(self.outcome, str(self.outcome)),
             "areas": [[a.area.code, a.treated, a.first_treated] for a in self.areas],
             "years": self.years,
             "counts": self.counts.tolist(),
@@ -288,13 +286,12 @@ def build_panel(
         counts, population, present, source = _index_scores(
             panel_areas, by_tile, col, shape, tiles, years, index_version
         )
-    elif outcome in OUTCOME_MEASURES:
+    elif outcome in measures.catalogue(with_registers=False):
         # the measures layer: the same reports, distinct youths and survey coding as every page
-        code = OUTCOME_MEASURES[outcome]
         panel = measures.build_panel(
             dict(enumerate(pa.tiling for pa in panel_areas)),
             years,
-            [code],
+            [str(outcome)],
             municipality_id=panel_areas[0].area.municipality_id if panel_areas else 0,
             flags=False,  # a study shows its own cells (check_panel); published figures: _disclosed
         )

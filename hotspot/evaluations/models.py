@@ -16,10 +16,13 @@ from hotspot.computations import Computation, Status
 
 
 class Outcome(models.TextChoices):
-    REPORTS = "reports", _("Crime reports per 1,000 residents (all offences)")
-    REPORTS_CITIZEN = "reports_citizen", _("Citizen-directed crime reports per 1,000 residents")
+    """What a study compares: a subset of the measures catalogue's codes
+    (``hotspot.indicators.measures.catalogue``), which builds every outcome but the index score's panel."""
+
+    REPORTS = "reports_total", _("Crime reports per 1,000 residents (all offences)")
+    REPORTS_CITIZEN = "reports_citizen_directed", _("Citizen-directed crime reports per 1,000 residents")
     REPORTS_SERIOUS = "reports_serious", _("Serious crime reports per 1,000 residents")
-    YOUTH_CHARGES = "youth_charges", _("Charged youths (10–17) per 1,000 residents aged 10–17")
+    YOUTH_CHARGES = "youth_charged", _("Charged youths (10–17) per 1,000 residents aged 10–17")
     SURVEY_UNSAFE = "survey_unsafe", _("Share who feel unsafe (survey, %)")
     SAFETY_INDEX = "safety_index", _("Safety index score (a chosen index definition version)")
 
