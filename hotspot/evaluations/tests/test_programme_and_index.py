@@ -18,7 +18,7 @@ from hotspot.demo.models import DemoCity
 from hotspot.evaluations.actions import create_study, start_run
 from hotspot.evaluations.inputs import StudyInputError, study_panel
 from hotspot.evaluations.models import Design, Inference, Outcome, Study, StudyResult
-from hotspot.evaluations.views import caveat_texts, result_sentence
+from hotspot.evaluations.pages import caveat_texts, result_sentence
 from hotspot.indices.models import IndexRun, SafetyScore, Status
 from hotspot.indices.tests.factories import make_run
 from hotspot.programmes.models import Programme

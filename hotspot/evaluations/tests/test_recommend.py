@@ -114,7 +114,7 @@ def test_a_shape_is_read_from_the_panel_and_survives_storage():
 
 
 def test_the_sentences_name_the_choice_and_the_reasons():
-    from hotspot.evaluations.views import choice_text, recommendation_text
+    from hotspot.evaluations.pages import choice_text, recommendation_text
 
     s = shape(n=3, starts=(2011, 2014), mean=4.25)
     text = recommendation_text(recommend(s), s)

@@ -17,8 +17,8 @@ from hotspot.demo.studies import make_demo_studies
 from hotspot.evaluations.actions import create_study, start_run
 from hotspot.evaluations.inputs import StudyInputError, check_panel, study_panel
 from hotspot.evaluations.models import Design, Inference, Outcome, Study, StudyResult
+from hotspot.evaluations.pages import result_sentence
 from hotspot.evaluations.tasks import recompute
-from hotspot.evaluations.views import result_sentence
 from safetystats.errors import SafetystatsError
 
 START = dt.date(2010, 7, 1)
