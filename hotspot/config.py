@@ -52,21 +52,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def secret_key(*, debug: bool) -> str:
-    """SECRET_KEY from the variable, or from the file named by SECRET_KEY_FILE (Docker/systemd secrets)."""
-    key = os.environ.get("SECRET_KEY")
-    path = os.environ.get("SECRET_KEY_FILE")
-    if key and path:
-        raise ImproperlyConfigured("Set SECRET_KEY or SECRET_KEY_FILE, not both")
+def _secret_from_env_or_file(name: str) -> str | None:
+    """The value of ``name``, or the contents of the file named by ``name``_FILE; None when neither is set."""
+    value = os.environ.get(name)
+    path = os.environ.get(f"{name}_FILE")
+    if value and path:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both")
     if path:
         try:
-            key = Path(path).read_text(encoding="utf-8").strip()
+            value = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ImproperlyConfigured(
-                f"SECRET_KEY_FILE {path!r} cannot be read: {exc.strerror}"
+                f"{name}_FILE {path!r} cannot be read: {exc.strerror}"
             ) from None
-        if not key:
-            raise ImproperlyConfigured(f"SECRET_KEY_FILE {path!r} is empty")
+        if not value:
+            raise ImproperlyConfigured(f"{name}_FILE {path!r} is empty")
+    return value or None
+
+
+def secret_key(*, debug: bool) -> str:
+    """SECRET_KEY from the variable, or from the file named by SECRET_KEY_FILE (Docker/systemd secrets)."""
+    key = _secret_from_env_or_file("SECRET_KEY")
     if key:
         if not debug and len(key) < 50:
             raise ImproperlyConfigured(
@@ -77,6 +83,32 @@ def secret_key(*, debug: bool) -> str:
         # Development only: a fixed, clearly marked key so sessions survive restarts of `make demo`.
         return "insecure-development-key-do-not-use-in-production-0123456789abcdef"
     raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off")
+
+
+def casework_hmac_key(*, debug: bool) -> str:
+    """CASEWORK_HMAC_KEY (or the file named by CASEWORK_HMAC_KEY_FILE): the secret of the keyed hash that
+    turns a CPR number into a case's person key. It lives outside the database; changing it makes every
+    stored key unrecognisable. Read when a key is computed, so a site without casework needs none."""
+    key = _secret_from_env_or_file("CASEWORK_HMAC_KEY")
+    if key:
+        if not debug and len(key) < 32:
+            raise ImproperlyConfigured(
+                "CASEWORK_HMAC_KEY must be at least 32 characters when DEBUG is off"
+            )
+        return key
+    if debug:
+        # Development only, like SECRET_KEY: a fixed, clearly marked key.
+        return "insecure-development-casework-key-do-not-use-in-production"
+    raise ImproperlyConfigured(
+        "CASEWORK_HMAC_KEY (or CASEWORK_HMAC_KEY_FILE) is required when DEBUG is off"
+    )
+
+
+def casework_name_keys() -> list[str]:
+    """CASEWORK_NAME_KEYS (or the file named by CASEWORK_NAME_KEYS_FILE): comma-separated Fernet keys for
+    names stored at rest, the current key first; older keys after it still decrypt (key rotation)."""
+    value = _secret_from_env_or_file("CASEWORK_NAME_KEYS") or ""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def database_url(default: str) -> dict:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "hotspot.imports",
     "hotspot.indices",
     "hotspot.programmes",
+    "hotspot.casework",
     "hotspot.evaluations",
     "hotspot.reports",
 ]

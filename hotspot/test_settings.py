@@ -9,6 +9,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("CASEWORK_HMAC_KEY", "test-only-casework-key-" + "y" * 20)
 
 from hotspot.settings import *  # noqa: E402,F403
 

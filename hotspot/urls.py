@@ -21,6 +21,7 @@ urlpatterns = [
     path("offences/", include("hotspot.incidents.urls")),
     path("index/", include("hotspot.indices.urls")),
     path("programmes/", include("hotspot.programmes.urls")),
+    path("casework/", include("hotspot.casework.urls")),
     path("evaluations/", include("hotspot.evaluations.urls")),
     path("django-admin/", admin.site.urls),
 ]

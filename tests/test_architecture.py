@@ -184,6 +184,8 @@ LAYERS = [
     {"indicators"},
     {"imports"},
     {"indices", "programmes"},
+    # casework's lists and follow-ups belong to a programme
+    {"casework"},
     {"evaluations"},
 ]
 

@@ -12,6 +12,7 @@ NAVIGATION = [
     ("imports:home", _("Data"), Capability.IMPORT_DATA, ("imports:",)),
     ("indices:home", _("Safety index"), Capability.VIEW_AGGREGATES, ("indices:",)),
     ("programmes:list", _("Programmes"), Capability.VIEW_AGGREGATES, ("programmes:",)),
+    ("casework:home", _("Casework"), Capability.VIEW_PERSON_DATA, ("casework:",)),
     ("evaluations:list", _("Evaluation"), Capability.VIEW_AGGREGATES, ("evaluations:",)),
     ("administration", _("Administration"), None, ("administration", "audit:")),
 ]

@@ -55,3 +55,19 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 
 def role_can(role: str | None, capability: str) -> bool:
     return role is not None and capability in CAPABILITIES.get(role, frozenset())
+
+
+# Which fields of a casework case each role with view_person_data sees (hotspot.casework.pages drops the
+# rest). Police do not see social notes; roles not listed see no case at all.
+_CASE_COMMON = frozenset(
+    {"alias", "kind", "legal_basis", "consent_date", "purpose", "name", "created_at"}
+)
+CASE_FIELDS: dict[str, frozenset[str]] = {
+    Role.COORDINATOR: _CASE_COMMON | {"social_note"},
+    Role.CASEWORKER: _CASE_COMMON | {"social_note"},
+    Role.POLICE: _CASE_COMMON,
+}
+
+
+def case_fields(role: str | None) -> frozenset[str]:
+    return CASE_FIELDS.get(role, frozenset())

@@ -29,7 +29,7 @@ TABLE = {
     "audit:export": ("none", only({"dpo"}), 302),
 }
 # Each app adds its own rows in hotspot/<app>/tests/access.py.
-for _app in ("imports", "incidents", "indices", "programmes", "evaluations"):
+for _app in ("imports", "incidents", "indices", "programmes", "casework", "evaluations"):
     _module = importlib.import_module(f"hotspot.{_app}.tests.access")
     _overlap = set(_module.TABLE) & set(TABLE)
     assert not _overlap, f"{_app} redefines {_overlap}"

@@ -79,6 +79,8 @@ def test_unreadable_secret_key_file(tmp_path):
 def test_secret_key_from_file_and_deploy_check_passes(tmp_path):
     key_file = tmp_path / "secret"
     key_file.write_text("f" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz!@#$%^&*()" + "\n")
+    casework_key = tmp_path / "casework"
+    casework_key.write_text("c" * 40 + "\n")
     result = manage(
         "check",
         "--deploy",
@@ -87,6 +89,7 @@ def test_secret_key_from_file_and_deploy_check_passes(tmp_path):
         env_overrides={
             "DEBUG": "0",
             "SECRET_KEY_FILE": str(key_file),
+            "CASEWORK_HMAC_KEY_FILE": str(casework_key),
             "ALLOWED_HOSTS": "hotspot.example.dk",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         },

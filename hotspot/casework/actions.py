@@ -1,0 +1,322 @@
+"""Every state change of casework, and the audit row of every read and search of person data.
+
+Each change is atomic and writes its audit row (action, the object, purpose ``casework``, the names of
+the fields, never their values). A CPR number is hashed on entry and never reaches the database, the log
+or an error message.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from hotspot.audit.actions import record
+from hotspot.audit.models import Action, Purpose
+from hotspot.casework import pseudonym
+from hotspot.casework.models import (
+    LIST_CASE_KIND,
+    Case,
+    CaseLink,
+    CaseworkSettings,
+    FollowUp,
+    LegalBasis,
+    ListEntry,
+    PriorityList,
+    week_of,
+)
+
+
+class ListFull(ValidationError):
+    """The priority list has no free place."""
+
+
+def _audit(action, obj, *, actor, municipality, fields=(), count=None, request=None):
+    record(
+        action,
+        actor=actor,
+        municipality=municipality,
+        obj=obj,
+        object_type="" if obj is not None else "casework.case",
+        purpose=Purpose.CASEWORK,
+        fields=sorted(set(fields)),
+        count=count,
+        request=request,
+    )
+
+
+# --- reads and searches ------------------------------------------------------------------------------
+
+
+def audit_read(obj, *, municipality, actor, request=None, count=None, fields=()):
+    """The audit row of a page that shows person data: ``obj`` is the case (or the programme whose
+    lists are shown, or None for a list across programmes, with ``count`` cases); ``fields`` are the
+    names of the case fields shown."""
+    _audit(
+        Action.READ_PERSON,
+        obj,
+        actor=actor,
+        municipality=municipality,
+        fields=fields,
+        count=count,
+        request=request,
+    )
+
+
+def audit_search(*, municipality, criteria, count, actor, request=None):
+    """The audit row of a search: the names of the criteria used (never their values) and the number
+    of cases found."""
+    record(
+        Action.SEARCH_PERSON,
+        actor=actor,
+        municipality=municipality,
+        object_type="casework.case",
+        purpose=Purpose.CASEWORK,
+        fields=sorted(set(criteria)),
+        count=count,
+        request=request,
+    )
+
+
+# --- cases -------------------------------------------------------------------------------------------
+
+
+def _check_basis(legal_basis, consent_date):
+    if legal_basis not in LegalBasis.values:
+        raise ValidationError({"legal_basis": _("A case needs a legal basis.")})
+    if legal_basis == LegalBasis.CONSENT and consent_date is None:
+        raise ValidationError({"consent_date": _("Consent needs the date it was given.")})
+
+
+@transaction.atomic
+def create_case(
+    programme,
+    *,
+    cpr: str,
+    alias: str,
+    kind: str,
+    legal_basis: str,
+    consent_date=None,
+    social_note: str = "",
+    name: str = "",
+    actor,
+    request=None,
+) -> Case:
+    """A new case in ``programme``. The CPR number is hashed here and dropped; ``name`` is stored, and
+    then encrypted, only where the municipality stores names. Refused (ValidationError) without a legal
+    basis, and when the person already has a case in the programme."""
+    _check_basis(legal_basis, consent_date)
+    try:
+        key = pseudonym.person_key(cpr)
+    except ValueError as exc:
+        raise ValidationError({"cpr": str(exc)}) from None
+    if Case.objects.filter(programme=programme, person_key=key).exists():
+        raise ValidationError({"cpr": _("This person already has a case in this programme.")})
+    token = ""
+    if name:
+        if not CaseworkSettings.stores_names(programme.municipality):
+            raise ValidationError({"name": _("This municipality does not store names.")})
+        token = pseudonym.encrypt_name(name)
+    case = Case(
+        programme=programme,
+        kind=kind,
+        person_key=key,
+        alias=alias,
+        name_encrypted=token,
+        legal_basis=legal_basis,
+        consent_date=consent_date if legal_basis == LegalBasis.CONSENT else None,
+        social_note=social_note,
+        created_by=actor,
+    )
+    case.full_clean(exclude=["created_by"])
+    case.save()
+    fields = ["person_key", "alias", "kind", "legal_basis", "purpose"]
+    fields += [
+        n for n, v in (("consent_date", case.consent_date), ("social_note", social_note)) if v
+    ]
+    if token:
+        fields.append("name_encrypted")
+    _audit(
+        Action.CREATE,
+        case,
+        actor=actor,
+        municipality=programme.municipality,
+        fields=fields,
+        request=request,
+    )
+    return case
+
+
+@transaction.atomic
+def rotate_names(queryset=None, *, actor=None) -> int:
+    """Re-encrypt every stored name (of ``queryset``, default all cases) under the current key, after a
+    new key was put first in CASEWORK_NAME_KEYS. Returns the number of cases re-encrypted."""
+    queryset = Case.objects.all() if queryset is None else queryset
+    done = 0
+    for case in queryset.exclude(name_encrypted="").select_related("programme__municipality"):
+        case.name_encrypted = pseudonym.rotate(case.name_encrypted)
+        case.save(update_fields=["name_encrypted"])
+        _audit(
+            Action.UPDATE,
+            case,
+            actor=actor,
+            municipality=case.programme.municipality,
+            fields=["name_encrypted"],
+        )
+        done += 1
+    return done
+
+
+@transaction.atomic
+def link_cases(from_case: Case, to_case: Case, kind: str, *, actor, request=None) -> CaseLink:
+    if from_case.tenant_id() != to_case.tenant_id():
+        raise ValidationError(_("Only cases of one municipality can be linked."))
+    link = CaseLink.objects.create(from_case=from_case, to_case=to_case, kind=kind)
+    _audit(
+        Action.CREATE,
+        link,
+        actor=actor,
+        municipality=from_case.programme.municipality,
+        fields=["from_case", "to_case", "kind"],
+        request=request,
+    )
+    return link
+
+
+# --- priority lists ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_form(form, *, municipality, actor, request=None, **assign):
+    """Create or change the object of a ModelForm (a priority list, an agreement); ``assign`` sets the
+    fields the form does not show. Audits the names of the fields set or changed."""
+    creating = form.instance.pk is None
+    obj = form.save(commit=False)
+    for name, value in assign.items():
+        setattr(obj, name, value)
+    obj.save()
+    fields = list(form.fields) + list(assign) if creating else form.changed_data
+    if creating or fields:
+        _audit(
+            Action.CREATE if creating else Action.UPDATE,
+            obj,
+            actor=actor,
+            municipality=municipality,
+            fields=fields,
+            request=request,
+        )
+    return obj
+
+
+@transaction.atomic
+def enter_list(
+    priority_list: PriorityList,
+    case: Case,
+    *,
+    entered_on: dt.date,
+    reason: str,
+    actor,
+    request=None,
+) -> ListEntry:
+    """Put ``case`` on ``priority_list``; refused (``ListFull``) when every place is taken."""
+    # Lock the list row so that two people cannot take the last place at once (PostgreSQL; SQLite
+    # transactions hold the write lock from their start).
+    priority_list = PriorityList.objects.select_for_update().get(pk=priority_list.pk)
+    if case.programme_id != priority_list.programme_id:
+        raise ValidationError(_("The case belongs to another programme."))
+    if case.kind != LIST_CASE_KIND[priority_list.kind]:
+        raise ValidationError(_("This list takes cases of another kind."))
+    if not reason.strip():
+        raise ValidationError({"entry_reason": _("Give the reason for the entry.")})
+    entries = priority_list.open_entries()
+    if entries.filter(case=case).exists():
+        raise ValidationError(_("The case is on this list already."))
+    if entries.count() >= priority_list.places:
+        raise ListFull(
+            _("The list is full: all %(places)d places are taken. Take a case off the list first.")
+            % {"places": priority_list.places}
+        )
+    try:
+        with transaction.atomic():
+            entry = ListEntry.objects.create(
+                priority_list=priority_list, case=case, entered_on=entered_on, entry_reason=reason
+            )
+    except IntegrityError:
+        raise ValidationError(_("The case is on this list already.")) from None
+    _audit(
+        Action.CREATE,
+        entry,
+        actor=actor,
+        municipality=priority_list.programme.municipality,
+        fields=["priority_list", "case", "entered_on", "entry_reason"],
+        request=request,
+    )
+    return entry
+
+
+@transaction.atomic
+def leave_list(
+    entry: ListEntry, *, left_on: dt.date, reason: str, actor, request=None
+) -> ListEntry:
+    """Take a case off its list, dated and with a reason; the entry stays as history."""
+    if entry.left_on is not None:
+        raise ValidationError(_("The case has left this list already."))
+    if left_on < entry.entered_on:
+        raise ValidationError({"left_on": _("A case cannot leave before it entered.")})
+    if not reason.strip():
+        raise ValidationError({"exit_reason": _("Give the reason for leaving.")})
+    entry.left_on = left_on
+    entry.exit_reason = reason
+    entry.save(update_fields=["left_on", "exit_reason"])
+    _audit(
+        Action.UPDATE,
+        entry,
+        actor=actor,
+        municipality=entry.priority_list.programme.municipality,
+        fields=["left_on", "exit_reason"],
+        request=request,
+    )
+    return entry
+
+
+# --- follow-up ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_follow_up(
+    case: Case,
+    *,
+    week: dt.date,
+    status: str,
+    responsible_agency: str,
+    actions_agreed: str = "",
+    next_step: str = "",
+    actor,
+    request=None,
+) -> FollowUp:
+    """The follow-up of ``case`` for the week ``week`` falls in (its Monday); one per case and week."""
+    monday = week_of(week)
+    if FollowUp.objects.filter(case=case, week=monday).exists():
+        raise ValidationError({"week": _("This case has a follow-up for that week already.")})
+    follow_up = FollowUp(
+        case=case,
+        week=monday,
+        status=status,
+        responsible_agency=responsible_agency,
+        actions_agreed=actions_agreed,
+        next_step=next_step,
+        created_by=actor,
+    )
+    follow_up.full_clean(exclude=["created_by"])
+    follow_up.save()
+    fields = ["case", "week", "status", "responsible_agency"]
+    fields += [n for n, v in (("actions_agreed", actions_agreed), ("next_step", next_step)) if v]
+    _audit(
+        Action.CREATE,
+        follow_up,
+        actor=actor,
+        municipality=case.programme.municipality,
+        fields=fields,
+        request=request,
+    )
+    return follow_up

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from hotspot.casework import views
+
+app_name = "casework"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("search/", views.search, name="search"),
+    path("programmes/<int:pk>/", views.programme, name="programme"),
+    path("programmes/<int:pk>/lists/new/", views.list_new, name="list_new"),
+    path("programmes/<int:pk>/cases/new/", views.case_new, name="case_new"),
+    path("lists/<int:pk>/entries/new/", views.entry_new, name="entry_new"),
+    path("entries/<int:pk>/end/", views.entry_end, name="entry_end"),
+    path("cases/<int:pk>/", views.case, name="case"),
+    path("cases/<int:pk>/follow-ups/new/", views.followup_new, name="followup_new"),
+    path("cases/<int:pk>/agreements/new/", views.agreement_new, name="agreement_new"),
+]

@@ -1,0 +1,299 @@
+"""Casework pages: only members with view_person_data (coordinator, caseworker, police) get in.
+
+Thin: fetch through the access helpers (another municipality's object -> 404, a role without the
+capability -> 403), call ``pages``/``actions``, render or redirect. Every page that shows a case writes a
+read row, every search a search row. CPR numbers and names are sensitive POST parameters: never in an
+error report, never in a URL.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from hotspot.accounts.access import get_for_user, require_capability
+from hotspot.accounts.roles import Capability
+from hotspot.casework import actions, forms, pages
+from hotspot.casework.models import Case, CaseworkSettings, ListEntry, PriorityList, week_of
+from hotspot.casework.pseudonym import person_key
+from hotspot.programmes.models import Programme
+
+PERSON = Capability.VIEW_PERSON_DATA
+
+
+def _post(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_page(request, form, *, title, programme, back, intro=""):
+    return render(
+        request,
+        "casework/form.html",
+        {"form": form, "title": title, "programme": programme, "back": back, "intro": intro},
+    )
+
+
+def _programmes(request):
+    return Programme.objects.visible_to(request.user, PERSON).in_municipality(request.municipality)
+
+
+@require_capability(PERSON)
+def home(request):
+    return render(request, "casework/home.html", {"programmes": _programmes(request)})
+
+
+@require_capability(PERSON)
+def programme(request, pk):
+    programme = get_for_user(Programme, request.user, PERSON, pk=pk)
+    lists = pages.programme_lists(programme)
+    cases = list(programme.cases.all())
+    actions.audit_read(
+        programme,
+        municipality=programme.municipality,
+        actor=request.user,
+        request=request,
+        count=len(cases),
+        fields=["alias", "kind"],
+    )
+    return render(
+        request,
+        "casework/programme.html",
+        {"programme": programme, "lists": lists, "cases": cases},
+    )
+
+
+@require_capability(PERSON)
+def list_new(request, pk):
+    programme = get_for_user(Programme, request.user, PERSON, pk=pk)
+    form = forms.PriorityListForm(_post(request), programme=programme)
+    if form.is_valid():
+        actions.save_form(
+            form,
+            municipality=programme.municipality,
+            actor=request.user,
+            request=request,
+            programme=programme,
+        )
+        return redirect("casework:programme", programme.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("New priority list"),
+        programme=programme,
+        back=reverse("casework:programme", args=[programme.pk]),
+    )
+
+
+@sensitive_post_parameters("cpr", "name")
+@require_capability(PERSON)
+def case_new(request, pk):
+    programme = get_for_user(Programme, request.user, PERSON, pk=pk)
+    store_names = CaseworkSettings.stores_names(programme.municipality)
+    form = forms.CaseForm(_post(request), store_names=store_names)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = actions.create_case(
+                programme,
+                cpr=data["cpr"],
+                alias=data["alias"],
+                kind=data["kind"],
+                legal_basis=data["legal_basis"],
+                consent_date=data.get("consent_date"),
+                social_note=data.get("social_note", ""),
+                name=data.get("name", ""),
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect(case)
+    return _form_page(
+        request,
+        form,
+        title=_("New case"),
+        programme=programme,
+        back=reverse("casework:programme", args=[programme.pk]),
+    )
+
+
+@require_capability(PERSON)
+def case(request, pk):
+    case = get_for_user(Case.objects.select_related("programme"), request.user, PERSON, pk=pk)
+    context = pages.case_context(case, request.user)
+    actions.audit_read(
+        case,
+        municipality=case.programme.municipality,
+        actor=request.user,
+        request=request,
+        fields=context["fields"],
+    )
+    return render(request, "casework/case.html", {"programme": case.programme, **context})
+
+
+@require_capability(PERSON)
+def entry_new(request, pk):
+    priority_list = get_for_user(
+        PriorityList.objects.select_related("programme"), request.user, PERSON, pk=pk
+    )
+    form = forms.EntryForm(_post(request), priority_list=priority_list)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.enter_list(
+                priority_list,
+                data["case"],
+                entered_on=data["entered_on"],
+                reason=data["entry_reason"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The case is on the list."))
+            return redirect("casework:programme", priority_list.programme_id)
+    return _form_page(
+        request,
+        form,
+        title=_("Put a case on the list"),
+        programme=priority_list.programme,
+        back=reverse("casework:programme", args=[priority_list.programme_id]),
+        intro=str(priority_list),
+    )
+
+
+@require_capability(PERSON)
+def entry_end(request, pk):
+    entry = get_for_user(
+        ListEntry.objects.select_related("priority_list__programme", "case"),
+        request.user,
+        PERSON,
+        pk=pk,
+    )
+    programme = entry.priority_list.programme
+    form = forms.LeaveForm(_post(request))
+    if form.is_valid():
+        try:
+            actions.leave_list(
+                entry,
+                left_on=form.cleaned_data["left_on"],
+                reason=form.cleaned_data["exit_reason"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("casework:programme", programme.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Take a case off the list"),
+        programme=programme,
+        back=reverse("casework:programme", args=[programme.pk]),
+        intro=f"{entry.case.alias} · {entry.priority_list.get_kind_display()}",
+    )
+
+
+@require_capability(PERSON)
+def followup_new(request, pk):
+    case = get_for_user(Case.objects.select_related("programme"), request.user, PERSON, pk=pk)
+    form = forms.FollowUpForm(_post(request))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.record_follow_up(
+                case,
+                week=data["week"],
+                status=data["status"],
+                responsible_agency=data["responsible_agency"],
+                actions_agreed=data["actions_agreed"],
+                next_step=data["next_step"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect(case)
+    return _form_page(
+        request,
+        form,
+        title=_("Weekly follow-up"),
+        programme=case.programme,
+        back=case.get_absolute_url(),
+        intro=case.alias,
+    )
+
+
+@require_capability(PERSON)
+def agreement_new(request, pk):
+    case = get_for_user(Case.objects.select_related("programme"), request.user, PERSON, pk=pk)
+    form = forms.AgreementForm(_post(request))
+    if form.is_valid():
+        actions.save_form(
+            form,
+            municipality=case.programme.municipality,
+            actor=request.user,
+            request=request,
+            case=case,
+        )
+        return redirect(case)
+    return _form_page(
+        request,
+        form,
+        title=_("New agreement"),
+        programme=case.programme,
+        back=case.get_absolute_url(),
+        intro=case.alias,
+    )
+
+
+@require_capability(PERSON)
+def overdue(request):
+    rows = pages.overdue_cases(_programmes(request))
+    actions.audit_read(
+        None,
+        municipality=request.municipality,
+        actor=request.user,
+        request=request,
+        count=len(rows),
+        fields=["alias"],
+    )
+    return render(request, "casework/overdue.html", {"rows": rows, "week": week_of()})
+
+
+@sensitive_post_parameters("cpr")
+@require_capability(PERSON)
+def search(request):
+    form = forms.SearchForm(_post(request))
+    results = None
+    if form.is_valid():
+        cases = Case.objects.filter(programme__in=_programmes(request)).select_related("programme")
+        if form.cleaned_data.get("cpr"):
+            cases = cases.filter(person_key=person_key(form.cleaned_data["cpr"]))
+        if form.cleaned_data.get("alias"):
+            cases = cases.filter(alias__icontains=form.cleaned_data["alias"])
+        results = list(cases)
+        criteria = ["person_key" if name == "cpr" else name for name in form.criteria()]
+        actions.audit_search(
+            municipality=request.municipality,
+            criteria=criteria,
+            count=len(results),
+            actor=request.user,
+            request=request,
+        )
+        form = forms.SearchForm(initial={"alias": form.cleaned_data.get("alias", "")})
+    return render(request, "casework/search.html", {"form": form, "results": results})
