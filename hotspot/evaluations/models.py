@@ -20,7 +20,10 @@ class Outcome(models.TextChoices):
     (``hotspot.indicators.measures.catalogue``), which builds every outcome but the index score's panel."""
 
     REPORTS = "reports_total", _("Crime reports per 1,000 residents (all offences)")
-    REPORTS_CITIZEN = "reports_citizen_directed", _("Citizen-directed crime reports per 1,000 residents")
+    REPORTS_CITIZEN = (
+        "reports_citizen_directed",
+        _("Citizen-directed crime reports per 1,000 residents"),
+    )
     REPORTS_SERIOUS = "reports_serious", _("Serious crime reports per 1,000 residents")
     YOUTH_CHARGES = "youth_charged", _("Charged youths (10–17) per 1,000 residents aged 10–17")
     SURVEY_UNSAFE = "survey_unsafe", _("Share who feel unsafe (survey, %)")
