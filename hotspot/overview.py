@@ -6,13 +6,13 @@ from django.shortcuts import render
 from hotspot.accounts.access import require_capability
 from hotspot.accounts.roles import Capability, Role
 from hotspot.areas.inputs import municipality_overview
-from hotspot.programmes.inputs import overview_context
+from hotspot.programmes.pages import overview_context
 
 
 @require_capability(Capability.VIEW_AGGREGATES)
 def home(request):
     """What a coordinator opens on Monday: programmes, overdue tasks, meetings, key figures."""
-    context = overview_context(request)
+    context = overview_context(request.user, request.municipality)
     # A board member's Overblik shows the scorecard and reports only (UX.md).
     if request.membership.role != Role.BOARD:
         context["overview"] = municipality_overview(

@@ -1,33 +1,25 @@
 """ORM -> figures for programme pages: goal series and progress (METHODS.md §7), the scorecard, the
-core-area matrix, the board rule, plan vs spend, and the coordinator's Overblik."""
+core areas, plan vs spend, overdue tasks, the next meetings and a meeting's draft agenda. The pages
+that show them (the matrix, the board rule, the drawings, Overblik, the report) are ``pages.py``."""
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import Prefetch, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hotspot.accounts.roles import Capability
 from hotspot.areas.inputs import disclosure_plan
 from hotspot.areas.models import Population
 from hotspot.indicators import measures
 from hotspot.programmes.models import (
-    ChangeNode,
     CoreArea,
-    CoreAreaWeight,
     Goal,
-    GroupKind,
-    GroupMember,
-    Level,
     Measure,
     Meeting,
     Programme,
-    ProgrammeStatus,
-    TargetKind,
     Task,
     TaskStatus,
 )
@@ -227,80 +219,6 @@ def core_areas_for(municipality):
     return CoreArea.objects.for_municipality(municipality).prefetch_related("elements")
 
 
-@dataclass
-class MatrixCell:
-    core_area: CoreArea
-    level: str
-    weight: int
-    initiatives: list
-
-    @property
-    def is_gap(self) -> bool:
-        return not self.initiatives and self.weight >= 2
-
-    @property
-    def is_cluster(self) -> bool:
-        return len(self.initiatives) >= 3
-
-
-def matrix(programme: Programme) -> dict:
-    """Core areas x fields: initiatives per cell, the programme's weight, clusters and gaps; and the
-    target groups that several initiatives compete for (the handbook's "same small target group")."""
-    weights = {
-        (w.core_area_id, w.level): w.weight
-        for w in CoreAreaWeight.objects.filter(programme=programme)
-    }
-    initiatives = list(programme.initiatives.prefetch_related("core_areas", "funders"))
-    rows = []
-    for ca in core_areas_for(programme.municipality):
-        cells = []
-        for level, _label in Level.choices:
-            here = [i for i in initiatives if i.level == level and ca in list(i.core_areas.all())]
-            cells.append(MatrixCell(ca, level, weights.get((ca.pk, level), 0), here))
-        rows.append((ca, cells))
-    groups = defaultdict(list)
-    for i in initiatives:
-        key = " ".join(i.target_group.lower().split())
-        if key:
-            groups[key].append(i)
-    competing = [
-        {"target_group": items[0].target_group, "initiatives": items}
-        for _key, items in sorted(groups.items())
-        if len(items) >= 2
-    ]
-    gaps = [c for _ca, cells in rows for c in cells if c.is_gap]
-    clusters = [c for _ca, cells in rows for c in cells if c.is_cluster]
-    return {
-        "rows": rows,
-        "levels": Level.choices,
-        "competing": competing,
-        "gaps": gaps,
-        "clusters": clusters,
-    }
-
-
-def board_check(programme: Programme) -> dict:
-    """The framework's rule: the hotspot board has one member from each core area (1a-1c count as 1)."""
-    pillars = {}
-    for ca in core_areas_for(programme.municipality):
-        pillars.setdefault(ca.pillar, ca)
-    members = Prefetch("members", queryset=GroupMember.objects.select_related("core_area"))
-    boards = list(programme.groups.filter(kind=GroupKind.BOARD).prefetch_related(members))
-    covered = defaultdict(list)
-    for board in boards:
-        for m in board.members.all():
-            if m.core_area_id:
-                covered[m.core_area.pillar].append(m)
-    missing = [ca for pillar, ca in pillars.items() if pillar not in covered]
-    several = [(pillars.get(p), members) for p, members in covered.items() if len(members) > 1]
-    return {
-        "has_board": bool(boards),
-        "missing": missing,
-        "several": several,
-        "ok": bool(boards) and not missing and not several,
-    }
-
-
 # --- budget ----------------------------------------------------------------------------------------
 
 
@@ -420,173 +338,3 @@ def agenda_for(group, *, previous: Meeting | None) -> tuple[str, dict]:
         lines.append("   - " + gettext("none"))
     lines.append(gettext("4. Any other business"))
     return "\n".join(lines), bands
-
-
-# --- Overblik ---------------------------------------------------------------------------------------
-
-
-def overview_context(request) -> dict:
-    """Context for ``programmes/overview_fragment.html`` on Overblik.
-
-    Coordinators (manage_programmes) get their programmes with the scorecard colour, overdue tasks, their
-    own open tasks and the next meetings; everyone else with view_aggregates (board, partners) gets the
-    programmes' scorecard colours and the report links only.
-    """
-    membership = getattr(request, "membership", None)
-    if membership is None or not membership.can(Capability.VIEW_AGGREGATES):
-        return {"programme_overview": None}
-    programmes = list(
-        Programme.objects.visible_to(request.user)
-        .in_municipality(request.municipality)
-        .exclude(status=ProgrammeStatus.ENDED)
-        .prefetch_related("areas")
-    )
-    rows = []
-    for p in programmes:
-        statuses = scorecard(p)
-        rows.append(
-            {"programme": p, "band": summary_band(statuses), "counts": band_counts(statuses)}
-        )
-    manages = membership.can(Capability.MANAGE_PROGRAMMES)
-    context = {"rows": rows, "manages": manages}
-    if manages:
-        context["overdue"] = overdue_tasks(programmes)
-        context["mine"] = list(
-            Task.objects.filter(programme__in=programmes, owner=request.user)
-            .open()
-            .select_related("programme", "plan", "owner")
-        )
-        context["meetings"] = next_meetings(programmes)
-    return {"programme_overview": context}
-
-
-# --- drawings (inline SVG on pages and in the PDF) --------------------------------------------------
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    if line:
-        lines.append(line)
-    return lines or [""]
-
-
-KIND_COLUMNS = (TargetKind.ACTIVITY, TargetKind.RESULT, TargetKind.EFFECT)
-
-
-def _change_nodes(**filters):
-    return (
-        ChangeNode.objects.filter(**filters)
-        .prefetch_related("leads_to", "initiatives", "goals")
-        .order_by("pk")
-    )
-
-
-def theory_layouts(programme: Programme) -> list[tuple]:
-    """(challenge, :func:`theory_layout`) for each of the programme's challenges, from one node query."""
-    nodes = defaultdict(list)
-    for node in _change_nodes(theory__challenge__programme=programme).select_related("theory"):
-        nodes[node.theory.challenge_id].append(node)
-    return [(c, theory_layout(c, nodes=nodes[c.pk])) for c in programme.challenges.all()]
-
-
-def theory_layout(challenge, *, nodes=None, box_width: int = 230, column_gap: int = 70) -> dict:
-    """Boxes in three columns (activities -> results -> effects) and the arrows between them."""
-    if nodes is None:
-        nodes = list(_change_nodes(theory__challenge=challenge))
-    line_h, pad, gap, top = 15, 8, 14, 34
-    boxes, heights = {}, [top] * 3
-    for node in nodes:
-        col = KIND_COLUMNS.index(node.kind)
-        lines = _wrap(node.text, 32)
-        h = pad * 2 + line_h * len(lines)
-        x = 10 + col * (box_width + column_gap)
-        y = heights[col]
-        heights[col] += h + gap
-        boxes[node.pk] = {
-            "node": node,
-            "x": x,
-            "y": y,
-            "w": box_width,
-            "h": h,
-            "lines": [(y + pad + line_h * (i + 1) - 4, text) for i, text in enumerate(lines)],
-            "cx": x + box_width / 2,
-            "tx": x + pad,
-        }
-    edges = []
-    for node in nodes:
-        a = boxes[node.pk]
-        for target in node.leads_to.all():
-            b = boxes.get(target.pk)
-            if b is None:
-                continue
-            x1, y1 = a["x"] + a["w"], a["y"] + a["h"] / 2
-            x2, y2 = b["x"], b["y"] + b["h"] / 2
-            if x2 <= x1:  # same column or backwards: route along the left edge
-                x1, x2 = a["x"], b["x"]
-            mid = (x1 + x2) / 2
-            edges.append(
-                {
-                    "d": f"M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
-                }
-            )
-    width = 20 + 3 * box_width + 2 * column_gap
-    headers = [
-        (10 + i * (box_width + column_gap) + box_width / 2, label)
-        for i, label in enumerate(TargetKind.labels)
-    ]
-    return {
-        "boxes": list(boxes.values()),
-        "edges": edges,
-        "width": width,
-        "height": max(heights) + 10,
-        "headers": headers,
-        "empty": not nodes,
-    }
-
-
-def chart_geometry(status: GoalStatus, *, width: int = 520, height: int = 200) -> dict:
-    """Coordinates of a goal's trend for an inline SVG: values, baseline marker, target line, deadline."""
-    goal = status.goal
-    left, right, top, bottom = 52, 14, 12, 26
-    dates = [d for d, _v in status.series] + [goal.baseline_date, goal.deadline]
-    values = [v for _d, v in status.series] + [goal.baseline_value, goal.target_value]
-    d0, d1 = min(dates), max(dates)
-    v0, v1 = min(values), max(values)
-    pad = (v1 - v0) * 0.1 or 1.0
-    v0, v1 = (max(0.0, v0 - pad) if v0 >= 0 else v0 - pad), v1 + pad
-    span = max(1, (d1 - d0).days)
-
-    def x(d):
-        return left + (width - left - right) * (d - d0).days / span
-
-    def y(v):
-        return top + (height - top - bottom) * (1 - (v - v0) / (v1 - v0))
-
-    points = [(round(x(d), 1), round(y(v), 1)) for d, v in status.series]
-    years = sorted({d.year for d in dates})
-    step = max(1, len(years) // 6)
-    ticks = [
-        (round(x(dt.date(yr, 1, 1)), 1), yr) for yr in years[::step] if dt.date(yr, 1, 1) >= d0
-    ]
-    yticks = [(round(y(v), 1), v) for v in (v0 + (v1 - v0) * f for f in (0, 0.5, 1))]
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right": width - right,
-        "bottom": height - bottom,
-        "top": top,
-        "polyline": " ".join(f"{px},{py}" for px, py in points),
-        "points": points,
-        "target_y": round(y(goal.target_value), 1),
-        "baseline": (round(x(goal.baseline_date), 1), round(y(goal.baseline_value), 1)),
-        "deadline_x": round(x(goal.deadline), 1),
-        "xticks": ticks,
-        "yticks": yticks,
-    }

@@ -1,10 +1,10 @@
-"""Programme pages. Thin: fetch through the access helpers, validate a form, call an action, redirect."""
+"""Programme pages. Thin: fetch through the access helpers, take the page's context from ``pages``
+and render; or validate a form, call an action and redirect."""
 
 import datetime as dt
-import io
 
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,8 +12,7 @@ from django.views.decorators.http import require_POST
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.downloads import xlsx_cell
-from hotspot.programmes import actions, forms, inputs
+from hotspot.programmes import actions, forms, inputs, pages
 from hotspot.programmes.models import (
     ActionPlan,
     Challenge,
@@ -23,22 +22,14 @@ from hotspot.programmes.models import (
     Goal,
     Group,
     Initiative,
-    Level,
     Meeting,
     Programme,
-    TargetKind,
     Task,
-    TaskStatus,
 )
 from hotspot.reports.exports import file_response
 
 VIEW = Capability.VIEW_AGGREGATES
 MANAGE = Capability.MANAGE_PROGRAMMES
-
-
-def _can_manage(request, programme) -> bool:
-    membership = request.user.membership_for(programme.municipality_id)
-    return membership is not None and membership.can(MANAGE)
 
 
 def _programme(request, pk, capability=VIEW):
@@ -52,44 +43,11 @@ def _page(request, template, programme, tab, *, http_status=200, **context):
         {
             "programme": programme,
             "tab": tab,
-            "can_manage": _can_manage(request, programme),
+            "can_manage": pages.can_manage(request.user, programme),
             **context,
         },
         status=http_status,
     )
-
-
-def _stored_value(instance, name):
-    """What ``instance`` holds in field ``name``, as a person reads it: the chosen label, the linked
-    object's name (a user's full name), never a raw code or database id."""
-    from django.contrib.auth import get_user_model
-
-    try:
-        field = instance._meta.get_field(name)
-    except FieldDoesNotExist:
-        return getattr(instance, name, None)
-    if field.many_to_many:
-        return ", ".join(str(o) for o in getattr(instance, name).all())
-    if field.is_relation:
-        obj = getattr(instance, name)
-        if isinstance(obj, get_user_model()):
-            return obj.get_full_name() or obj.get_username()
-        return obj
-    if field.choices:
-        return getattr(instance, f"get_{name}_display")()
-    return getattr(instance, name)
-
-
-def _conflict_rows(form, conflict):
-    """(label, stored value) for each visible field of the form, from the version saved meanwhile.
-
-    Read afresh from the database: validating the form that keeps this user's input has copied that
-    input onto ``conflict``.
-    """
-    if conflict is None:
-        return []
-    stored = type(conflict)._default_manager.get(pk=conflict.pk)
-    return [(field.label, _stored_value(stored, field.name)) for field in form.visible_fields()]
 
 
 def _form_page(request, form, *, title, back, programme=None, intro="", conflict=None, status=200):
@@ -103,7 +61,7 @@ def _form_page(request, form, *, title, back, programme=None, intro="", conflict
             "programme": programme,
             "intro": intro,
             "conflict": conflict,
-            "conflict_rows": _conflict_rows(form, conflict),
+            "conflict_rows": pages.conflict_rows(form, conflict),
         },
         status=status,
     )
@@ -139,15 +97,7 @@ def _save_versioned(request, form, rebuild):
 
 @require_capability(VIEW)
 def programme_list(request):
-    programmes = (
-        Programme.objects.visible_to(request.user)
-        .in_municipality(request.municipality)
-        .prefetch_related("areas")
-    )
-    rows = []
-    for p in programmes:
-        statuses = inputs.scorecard(p)
-        rows.append({"programme": p, "band": inputs.summary_band(statuses)})
+    rows = pages.programme_list(request.user, request.municipality)
     return render(
         request,
         "programmes/programme_list.html",
@@ -170,14 +120,13 @@ def programme_new(request):
 @require_capability(VIEW)
 def programme_detail(request, pk):
     programme = _programme(request, pk)
-    m = inputs.matrix(programme)
     return _page(
         request,
         "programmes/programme_detail.html",
         programme,
         "purposes",
         challenges=programme.challenges.all(),
-        matrix=m,
+        matrix=pages.matrix(programme),
     )
 
 
@@ -275,7 +224,7 @@ def matrix(request, pk):
         "programmes/matrix.html",
         programme,
         "matrix",
-        matrix=inputs.matrix(programme),
+        matrix=pages.matrix(programme),
         initiatives=initiatives,
     )
 
@@ -345,7 +294,7 @@ def initiative_delete(request, pk):
 @require_capability(VIEW)
 def theory(request, pk):
     programme = _programme(request, pk)
-    graphs = inputs.theory_layouts(programme)
+    graphs = pages.theory_layouts(programme)
     return _page(request, "programmes/theory.html", programme, "theory", graphs=graphs)
 
 
@@ -398,35 +347,12 @@ def node_edit(request, pk):
 @require_capability(VIEW)
 def goals(request, pk):
     programme = _programme(request, pk)
-    statuses = inputs.scorecard(programme)
-    by_kind = [
-        (kind, label, [s for s in statuses if s.goal.kind == kind])
-        for kind, label in TargetKind.choices
-    ]
-    return _page(
-        request,
-        "programmes/goals.html",
-        programme,
-        "goals",
-        by_kind=by_kind,
-        counts=inputs.band_counts(statuses),
-        summary=inputs.summary_band(statuses),
-        band_labels=inputs.BAND_LABELS,
-    )
+    return _page(request, "programmes/goals.html", programme, "goals", **pages.goals(programme))
 
 
 @require_capability(VIEW)
 def goal_detail(request, pk):
     goal = get_for_user(Goal, request.user, VIEW, pk=pk)
-    status = inputs.goal_status(goal)
-    chart = {
-        "labels": [d.isoformat() for d, _v in status.series],
-        "values": [v for _d, v in status.series],
-        "baseline": goal.baseline_value,
-        "baseline_date": goal.baseline_date.isoformat(),
-        "target": goal.target_value,
-        "deadline": goal.deadline.isoformat(),
-    }
     value_form = forms.GoalValueForm() if goal.measure == "own" else None
     return _page(
         request,
@@ -434,8 +360,7 @@ def goal_detail(request, pk):
         goal.programme,
         "goals",
         goal=goal,
-        status=status,
-        chart=chart,
+        **pages.goal_detail(goal),
         value_form=value_form,
     )
 
@@ -509,44 +434,14 @@ def goal_value_new(request, pk):
 @require_capability(VIEW)
 def plans(request, pk):
     programme = _programme(request, pk)
-    today = inputs.today()
-    rows = []
-    for plan in programme.plans.prefetch_related("tasks"):
-        tasks = list(plan.tasks.all())
-        rows.append(
-            {
-                "plan": plan,
-                "total": len(tasks),
-                "done": sum(t.status == TaskStatus.DONE for t in tasks),
-                "overdue": sum(t.status != TaskStatus.DONE and t.due < today for t in tasks),
-            }
-        )
-    return _page(
-        request,
-        "programmes/plans.html",
-        programme,
-        "plans",
-        rows=rows,
-        overdue=inputs.overdue_tasks([programme]),
-    )
+    return _page(request, "programmes/plans.html", programme, "plans", **pages.plans(programme))
 
 
 @require_capability(VIEW)
 def plan_detail(request, pk):
     plan = get_for_user(ActionPlan, request.user, VIEW, pk=pk)
-    tasks = plan.tasks.select_related("owner", "focus_area", "initiative")
-    focus = [(f, [t for t in tasks if t.focus_area_id == f.pk]) for f in plan.focus_areas.all()]
-    loose = [t for t in tasks if t.focus_area_id is None]
     return _page(
-        request,
-        "programmes/plan_detail.html",
-        plan.programme,
-        "plans",
-        plan=plan,
-        focus=focus,
-        loose=loose,
-        today=inputs.today(),
-        statuses=TaskStatus.choices,
+        request, "programmes/plan_detail.html", plan.programme, "plans", **pages.plan_detail(plan)
     )
 
 
@@ -664,7 +559,7 @@ def task_edit(request, pk):
 def task_status(request, pk):
     """Mark a task's status: the coordinator, or the person the task is assigned to."""
     task = get_for_user(Task, request.user, VIEW, pk=pk)
-    if not (_can_manage(request, task.programme) or task.owner_id == request.user.pk):
+    if not (pages.can_manage(request.user, task.programme) or task.owner_id == request.user.pk):
         raise PermissionDenied
     form = forms.TaskStatusForm(request.POST)
     back = request.POST.get("next", "")
@@ -697,26 +592,14 @@ def task_status(request, pk):
 
 @require_capability(VIEW)
 def my_tasks(request):
-    tasks = (
-        Task.objects.visible_to(request.user)
-        .in_municipality(request.municipality)
-        .filter(owner=request.user)
-        .open()
-        .select_related("programme", "plan", "owner")
-    )
-    return render(request, "programmes/my_tasks.html", {"tasks": tasks, "today": inputs.today()})
+    context = pages.my_tasks(request.user, request.municipality)
+    return render(request, "programmes/my_tasks.html", context)
 
 
 @require_capability(MANAGE)
 def overdue(request):
-    programmes = Programme.objects.visible_to(request.user, MANAGE).in_municipality(
-        request.municipality
-    )
-    return render(
-        request,
-        "programmes/overdue.html",
-        {"tasks": inputs.overdue_tasks(programmes), "today": inputs.today()},
-    )
+    context = pages.overdue(request.user, request.municipality)
+    return render(request, "programmes/overdue.html", context)
 
 
 # --- budget ----------------------------------------------------------------------------------------
@@ -782,7 +665,7 @@ def groups(request, pk):
         programme,
         "groups",
         groups=programme.groups.prefetch_related("members__core_area", "meetings"),
-        board=inputs.board_check(programme),
+        board=pages.board_check(programme),
         today=inputs.today(),
     )
 
@@ -841,17 +724,13 @@ def meeting_new(request, pk):
 @require_capability(VIEW)
 def meeting_detail(request, pk):
     meeting = get_for_user(Meeting, request.user, VIEW, pk=pk)
-    programme = meeting.group.programme
-    decisions = meeting.decisions.all()
-    tasks = {t.decision_id: t for t in Task.objects.filter(decision__in=decisions)}
-    rows = [(d, tasks.get(d.pk)) for d in decisions]
     return _page(
         request,
         "programmes/meeting_detail.html",
-        programme,
+        meeting.group.programme,
         "groups",
         meeting=meeting,
-        rows=rows,
+        rows=pages.meeting_rows(meeting),
         decision_form=forms.DecisionForm(),
         action_kind=DecisionKind.ACTION,
     )
@@ -931,40 +810,10 @@ def decision_task(request, pk):
 # --- reports ---------------------------------------------------------------------------------------
 
 
-def _report_context(request, programme):
-    statuses = inputs.scorecard(programme)
-    plans = []
-    today = inputs.today()
-    for plan in programme.plans.prefetch_related("tasks", "focus_areas"):
-        tasks = list(plan.tasks.all())
-        plans.append(
-            {
-                "plan": plan,
-                "total": len(tasks),
-                "done": sum(t.status == TaskStatus.DONE for t in tasks),
-                "overdue": sum(t.status != TaskStatus.DONE and t.due < today for t in tasks),
-            }
-        )
-    return {
-        "programme": programme,
-        "challenges": programme.challenges.all(),
-        "matrix": inputs.matrix(programme),
-        "statuses": statuses,
-        "charts": [(s, inputs.chart_geometry(s)) for s in statuses],
-        "counts": inputs.band_counts(statuses),
-        "summary": inputs.summary_band(statuses),
-        "graphs": inputs.theory_layouts(programme),
-        "plans": plans,
-        "budget": inputs.budget(programme),
-        "board": inputs.board_check(programme),
-        "today": today,
-    }
-
-
 @require_capability(VIEW)
 def report(request, pk):
     programme = _programme(request, pk)
-    context = _report_context(request, programme)
+    context = pages.report_context(programme, request.user)
     del context["programme"]
     return _page(request, "programmes/report.html", programme, "report", **context)
 
@@ -976,7 +825,7 @@ def report_pdf(request, pk):
     programme = _programme(request, pk)
     return pdf_response(
         "programmes/report_pdf.html",
-        _report_context(request, programme),
+        pages.report_context(programme, request.user),
         request=request,
         obj=programme,
         municipality=programme.municipality,
@@ -987,134 +836,12 @@ def report_pdf(request, pk):
 @require_capability(VIEW)
 def tables_xlsx(request, pk):
     programme = _programme(request, pk)
-    book = workbook(_report_context(request, programme))
-    buffer = io.BytesIO()
-    book.save(buffer)
+    data, sheets = pages.tables_xlsx(programme, request.user)
     return file_response(
         request,
-        buffer.getvalue(),
+        data,
         f"programme-{programme.pk}.xlsx",
-        count=len(book.sheetnames),
+        count=sheets,
         obj=programme,
         municipality=programme.municipality,
     )
-
-
-def workbook(context):
-    """Every table of the programme report as one sheet each (plain values, Danish-readable headers)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
-
-    def sheet(title, header, rows):
-        ws = book.create_sheet(title[:31])
-        ws.append([xlsx_cell(str(h)) for h in header])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([xlsx_cell(v) for v in row])
-        for column in ws.columns:
-            width = max(len(str(c.value or "")) for c in column)
-            ws.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
-
-    sheet(
-        _("Scorecard"),
-        [
-            _("Goal"),
-            _("Kind"),
-            _("Measured by"),
-            _("Baseline"),
-            _("Baseline date"),
-            _("Current"),
-            _("Date"),
-            _("Target"),
-            _("Deadline"),
-            _("Progress (%)"),
-            _("Status"),
-        ],
-        [
-            [
-                s.goal.title,
-                s.goal.get_kind_display(),
-                s.goal.get_measure_display(),
-                s.goal.baseline_value,
-                s.goal.baseline_date,
-                s.current,
-                s.current_date,
-                s.goal.target_value,
-                s.goal.deadline,
-                s.progress_percent,
-                s.band_label,
-            ]
-            for s in context["statuses"]
-        ],
-    )
-    matrix = context["matrix"]
-    sheet(
-        _("Initiatives"),
-        [_("Core area"), _("Field"), _("Weight"), _("Initiatives")],
-        [
-            [
-                f"{ca.code} {ca.name}",
-                Level(cell.level).label,
-                cell.weight,
-                "; ".join(i.name for i in cell.initiatives),
-            ]
-            for ca, cells in matrix["rows"]
-            for cell in cells
-        ],
-    )
-    sheet(
-        _("Action plans"),
-        [_("Action plan"), _("Start"), _("End"), _("Tasks"), _("Done"), _("Overdue")],
-        [
-            [p["plan"].title, p["plan"].start, p["plan"].end, p["total"], p["done"], p["overdue"]]
-            for p in context["plans"]
-        ],
-    )
-    money = context["budget"]
-    sheet(
-        _("Budget per funder"),
-        [_("Funder"), _("Granted"), _("Planned"), _("Spent")],
-        [
-            [f["funder"].name, float(f["granted"]), float(f["planned"]), float(f["spent"])]
-            for f in money["funders"]
-        ],
-    )
-    sheet(
-        _("Grants"),
-        [
-            _("Funder"),
-            _("Grant"),
-            _("Start"),
-            _("End"),
-            _("Granted"),
-            _("Planned"),
-            _("Spent"),
-            _("Left"),
-        ],
-        [
-            [
-                g["grant"].funder.name,
-                g["grant"].title,
-                g["grant"].start,
-                g["grant"].end,
-                float(g["grant"].amount),
-                float(g["planned"]),
-                float(g["spent"]),
-                float(g["left"]),
-            ]
-            for g in money["grants"]
-        ],
-    )
-    sheet(
-        _("Budget per initiative"),
-        [_("Initiative"), _("Planned"), _("Spent")],
-        [
-            [r["initiative"].name, float(r["planned"]), float(r["spent"])]
-            for r in money["initiatives"]
-        ],
-    )
-    return book

@@ -29,7 +29,7 @@ class Frame:
     Two forms of the linear scale, the same map with the floating-point operations in another order
     (they can differ in the last bit, and so in a printed tenth at a tie): ``x_scale``/``y_scale``
     (the study charts) and ``x_fraction``/``y_fraction`` (the dossier chart; also the arithmetic of
-    ``hotspot.programmes.inputs.chart_geometry``). Each chart keeps the form it was drawn with.
+    ``hotspot.programmes.pages.chart_geometry``). Each chart keeps the form it was drawn with.
 
     >>> f = Frame(100, 50, left=10, right=10, top=5, bottom=5)
     >>> f.inner_width, f.inner_height, f.x_end, f.y_end

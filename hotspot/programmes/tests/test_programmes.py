@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from hotspot.audit.models import AuditEvent
-from hotspot.programmes import inputs
+from hotspot.programmes import inputs, pages
 from hotspot.programmes.models import (
     ActionPlan,
     CoreArea,
@@ -268,30 +268,25 @@ def _queries(func):
     return len(captured.captured_queries)
 
 
-def test_programme_pages_do_not_query_per_row(demo_municipality, coordinator, rf):
+def test_programme_pages_do_not_query_per_row(demo_municipality, coordinator):
     """Budget, scorecard, theory and Overblik read rows in a fixed number of queries (no N+1): adding
     grants, lines, goals, steps and tasks does not add queries."""
     from django.template.loader import render_to_string
 
-    from hotspot.accounts.models import Membership
     from hotspot.programmes.models import BudgetLine, ChangeNode, Grant, TheoryOfChange
 
     call_command("make_demo_programmes", verbosity=0)
     p = Programme.objects.filter(municipality=demo_municipality).order_by("pk").first()
-    request = rf.get("/")
-    request.user = coordinator
-    request.membership = Membership.objects.get(user=coordinator, municipality=demo_municipality)
-    request.municipality = demo_municipality
 
     def overview():
-        ctx = inputs.overview_context(request)
+        ctx = pages.overview_context(coordinator, demo_municipality)
         render_to_string("programmes/overview_fragment.html", ctx)
 
     def counts():
         return {
             "budget": _queries(lambda: inputs.budget(p)),
             "scorecard": _queries(lambda: inputs.scorecard(p)),
-            "theory": _queries(lambda: inputs.theory_layouts(p)),
+            "theory": _queries(lambda: pages.theory_layouts(p)),
             "overview": _queries(overview),
         }
 
@@ -449,7 +444,7 @@ def test_matrix_shows_gaps_clusters_and_competing_target_groups(objs):
             programme=p, name=name, owner="X", level="family", target_group="Unge mænd  15-24"
         )
         i.core_areas.add(ssp)
-    m = inputs.matrix(p)
+    m = pages.matrix(p)
     assert [(c.core_area.code, c.level) for c in m["gaps"]] == [("2", "neighbourhood")]
     assert [(c.core_area.code, c.level) for c in m["clusters"]] == [("1a", "family")]
     assert len(m["competing"]) == 1 and len(m["competing"][0]["initiatives"]) == 3
@@ -507,16 +502,16 @@ def test_task_status_access(client, member, outsider, objs):
 
 def test_board_composition_rule(objs):
     p, board = objs["programme"], objs["group"]
-    check = inputs.board_check(p)
+    check = pages.board_check(p)
     assert check["has_board"] and not check["ok"]
     assert [ca.pillar for ca in check["missing"]] == ["1", "2", "3", "4", "5", "6"]
     for code in ("1b", "2", "3", "4", "5", "6"):
         ca = CoreArea.objects.get(municipality__isnull=True, code=code)
         GroupMember.objects.create(group=board, name=f"m{code}", core_area=ca)
-    assert inputs.board_check(p)["ok"]
+    assert pages.board_check(p)["ok"]
     ca = CoreArea.objects.get(municipality__isnull=True, code="1a")
     GroupMember.objects.create(group=board, name="extra", core_area=ca)
-    check = inputs.board_check(p)
+    check = pages.board_check(p)
     assert not check["ok"] and check["several"][0][0].pillar == "1"
 
 
@@ -567,20 +562,11 @@ def test_board_member_sees_the_report_pdf_and_xlsx(login, member, objs):
     assert b'id="add-goal"' not in page.content
 
 
-def test_overview_context(rf, coordinator, member, objs, demo_municipality):
-    from hotspot.accounts.models import Membership
-
-    def request_for(user):
-        request = rf.get("/")
-        request.user = user
-        request.membership = Membership.objects.get(user=user, municipality=demo_municipality)
-        request.municipality = demo_municipality
-        return request
-
-    ctx = inputs.overview_context(request_for(coordinator))["programme_overview"]
+def test_overview_context(coordinator, member, objs, demo_municipality):
+    ctx = pages.overview_context(coordinator, demo_municipality)["programme_overview"]
     assert objs["programme"] in [r["programme"] for r in ctx["rows"]]
     assert objs["task"] in ctx["overdue"]
-    board = inputs.overview_context(request_for(member("board")))["programme_overview"]
+    board = pages.overview_context(member("board"), demo_municipality)["programme_overview"]
     assert board["rows"] and "overdue" not in board and not board["manages"]
     from django.template.loader import render_to_string
 
@@ -603,7 +589,7 @@ def test_demo_programmes_are_idempotent(demo_municipality, coordinator):
         assert {s.goal.kind for s in statuses} == {"activity", "result", "effect"}
         assert "red" in {s.band for s in statuses}
         assert Task.objects.filter(programme=p, owner=coordinator).exists()
-    boards = [inputs.board_check(p)["ok"] for p in programmes.order_by("pk")]
+    boards = [pages.board_check(p)["ok"] for p in programmes.order_by("pk")]
     assert boards == [True, False]
 
 
