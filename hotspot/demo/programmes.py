@@ -176,7 +176,7 @@ def _demo_goals(programme, plan, area):
             dict(
                 title="Færre borgervendte anmeldelser",
                 kind="effect",
-                measure="citizen_rate",
+                measure="reports_citizen_directed",
                 baseline_value=round(cd, 1),
                 target_value=round(cd * 0.75, 1),
                 unit="pr. 1.000",
@@ -188,7 +188,7 @@ def _demo_goals(programme, plan, area):
             dict(
                 title="Færre anmeldelser i alt",
                 kind="effect",
-                measure="report_rate",
+                measure="reports_total",
                 baseline_value=round(total, 1),
                 target_value=round(total * 0.8, 1),
                 unit="pr. 1.000",

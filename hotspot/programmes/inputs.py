@@ -72,7 +72,7 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
     ids = goal_area_ids(goal, memo=memo)
     if not ids:
         return []
-    code = GOAL_MEASURES.get(goal.measure)
+    code = str(goal.measure) if goal.measure in GOAL_MEASURES else None
     if goal.measure == Measure.INDICATOR:
         code = f"reg_{goal.indicator.code}" if goal.indicator_id else None
     if code is None:
@@ -106,12 +106,9 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
     return memo[key]
 
 
-#: The goal measures that are measures of the catalogue (hotspot.indicators.measures); an indicator
-#: goal reads its register indicator, own counts and tasks are the programme's.
-GOAL_MEASURES = {
-    Measure.REPORT_RATE: "reports_total",
-    Measure.CITIZEN_RATE: "reports_citizen_directed",
-}
+#: The goal measures that are codes of the catalogue (hotspot.indicators.measures) themselves; an
+#: indicator goal reads its register indicator's code, own counts and tasks are the programme's.
+GOAL_MEASURES = (Measure.REPORT_RATE, Measure.CITIZEN_RATE)
 
 
 def _measure_years(municipality_id: int) -> list[int]:

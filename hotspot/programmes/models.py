@@ -258,9 +258,12 @@ class TargetKind(models.TextChoices):
 
 
 class Measure(models.TextChoices):
+    """What a goal is measured by: codes of the measures catalogue (hotspot.indicators.measures), an
+    indicator of the catalogue (its ``reg_<code>`` measure), or what only the programme knows."""
+
     INDICATOR = "indicator", _("Indicator from the catalogue")
-    REPORT_RATE = "report_rate", _("Crime reports per 1,000 residents")
-    CITIZEN_RATE = "citizen_rate", _("Citizen-directed reports per 1,000 residents")
+    REPORT_RATE = "reports_total", _("Crime reports per 1,000 residents")
+    CITIZEN_RATE = "reports_citizen_directed", _("Citizen-directed reports per 1,000 residents")
     OWN = "own", _("Programme-specific count (values entered here)")
     TASKS_DONE = "tasks_done", _("Tasks done in an action plan")
 
@@ -277,7 +280,7 @@ class Goal(ProgrammeChild):
         related_name="goals",
         verbose_name=_("challenge"),
     )
-    measure = models.CharField(_("measured by"), max_length=16, choices=Measure.choices)
+    measure = models.CharField(_("measured by"), max_length=30, choices=Measure.choices)
     indicator = models.ForeignKey(
         "indicators.Indicator",
         null=True,

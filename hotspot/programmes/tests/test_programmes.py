@@ -112,7 +112,7 @@ def test_crime_goal_reads_report_counts(objs):
         programme=objs["programme"],
         title="Færre anmeldelser",
         kind="effect",
-        measure="citizen_rate",
+        measure="reports_citizen_directed",
         baseline_value=100,
         baseline_date=D(2009, 12, 31),
         target_value=50,
