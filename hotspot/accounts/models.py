@@ -52,6 +52,22 @@ class User(AbstractUser):
         ]
 
 
+class TenantQuerySet(models.QuerySet):
+    """The choke point: every view reaches tenant data through ``visible_to(user, capability)``.
+
+    A model declares ``tenant_field``, the lookup path from it to its Municipality.
+    """
+
+    def visible_to(self, user, capability: str = Capability.VIEW_AGGREGATES):
+        if user is None or not user.is_authenticated:
+            return self.none()
+        ids = user.municipality_ids_with(capability)
+        return self.filter(**{f"{self.model.tenant_field}__in": ids})
+
+    def in_municipality(self, municipality):
+        return self.filter(**{f"{self.model.tenant_field}": municipality})
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -68,6 +84,9 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    tenant_field = "municipality"
+    objects = TenantQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -83,22 +102,6 @@ class Membership(models.Model):
 
     def can(self, capability: str) -> bool:
         return role_can(self.role, capability)
-
-
-class TenantQuerySet(models.QuerySet):
-    """The choke point: every view reaches tenant data through ``visible_to(user, capability)``.
-
-    A model declares ``tenant_field``, the lookup path from it to its Municipality.
-    """
-
-    def visible_to(self, user, capability: str = Capability.VIEW_AGGREGATES):
-        if user is None or not user.is_authenticated:
-            return self.none()
-        ids = user.municipality_ids_with(capability)
-        return self.filter(**{f"{self.model.tenant_field}__in": ids})
-
-    def in_municipality(self, municipality):
-        return self.filter(**{f"{self.model.tenant_field}": municipality})
 
 
 class TenantModel(models.Model):

@@ -51,9 +51,7 @@ def administration(request):
         raise PermissionDenied
     members = None
     if membership.can(Capability.MANAGE_MEMBERS):
-        members = Membership.objects.filter(municipality=request.municipality).select_related(
-            "user"
-        )
+        members = Membership.objects.in_municipality(request.municipality).select_related("user")
     return render(request, "accounts/administration.html", {"members": members})
 
 

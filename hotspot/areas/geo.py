@@ -43,3 +43,9 @@ def area_feature(area, properties: dict) -> dict:
 def feature_collection_of(features) -> dict:
     """Features as a GeoJSON FeatureCollection."""
     return {"type": "FeatureCollection", "features": list(features)}
+
+
+def centimetres(value):
+    """A stored EPSG:25832 coordinate to the centimetre, as the data are kept: a download imports again
+    unchanged."""
+    return None if value is None else round(value, 2)

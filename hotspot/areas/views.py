@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 from hotspot import disclosure
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
+from hotspot.areas.geo import centimetres
 from hotspot.areas.inputs import (
     area_table,
     disclosure_plan,
@@ -167,8 +168,8 @@ def area_reports_csv(request, pk):
             r.occurred_at,
             r.offence.code,
             r.offence.name,
-            _round(r.x),
-            _round(r.y),
+            centimetres(r.x),
+            centimetres(r.y),
             "EPSG:25832",
         ]
         for r in reports.iterator(chunk_size=5000)
@@ -182,8 +183,3 @@ def area_reports_csv(request, pk):
         obj=area,
         municipality=area.municipality,
     )
-
-
-def _round(value):
-    # to the centimetre, as the data are kept: a download imports again unchanged
-    return None if value is None else round(value, 2)

@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     EXPORT = "export", _("Exported")
     IMPORT = "import", _("Imported")
     VERIFY = "verify", _("Verified the audit log")
+    ACCESS_DENIED = "access_denied", _("Access denied")
 
 
 class Purpose(models.TextChoices):

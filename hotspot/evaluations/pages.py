@@ -637,9 +637,8 @@ def suggest_controls(municipality, form_data, pool):
 def index_versions(municipality):
     """Index definition versions of the municipality that have a successful run (their scores exist)."""
     return (
-        SafetyIndexVersion.objects.filter(
-            definition__municipality=municipality, runs__status=Status.DONE
-        )
+        SafetyIndexVersion.objects.in_municipality(municipality)
+        .filter(runs__status=Status.DONE)
         .select_related("definition")
         .distinct()
         .order_by("definition__name", "-number")
@@ -735,16 +734,14 @@ class NewStudy:
 def new_study(municipality, treated_ids) -> NewStudy:
     """The new-study form's choices in ``municipality``, its control pool for the hotspots with the
     ids ``treated_ids`` (as posted), and its defaults."""
-    programmes = Programme.objects.filter(municipality=municipality).order_by("-start", "name")
-    treated_qs = Area.objects.filter(municipality=municipality, kind=AreaKind.HOTSPOT).order_by(
-        "code"
+    programmes = Programme.objects.in_municipality(municipality).order_by("-start", "name")
+    treated_qs = (
+        Area.objects.in_municipality(municipality).filter(kind=AreaKind.HOTSPOT).order_by("code")
     )
-    selected = Area.objects.filter(pk__in=treated_ids, municipality=municipality)
+    selected = Area.objects.in_municipality(municipality).filter(pk__in=treated_ids)
     pool = control_pool(municipality, list(selected))
     last = latest_year(municipality) or timezone.localdate().year - 1  # a complete year
-    first = ReportCount.objects.filter(area__municipality=municipality).aggregate(y=Min("year"))[
-        "y"
-    ]
+    first = ReportCount.objects.in_municipality(municipality).aggregate(y=Min("year"))["y"]
     initial = {
         "first_year": first or last - 10,
         "last_year": last,

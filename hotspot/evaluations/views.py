@@ -29,7 +29,7 @@ def _can_create(request) -> bool:
 def study_list(request):
     studies = (
         Study.objects.visible_to(request.user)
-        .filter(municipality=request.municipality)
+        .in_municipality(request.municipality)
         .prefetch_related("results")
     )
     context = pages.study_list(list(studies), can_create=_can_create(request))

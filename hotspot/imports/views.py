@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.imports import actions, engine, tasks
+from hotspot.imports import actions, engine, pages, tasks
 from hotspot.imports.forms import UploadForm
 from hotspot.imports.kinds import ADAPTERS, header_key
 from hotspot.imports.models import ImportBatch, ImportProblem, Kind, Status
@@ -22,7 +22,7 @@ PROBLEMS_SHOWN = 200
 def _home(request, form, corrects=None):
     batches = (
         ImportBatch.objects.visible_to(request.user, Capability.IMPORT_DATA)
-        .filter(municipality=request.municipality)
+        .in_municipality(request.municipality)
         .select_related("created_by")[:100]
     )
     # the kind's label (a file's columns stay as the file must spell them, in <code>)
@@ -57,7 +57,8 @@ def _corrected(request):
         return None
     return (
         ImportBatch.objects.visible_to(request.user, Capability.IMPORT_DATA)
-        .filter(municipality=request.municipality, pk=pk)
+        .in_municipality(request.municipality)
+        .filter(pk=pk)
         .first()
     )
 
@@ -137,7 +138,7 @@ def _batch(request, pk):
 def detail(request, pk):
     batch = _batch(request, pk)
     problems = list(ImportProblem.objects.filter(batch=batch)[:PROBLEMS_SHOWN])
-    offence_headers = _offence_headers(batch.kind)
+    offence_headers = pages.offence_headers(batch.kind)
     for p in problems:
         p.names_offence = bool(offence_headers) and header_key(p.column) in offence_headers
     return render(
@@ -152,8 +153,8 @@ def detail(request, pk):
             "can_commit": batch.status == Status.READY and not batch.errors,
             "can_roll_back": batch.status == Status.COMMITTED,
             "same_file": ImportBatch.objects.visible_to(request.user, Capability.IMPORT_DATA)
+            .in_municipality(batch.municipality)
             .filter(
-                municipality=batch.municipality,
                 inputs_hash=batch.inputs_hash,
                 kind=batch.kind,
                 status=Status.COMMITTED,
@@ -162,14 +163,6 @@ def detail(request, pk):
             .first(),
         },
     )
-
-
-def _offence_headers(kind):
-    """The header keys under which a kind's file holds offence codes (none for most kinds)."""
-    adapter = ADAPTERS.get(kind)
-    if adapter is None or "offence" not in adapter.required + adapter.optional:
-        return set()
-    return {key for key, column in adapter.column_names().items() if column == "offence"}
 
 
 @require_capability(Capability.IMPORT_DATA)
@@ -243,7 +236,7 @@ BATCH_COLUMNS = [
 def batches_export(request, fmt):
     batches = (
         ImportBatch.objects.visible_to(request.user, Capability.IMPORT_DATA)
-        .filter(municipality=request.municipality)
+        .in_municipality(request.municipality)
         .select_related("created_by")
     )
     return export_response(

@@ -5,18 +5,14 @@ from django.utils.translation import gettext_lazy
 
 from hotspot.accounts.access import require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.incidents.models import Offence
+from hotspot.incidents import pages
 from hotspot.reports.exports import export_response
-
-
-def _offences():
-    return Offence.objects.select_related("parent").order_by("code")
 
 
 # For the roles that import: the catalogue is what their files are checked against.
 @require_capability(Capability.IMPORT_DATA)
 def offences(request):
-    return render(request, "incidents/offences.html", {"offences": _offences()})
+    return render(request, "incidents/offences.html", {"offences": pages.offence_catalogue()})
 
 
 OFFENCE_COLUMNS = [
@@ -34,6 +30,6 @@ OFFENCE_COLUMNS = [
 @require_capability(Capability.IMPORT_DATA)
 def offences_export(request, fmt):
     return export_response(
-        request, list(_offences()), OFFENCE_COLUMNS, "offences", fmt,
+        request, list(pages.offence_catalogue()), OFFENCE_COLUMNS, "offences", fmt,
         object_type="incidents.offence", sheet="Gerningskoder",
     )  # fmt: skip

@@ -326,9 +326,7 @@ def chosen_year(run, text) -> int | None:
 
 def years_available(municipality) -> list[int]:
     return sorted(
-        Population.objects.filter(area__municipality=municipality)
-        .values_list("year", flat=True)
-        .distinct()
+        Population.objects.in_municipality(municipality).values_list("year", flat=True).distinct()
     )
 
 
@@ -362,11 +360,11 @@ def indicator_labels(codes) -> list[str]:
 def home(municipality, *, can_define: bool) -> dict:
     """The index start page: every definition with its newest version and run, presets, dossiers."""
     definitions = list(
-        SafetyIndex.objects.filter(municipality=municipality).prefetch_related("versions")
+        SafetyIndex.objects.in_municipality(municipality).prefetch_related("versions")
     )
     latest = {}
     for run in (
-        IndexRun.objects.filter(version__definition__municipality=municipality)
+        IndexRun.objects.in_municipality(municipality)
         .select_related("version")
         .defer("inputs")
         .order_by("-created_at", "-pk")
@@ -387,7 +385,7 @@ def home(municipality, *, can_define: bool) -> dict:
         form = forms.PresetForm(
             years=years, initial={"reference_year": _default_reference_year(years, years[0])}
         )
-    dossiers = SelectionDossier.objects.filter(municipality=municipality).select_related(
+    dossiers = SelectionDossier.objects.in_municipality(municipality).select_related(
         "decided_by", "created_by"
     )[:20]
     return {

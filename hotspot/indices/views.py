@@ -257,8 +257,10 @@ def dossier_new(request, pk):
     run = _run(request, pk, DECIDE)
     year = pages.dossier_year(run, request.GET.get("year"), request.POST.get("year"))
     ids = [int(i) for i in request.POST.getlist("candidates") if i.isdigit()]
-    found = Area.objects.visible_to(request.user).filter(
-        pk__in=ids, municipality_id=run.version.definition.municipality_id
+    found = (
+        Area.objects.visible_to(request.user)
+        .in_municipality(run.version.definition.municipality_id)
+        .filter(pk__in=ids)
     )
     areas = sorted(found, key=lambda a: ids.index(a.pk))  # the order picked (ranking order)
     try:

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, AuditEvent, AuditLogImmutable, Purpose
-from hotspot.audit.views import object_label
+from hotspot.audit.pages import object_label
 
 
 def _events(**filters):
