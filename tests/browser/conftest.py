@@ -37,6 +37,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _new_postgres_database(cfg, template=None):
+    """A new PostgreSQL database next to the one ``cfg`` (Django's settings_dict) names, empty or a copy
+    of ``template``: its URL and a function that drops it."""
+    import psycopg
+
+    name = f"hotspot_browser_{uuid.uuid4().hex[:8]}"
+    admin = psycopg.connect(
+        dbname="postgres",
+        user=cfg["USER"],
+        password=cfg["PASSWORD"] or None,
+        host=cfg["HOST"],
+        port=cfg["PORT"] or 5432,
+        autocommit=True,
+    )
+    admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+    def drop():
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+    return f"{os.environ['DATABASE_URL'].rsplit('/', 1)[0]}/{name}", drop
+
+
 def _fresh_database(tmp_path):
     """A database of the server's own, migrated and with the demo city built into it (for a run of the
     browser tests alone, where there is no test database to copy)."""
@@ -46,25 +69,8 @@ def _fresh_database(tmp_path):
         url = f"sqlite:///{tmp_path / 'browser.sqlite3'}"
     else:
         import dj_database_url
-        import psycopg
 
-        cfg = dj_database_url.parse(url)
-        name = f"hotspot_browser_{uuid.uuid4().hex[:8]}"
-        admin = psycopg.connect(
-            dbname="postgres",
-            user=cfg["USER"],
-            password=cfg["PASSWORD"] or None,
-            host=cfg["HOST"],
-            port=cfg["PORT"] or 5432,
-            autocommit=True,
-        )
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-        def drop():
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
-
-        url = f"{url.rsplit('/', 1)[0]}/{name}"
+        url, drop = _new_postgres_database(dj_database_url.parse(url))
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hotspot.test_settings"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
@@ -90,28 +96,9 @@ def _copy_of_test_database(tmp_path):
         finally:
             target.close()
         return f"sqlite:///{path}", None
-    import psycopg
-
-    cfg = connection.settings_dict
-    template = cfg["NAME"]
-    name = f"hotspot_browser_{uuid.uuid4().hex[:8]}"
+    cfg = dict(connection.settings_dict)
     connections.close_all()  # a template database must have no other sessions
-    admin = psycopg.connect(
-        dbname="postgres",
-        user=cfg["USER"],
-        password=cfg["PASSWORD"] or None,
-        host=cfg["HOST"],
-        port=cfg["PORT"] or 5432,
-        autocommit=True,
-    )
-    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-
-    def drop():
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    return f"{base}/{name}", drop
+    return _new_postgres_database(cfg, template=cfg["NAME"])
 
 
 @pytest.fixture(scope="session")
