@@ -284,3 +284,97 @@ def test_the_export_check_sees_a_view_recording_its_own_export(tmp_path, monkeyp
         str(rogue): ["Action.EXPORT"],
         str(caller): ["record_export"],
     }
+
+
+# -- Page context and tenant data (issue 11, parts 4 and 6) -----------------------------------------------
+#: The modules that answer requests or build what a page shows.
+PAGE_MODULES = ("views.py", "pages.py", "api.py", "overview.py")
+#: Query methods whose keywords could scope a query to a municipality by hand.
+QUERY_METHODS = {"filter", "exclude", "get", "get_or_create", "update_or_create", "aggregate"}
+
+
+def page_modules():
+    for path in production_modules():
+        if path.name in PAGE_MODULES:
+            yield path
+
+
+def _is_municipality_lookup(keyword: str) -> bool:
+    parts = keyword.split("__")
+    return any(p in ("municipality", "municipality_id") for p in parts)
+
+
+def hand_written_tenant_filters() -> list[str]:
+    """Queries in page modules that filter on a municipality themselves instead of through the
+    tenant queryset (``visible_to(user, capability)``, ``in_municipality(municipality)``, which know each
+    model's path to its municipality) or ``get_for_user``."""
+    found = []
+    for path in page_modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in QUERY_METHODS
+            ):
+                for kw in node.keywords:
+                    if kw.arg and _is_municipality_lookup(kw.arg):
+                        found.append(f"{path.name} in {path.parent.name}:{node.lineno} ({kw.arg}=)")
+    return found
+
+
+def test_page_modules_reach_tenant_data_only_through_the_tenant_queryset():
+    found = hand_written_tenant_filters()
+    assert not found, "municipality filters written by hand: " + "; ".join(found)
+
+
+def test_the_tenant_check_sees_a_hand_written_filter(tmp_path, monkeypatch):
+    rogue = tmp_path / "views.py"
+    rogue.write_text(
+        "def page(request):\n"
+        "    return Area.objects.filter(kind='x', area__municipality=request.municipality)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(sys.modules[__name__], "page_modules", lambda: [rogue])
+    assert hand_written_tenant_filters() == [
+        f"views.py in {tmp_path.name}:2 (area__municipality=)"
+    ]
+
+
+def page_shape_offenders(paths) -> list[str]:
+    """Functions that break the page shape: every top-level function of a ``views.py`` takes the request
+    first (fetch → call pages/actions → respond), and nothing in a ``pages.py`` takes a request (page
+    context is a function of objects and the user, testable without the client)."""
+    bad = []
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = f"{path.parent.name}/{path.name}"
+        if path.name == "views.py":
+            for node in tree.body:
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    args = node.args.posonlyargs + node.args.args
+                    if not args or args[0].arg != "request":
+                        bad.append(f"{where}: {node.name} does not take the request first")
+        elif path.name == "pages.py":
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    a = node.args
+                    names = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs]
+                    if "request" in names:
+                        bad.append(f"{where}: {node.name} takes a request")
+    return bad
+
+
+def test_views_take_the_request_and_pages_never_do():
+    paths = [p for p in production_modules() if p.name in ("views.py", "pages.py")]
+    assert any(p.name == "pages.py" for p in paths)
+    bad = page_shape_offenders(paths)
+    assert not bad, "; ".join(bad)
+
+
+def test_the_page_shape_check_sees_both_breaks(tmp_path):
+    (tmp_path / "views.py").write_text("def helper(rows):\n    return rows\n", encoding="utf-8")
+    (tmp_path / "pages.py").write_text("def context(request, area):\n    return {}\n", encoding="utf-8")
+    assert page_shape_offenders([tmp_path / "views.py", tmp_path / "pages.py"]) == [
+        f"{tmp_path.name}/views.py: helper does not take the request first",
+        f"{tmp_path.name}/pages.py: context takes a request",
+    ]
