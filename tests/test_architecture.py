@@ -335,9 +335,7 @@ def test_the_tenant_check_sees_a_hand_written_filter(tmp_path, monkeypatch):
         encoding="utf-8",
     )
     monkeypatch.setattr(sys.modules[__name__], "page_modules", lambda: [rogue])
-    assert hand_written_tenant_filters() == [
-        f"views.py in {tmp_path.name}:2 (area__municipality=)"
-    ]
+    assert hand_written_tenant_filters() == [f"views.py in {tmp_path.name}:2 (area__municipality=)"]
 
 
 def page_shape_offenders(paths) -> list[str]:
@@ -373,7 +371,9 @@ def test_views_take_the_request_and_pages_never_do():
 
 def test_the_page_shape_check_sees_both_breaks(tmp_path):
     (tmp_path / "views.py").write_text("def helper(rows):\n    return rows\n", encoding="utf-8")
-    (tmp_path / "pages.py").write_text("def context(request, area):\n    return {}\n", encoding="utf-8")
+    (tmp_path / "pages.py").write_text(
+        "def context(request, area):\n    return {}\n", encoding="utf-8"
+    )
     assert page_shape_offenders([tmp_path / "views.py", tmp_path / "pages.py"]) == [
         f"{tmp_path.name}/views.py: helper does not take the request first",
         f"{tmp_path.name}/pages.py: context takes a request",
