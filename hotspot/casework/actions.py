@@ -5,16 +5,21 @@ the fields, never their values). A CPR number is hashed on entry and never reach
 or an error message.
 """
 
+import calendar
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotspot.accounts.models import Municipality
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.casework import pseudonym
 from hotspot.casework.models import (
+    DANISH_TIME,
     LIST_CASE_KIND,
     Case,
     CaseLink,
@@ -73,6 +78,48 @@ def audit_search(*, municipality, criteria, count, actor, request=None):
         object_type="casework.case",
         purpose=Purpose.CASEWORK,
         fields=sorted(set(criteria)),
+        count=count,
+        request=request,
+    )
+
+
+def audit_denied(model, pk, *, actor, request=None):
+    """The audit row of a refused lookup (the view answers 404): an id of another municipality, or
+    none at all. Only the model's name and the id go in the row. It is written for the object's
+    municipality where the object exists, so that its data protection officer sees the attempt (and
+    the per-subject extract lists it), else for the user's own."""
+    model = getattr(model, "model", model)  # a queryset or a model
+    municipality = None
+    tenant_id = (
+        model.objects.filter(pk=pk).values_list(model.tenant_field, flat=True).first()
+        if isinstance(pk, int)
+        else None
+    )
+    if tenant_id is not None:
+        municipality = Municipality.objects.filter(pk=tenant_id).first()
+    if municipality is None and request is not None:
+        municipality = getattr(request, "municipality", None)
+    record(
+        Action.ACCESS_DENIED,
+        actor=actor,
+        municipality=municipality,
+        object_type=model._meta.label_lower,
+        object_id=pk if isinstance(pk, int) else "",
+        purpose=Purpose.CASEWORK,
+        request=request,
+    )
+
+
+def audit_extract(*, municipality, count, actor, request=None):
+    """The audit row of the data protection officer's per-subject extract: a search by the person key
+    (never the CPR number), for oversight, with the number of cases found."""
+    record(
+        Action.SEARCH_PERSON,
+        actor=actor,
+        municipality=municipality,
+        object_type="casework.case",
+        purpose=Purpose.OVERSIGHT,
+        fields=["person_key"],
         count=count,
         request=request,
     )
@@ -320,3 +367,65 @@ def record_follow_up(
         request=request,
     )
     return follow_up
+
+
+# --- retention ---------------------------------------------------------------------------------------
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """``day`` ``months`` calendar months earlier (31 March less one month is 28 or 29 February)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def due_for_purge(municipality, now: dt.datetime | dt.date | None = None):
+    """The cases of ``municipality`` past their retention (``CaseworkSettings.retention_for``) on the
+    Danish date of ``now``: on no list now and the last list left more than that many months ago, or
+    never on a list and created more than that many months ago."""
+    if now is None:
+        now = timezone.now()
+    today = now.astimezone(DANISH_TIME).date() if isinstance(now, dt.datetime) else now
+    cutoff = months_before(today, CaseworkSettings.retention_for(municipality))
+    cases = Case.objects.filter(programme__municipality=municipality)
+    entries = ListEntry.objects.filter(case=OuterRef("pk"))
+    listed = (
+        cases.filter(Exists(entries))
+        .exclude(Exists(entries.filter(left_on__isnull=True)))
+        .annotate(last_left=Max("list_entries__left_on"))
+        .filter(last_left__lt=cutoff)
+    )
+    start_of_cutoff = dt.datetime.combine(cutoff, dt.time(), tzinfo=DANISH_TIME)
+    never_listed = cases.exclude(Exists(entries)).filter(created_at__lt=start_of_cutoff)
+    return sorted(
+        set(listed.values_list("pk", flat=True)) | set(never_listed.values_list("pk", flat=True))
+    )
+
+
+@transaction.atomic
+def purge_due(now: dt.datetime | dt.date | None = None) -> dict[int, int]:
+    """Delete every case past its retention, with its list entries, follow-ups, agreements and links
+    (they cascade). One audit row per municipality purged (action ``delete``, purpose ``casework``,
+    the number of cases; no alias, no key). Running it again deletes nothing and writes nothing.
+    Returns {municipality id: cases deleted}."""
+    purged = {}
+    municipalities = Municipality.objects.filter(
+        pk__in=Case.objects.values("programme__municipality")
+    ).order_by("pk")
+    for municipality in municipalities:
+        due = due_for_purge(municipality, now)
+        if not due:
+            continue
+        Case.objects.filter(pk__in=due).delete()
+        record(
+            Action.DELETE,
+            municipality=municipality,
+            object_type="casework.case",
+            purpose=Purpose.CASEWORK,
+            count=len(due),
+            username="manage.py purge_casework",
+        )
+        purged[municipality.pk] = len(due)
+    return purged

@@ -1,6 +1,7 @@
 """Forms of casework. A CPR number is typed in, never shown back: its field renders empty, always."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.casework.models import (
@@ -16,6 +17,16 @@ from hotspot.casework.models import (
 from hotspot.casework.pseudonym import normalise_cpr
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    """Put the messages of an action's ValidationError on ``form``: on the field it names, where the
+    form has that field, else on the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class NoEchoInput(forms.TextInput):
@@ -173,3 +184,13 @@ class SearchForm(forms.Form):
 
     def criteria(self) -> list[str]:
         return [name for name in ("cpr", "alias") if self.cleaned_data.get(name)]
+
+
+class SubjectForm(forms.Form):
+    """The data protection officer's per-subject extract: one CPR number, hashed on entry."""
+
+    cpr = CprField(
+        label=_("CPR number"),
+        max_length=11,
+        help_text=_("Turned into a pseudonymous key on entry; the number itself is not stored."),
+    )

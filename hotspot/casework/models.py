@@ -24,6 +24,8 @@ from hotspot.accounts.models import TenantModel
 from hotspot.audit.models import Purpose
 
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
+#: Months a case is kept after it left its last priority list, where the municipality chose nothing.
+DEFAULT_RETENTION_MONTHS = 12
 
 
 def week_of(moment: dt.datetime | dt.date | None = None) -> dt.date:
@@ -77,8 +79,22 @@ class CaseworkSettings(TenantModel):
         default=False,
         help_text=_("Off by default: cases are known by alias and pseudonymous key only."),
     )
+    retention_months = models.PositiveSmallIntegerField(
+        _("retention (months)"),
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A case is deleted this many months after it left its last priority list "
+            "(manage.py purge_casework)."
+        ),
+    )
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(retention_months__gte=1), name="casework_retention_min"
+            ),
+        ]
         verbose_name = _("casework settings")
         verbose_name_plural = _("casework settings")
 
@@ -88,6 +104,14 @@ class CaseworkSettings(TenantModel):
     @classmethod
     def stores_names(cls, municipality) -> bool:
         return cls.objects.filter(municipality=municipality, store_names=True).exists()
+
+    @classmethod
+    def retention_for(cls, municipality) -> int:
+        """The retention period of ``municipality`` (an instance or id) in months; 12 without a row."""
+        months = cls.objects.filter(municipality=municipality).values_list(
+            "retention_months", flat=True
+        )
+        return next(iter(months), DEFAULT_RETENTION_MONTHS)
 
 
 class PriorityList(TenantModel):

@@ -7,12 +7,23 @@ it, where the municipality stores names.
 
 import datetime as dt
 
-from django.db.models import Exists, Max, OuterRef, Prefetch
+from django.apps import apps
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
+from hotspot import disclosure
 from hotspot.accounts.roles import case_fields
+from hotspot.audit.models import AuditEvent
 from hotspot.casework import pseudonym
-from hotspot.casework.models import Case, FollowUp, ListEntry, PriorityList, week_of
+from hotspot.casework.models import (
+    Agreement,
+    Case,
+    CaseLink,
+    FollowUp,
+    ListEntry,
+    PriorityList,
+    week_of,
+)
 
 #: The case fields a page may show, in order, with their labels.
 CASE_FIELD_LABELS = [
@@ -94,3 +105,103 @@ def overdue_cases(programmes, now: dt.datetime | dt.date | None = None) -> list[
         .order_by("programme__name", "alias", "pk")
     )
     return [{"case": c, "last_week": c.last_week} for c in cases]
+
+
+# --- aggregates for partners and the board ------------------------------------------------------------
+
+#: How many ISO weeks the summary shows, the current one last.
+SUMMARY_WEEKS = 12
+_SUMMARY_COUNTS = ("on_list", "followed_up", "overdue")
+
+
+def weekly_summary(programme, now: dt.datetime | dt.date | None = None) -> dict:
+    """Counts by ISO week (Danish time) for the last ``SUMMARY_WEEKS`` weeks of ``programme``: cases
+    on a priority list at some time in the week, how many of them had their follow-up that week, and
+    how many did not (overdue). No alias and no row per person.
+
+    The small-cell rule (:mod:`hotspot.disclosure`) applies to every viewer: a count from 1 to 4 is
+    shown as "<5", and since on the list = followed up + overdue, a further count of that week is
+    withheld ("..") where a hidden one could be worked out (``disclosure.protect``)."""
+    last = week_of(now)
+    mondays = [last - dt.timedelta(weeks=k) for k in range(SUMMARY_WEEKS - 1, -1, -1)]
+    stays = ListEntry.objects.filter(
+        priority_list__programme=programme, entered_on__lte=last + dt.timedelta(days=6)
+    ).filter(Q(left_on__isnull=True) | Q(left_on__gte=mondays[0]))
+    stays = list(stays.values_list("case_id", "entered_on", "left_on"))
+    done = set(
+        FollowUp.objects.filter(case__programme=programme, week__in=mondays).values_list(
+            "case_id", "week"
+        )
+    )
+    values, constraints = {}, []
+    for monday in mondays:
+        sunday = monday + dt.timedelta(days=6)
+        on_list = {
+            case
+            for case, entered, left in stays
+            if entered <= sunday and (left is None or left >= monday)
+        }
+        followed = sum((case, monday) in done for case in on_list)
+        counts = (len(on_list), followed, len(on_list) - followed)
+        for name, n in zip(_SUMMARY_COUNTS, counts):
+            values[(monday, name)] = n
+        constraints.append(((monday, "on_list"), [(monday, "followed_up"), (monday, "overdue")]))
+    hidden = disclosure.protect(values, constraints)
+    rows = []
+    for monday in mondays:
+        year, number, _weekday = monday.isocalendar()
+        row = {"monday": monday, "year": year, "number": number}
+        for name in _SUMMARY_COUNTS:
+            row[name] = hidden.get((monday, name), values[(monday, name)])
+        rows.append(row)
+    return {"rows": rows, "any_hidden": bool(hidden), "note": disclosure.note() if hidden else ""}
+
+
+# --- the data protection officer's per-subject extract --------------------------------------------------
+
+
+def _records_of(cases) -> list[tuple[type, list[int]]]:
+    """The records about ``cases`` that audit rows name: the cases, their list stays, follow-ups,
+    agreements and links."""
+    ids = [c.pk for c in cases]
+    return [
+        (Case, ids),
+        (ListEntry, list(ListEntry.objects.filter(case__in=ids).values_list("pk", flat=True))),
+        (FollowUp, list(FollowUp.objects.filter(case__in=ids).values_list("pk", flat=True))),
+        (Agreement, list(Agreement.objects.filter(case__in=ids).values_list("pk", flat=True))),
+        (
+            CaseLink,
+            list(
+                CaseLink.objects.filter(Q(from_case__in=ids) | Q(to_case__in=ids)).values_list(
+                    "pk", flat=True
+                )
+            ),
+        ),
+    ]
+
+
+def subject_extract(cases, user) -> list[dict]:
+    """Every audit row about ``cases`` (matched by object type and key, ``_records_of``) that ``user``
+    may read, oldest first: when, what was done, to which kind of record, and for which purpose. No
+    staff name, no address, no alias."""
+    match = Q(pk__in=[])
+    for model, ids in _records_of(cases):
+        if ids:
+            match |= Q(object_type=model._meta.label_lower, object_id__in=[str(i) for i in ids])
+    events = (
+        AuditEvent.objects.visible_to(user)
+        .filter(match)
+        .order_by("at", "pk")
+        .values_list("at", "action", "object_type", "purpose")
+    )
+    action_labels = dict(AuditEvent._meta.get_field("action").choices)
+    purpose_labels = dict(AuditEvent._meta.get_field("purpose").choices)
+    return [
+        {
+            "at": at,
+            "action": action_labels.get(action, action),
+            "record": apps.get_model(object_type)._meta.verbose_name,
+            "purpose": purpose_labels.get(purpose, purpose),
+        }
+        for at, action, object_type, purpose in events
+    ]

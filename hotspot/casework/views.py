@@ -8,6 +8,7 @@ error report, never in a URL.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,16 +24,18 @@ from hotspot.programmes.models import Programme
 PERSON = Capability.VIEW_PERSON_DATA
 
 
+def _get(request, model, pk, capability=PERSON):
+    """``get_for_user`` that writes an access-denied audit row (model and id only) before the 404 of an
+    id the user may not reach: another municipality's, or none."""
+    try:
+        return get_for_user(model, request.user, capability, pk=pk)
+    except Http404:
+        actions.audit_denied(model, pk, actor=request.user, request=request)
+        raise
+
+
 def _post(request):
     return request.POST if request.method == "POST" else None
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _form_page(request, form, *, title, programme, back, intro=""):
@@ -54,7 +57,7 @@ def home(request):
 
 @require_capability(PERSON)
 def programme(request, pk):
-    programme = get_for_user(Programme, request.user, PERSON, pk=pk)
+    programme = _get(request, Programme, pk)
     lists = pages.programme_lists(programme)
     cases = list(programme.cases.all())
     actions.audit_read(
@@ -74,7 +77,7 @@ def programme(request, pk):
 
 @require_capability(PERSON)
 def list_new(request, pk):
-    programme = get_for_user(Programme, request.user, PERSON, pk=pk)
+    programme = _get(request, Programme, pk)
     form = forms.PriorityListForm(_post(request), programme=programme)
     if form.is_valid():
         actions.save_form(
@@ -97,7 +100,7 @@ def list_new(request, pk):
 @sensitive_post_parameters("cpr", "name")
 @require_capability(PERSON)
 def case_new(request, pk):
-    programme = get_for_user(Programme, request.user, PERSON, pk=pk)
+    programme = _get(request, Programme, pk)
     store_names = CaseworkSettings.stores_names(programme.municipality)
     form = forms.CaseForm(_post(request), store_names=store_names)
     if form.is_valid():
@@ -116,7 +119,7 @@ def case_new(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            forms.add_errors(form, exc)
         else:
             return redirect(case)
     return _form_page(
@@ -130,7 +133,7 @@ def case_new(request, pk):
 
 @require_capability(PERSON)
 def case(request, pk):
-    case = get_for_user(Case.objects.select_related("programme"), request.user, PERSON, pk=pk)
+    case = _get(request, Case.objects.select_related("programme"), pk)
     context = pages.case_context(case, request.user)
     actions.audit_read(
         case,
@@ -144,9 +147,7 @@ def case(request, pk):
 
 @require_capability(PERSON)
 def entry_new(request, pk):
-    priority_list = get_for_user(
-        PriorityList.objects.select_related("programme"), request.user, PERSON, pk=pk
-    )
+    priority_list = _get(request, PriorityList.objects.select_related("programme"), pk)
     form = forms.EntryForm(_post(request), priority_list=priority_list)
     if form.is_valid():
         data = form.cleaned_data
@@ -160,7 +161,7 @@ def entry_new(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            forms.add_errors(form, exc)
         else:
             messages.success(request, _("The case is on the list."))
             return redirect("casework:programme", priority_list.programme_id)
@@ -176,12 +177,7 @@ def entry_new(request, pk):
 
 @require_capability(PERSON)
 def entry_end(request, pk):
-    entry = get_for_user(
-        ListEntry.objects.select_related("priority_list__programme", "case"),
-        request.user,
-        PERSON,
-        pk=pk,
-    )
+    entry = _get(request, ListEntry.objects.select_related("priority_list__programme", "case"), pk)
     programme = entry.priority_list.programme
     form = forms.LeaveForm(_post(request))
     if form.is_valid():
@@ -194,7 +190,7 @@ def entry_end(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            forms.add_errors(form, exc)
         else:
             return redirect("casework:programme", programme.pk)
     return _form_page(
@@ -209,7 +205,7 @@ def entry_end(request, pk):
 
 @require_capability(PERSON)
 def followup_new(request, pk):
-    case = get_for_user(Case.objects.select_related("programme"), request.user, PERSON, pk=pk)
+    case = _get(request, Case.objects.select_related("programme"), pk)
     form = forms.FollowUpForm(_post(request))
     if form.is_valid():
         data = form.cleaned_data
@@ -225,7 +221,7 @@ def followup_new(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            forms.add_errors(form, exc)
         else:
             return redirect(case)
     return _form_page(
@@ -240,7 +236,7 @@ def followup_new(request, pk):
 
 @require_capability(PERSON)
 def agreement_new(request, pk):
-    case = get_for_user(Case.objects.select_related("programme"), request.user, PERSON, pk=pk)
+    case = _get(request, Case.objects.select_related("programme"), pk)
     form = forms.AgreementForm(_post(request))
     if form.is_valid():
         actions.save_form(
@@ -297,3 +293,44 @@ def search(request):
         )
         form = forms.SearchForm(initial={"alias": form.cleaned_data.get("alias", "")})
     return render(request, "casework/search.html", {"form": form, "results": results})
+
+
+@require_capability(Capability.VIEW_AGGREGATES)
+def summary(request, pk):
+    """Counts by week for partners and the board (and everyone with aggregates): no alias, no person,
+    small counts hidden."""
+    programme = _get(request, Programme, pk, Capability.VIEW_AGGREGATES)
+    return render(
+        request,
+        "casework/summary.html",
+        {"programme": programme, **pages.weekly_summary(programme)},
+    )
+
+
+@sensitive_post_parameters("cpr")
+@require_capability(Capability.VIEW_AUDIT)
+def subject_extract(request):
+    """The data protection officer's extract for one person: the dates, actions and purposes of every
+    audit row about the person's cases, without staff names. The CPR number is hashed on entry and
+    never shown back; the extract is itself audited (purpose oversight)."""
+    form = forms.SubjectForm(_post(request))
+    rows = cases = None
+    if form.is_valid():
+        cases = list(
+            Case.objects.visible_to(request.user, Capability.VIEW_AUDIT)
+            .in_municipality(request.municipality)
+            .filter(person_key=person_key(form.cleaned_data["cpr"]))
+        )
+        rows = pages.subject_extract(cases, request.user)
+        actions.audit_extract(
+            municipality=request.municipality,
+            count=len(cases),
+            actor=request.user,
+            request=request,
+        )
+        form = forms.SubjectForm()
+    return render(
+        request,
+        "casework/subject_extract.html",
+        {"form": form, "rows": rows, "found": None if cases is None else len(cases)},
+    )

@@ -1,15 +1,17 @@
 """Role x URL rows for casework, collected by hotspot/accounts/tests/test_access.py.
 
-Every casework page needs view_person_data: coordinator, caseworker and police get in (200); analyst,
-partner, board, dpo and admin get 403; the outsider (a coordinator of Lillekommune) gets 404 on
-Demokommune's objects and their own municipality's pages without arguments.
+Every casework page but two needs view_person_data: coordinator, caseworker and police get in (200);
+analyst, partner, board, dpo and admin get 403; the outsider (a coordinator of Lillekommune) gets 404 on
+Demokommune's objects and their own municipality's pages without arguments. The weekly summary (counts
+only) is for every member (view_aggregates), partners and the board included; the per-subject extract is
+the data protection officer's alone (view_audit).
 """
 
 import datetime as dt
 
 from django.urls import reverse
 
-from hotspot.accounts.tests.table import PERSON, only
+from hotspot.accounts.tests.table import ALL, PERSON, only
 
 FAKE_KEY = "0" * 64  # a person key as stored; no CPR number is needed to build the rows
 
@@ -71,6 +73,8 @@ TABLE: dict = {
     "casework:home": ("none", PAGE, 302),
     "casework:overdue": ("none", PAGE, 302),
     "casework:search": ("none", PAGE, 302),
+    "casework:summary": (_url("summary", "programme"), {**ALL, "outsider": 404}, 302),
+    "casework:subject_extract": ("none", only({"dpo"}), 302),
 }
 for _name, _key in _OBJECT_URLS.items():
     TABLE[f"casework:{_name}"] = (_url(_name, _key), OBJECT, 302)
