@@ -29,7 +29,7 @@ def test_evaluator_journey(page):
     assert page.locator("#id_name").input_value()
     check_axe(page)
 
-    page.select_option("#id_outcome", "reports_citizen")
+    page.select_option("#id_outcome", "reports_citizen_directed")
     page.locator("#id_first_year").fill("2008")
     page.locator("#id_last_year").fill("2016")
     assert_visible(page, page.locator("#suggest-controls"))
