@@ -24,12 +24,17 @@ from hotspot.casework.models import (
     Case,
     CaseLink,
     CaseworkSettings,
+    ConcernMeeting,
     FollowUp,
+    FollowUpItem,
+    FollowUpRule,
     LegalBasis,
     ListEntry,
     PriorityList,
+    SourceKind,
     week_of,
 )
+from hotspot.incidents.models import CrimeReport
 
 
 class ListFull(ValidationError):
@@ -367,6 +372,203 @@ def record_follow_up(
         request=request,
     )
     return follow_up
+
+
+# --- the follow-up queue ----------------------------------------------------------------------------
+
+
+def danish_today(now: dt.datetime | dt.date | None = None) -> dt.date:
+    if now is None:
+        now = timezone.now()
+    return now.astimezone(DANISH_TIME).date() if isinstance(now, dt.datetime) else now
+
+
+def rule_for(programme) -> FollowUpRule:
+    """The programme's follow-up rule; an unsaved default (no offence groups, 7 days) without one."""
+    rule = FollowUpRule.objects.filter(programme=programme).first()
+    return rule if rule is not None else FollowUpRule(programme=programme)
+
+
+def queue_reports(programme, rule: FollowUpRule):
+    """The police reports the rule takes: in the programme's areas (their tiling areas), of one of the
+    rule's offence groups, occurred on or after the programme's start (Danish time)."""
+    area_ids = set()
+    for area in programme.areas.all():
+        area_ids.update(area.tiling_descendant_ids())
+    since = dt.datetime.combine(programme.start, dt.time(), tzinfo=DANISH_TIME)
+    return CrimeReport.objects.filter(
+        area_id__in=area_ids,
+        offence__group__in=list(rule.offence_groups),
+        occurred_at__gte=since,
+    )
+
+
+@transaction.atomic
+def generate_queue(programme, *, today: dt.date | None = None, actor=None, request=None) -> int:
+    """One queue item per police report the programme's rule takes (``queue_reports``) that has none
+    yet; its deadline is ``today`` (Danish date) plus the rule's response days. Running it again adds
+    nothing (and the unique constraint on programme and report holds even for two runs at once).
+    Returns the number of items added; audited as one create row with that count.
+
+    Called from the queue page's "Fetch new reports" button for now; it should become a scheduled task.
+    """
+    rule = rule_for(programme)
+    if not rule.offence_groups:
+        return 0
+    today = danish_today(today)
+    deadline = today + dt.timedelta(days=rule.response_days)
+    have = FollowUpItem.objects.filter(programme=programme, crime_report__isnull=False)
+    new = queue_reports(programme, rule).exclude(pk__in=have.values("crime_report_id"))
+    items = [
+        FollowUpItem(
+            programme=programme,
+            source=SourceKind.POLICE_REPORT,
+            crime_report_id=pk,
+            deadline=deadline,
+            owning_agency=rule.owning_agency,
+        )
+        for pk in new.order_by("occurred_at", "pk").values_list("pk", flat=True)
+    ]
+    FollowUpItem.objects.bulk_create(items, ignore_conflicts=True)
+    if items:
+        record(
+            Action.CREATE,
+            actor=actor,
+            municipality=programme.municipality,
+            object_type="casework.followupitem",
+            purpose=Purpose.CASEWORK,
+            fields=["programme", "source", "crime_report", "deadline", "owning_agency"],
+            count=len(items),
+            request=request,
+        )
+    return len(items)
+
+
+@transaction.atomic
+def record_notification(
+    programme,
+    *,
+    sent_on: dt.date,
+    sent_by_agency: str,
+    case: Case | None = None,
+    legal_basis: str = "",
+    consent_date: dt.date | None = None,
+    owning_agency: str = "",
+    actor,
+    request=None,
+) -> FollowUpItem:
+    """A notification (underretning) in the queue: only *that* it was sent, when and by which agency;
+    the deadline is ``sent_on`` plus the rule's response days. Linked to a case it is a share of person
+    data, refused (ValidationError) without a legal basis."""
+    if case is not None:
+        if case.programme_id != programme.pk:
+            raise ValidationError({"case": _("The case belongs to another programme.")})
+        if legal_basis not in LegalBasis.values:
+            raise ValidationError(
+                {"legal_basis": _("A notification about a case needs a legal basis.")}
+            )
+    if legal_basis == LegalBasis.CONSENT and consent_date is None:
+        raise ValidationError({"consent_date": _("Consent needs the date it was given.")})
+    rule = rule_for(programme)
+    item = FollowUpItem(
+        programme=programme,
+        source=SourceKind.NOTIFICATION,
+        sent_on=sent_on,
+        sent_by_agency=sent_by_agency,
+        case=case,
+        legal_basis=legal_basis,
+        consent_date=consent_date if legal_basis == LegalBasis.CONSENT else None,
+        deadline=sent_on + dt.timedelta(days=rule.response_days),
+        owning_agency=owning_agency or rule.owning_agency,
+    )
+    item.full_clean()
+    item.save()
+    fields = ["programme", "source", "sent_on", "sent_by_agency", "deadline"]
+    fields += [
+        n
+        for n, v in (
+            ("case", case),
+            ("legal_basis", legal_basis),
+            ("consent_date", item.consent_date),
+            ("owning_agency", item.owning_agency),
+        )
+        if v
+    ]
+    _audit(
+        Action.CREATE,
+        item,
+        actor=actor,
+        municipality=programme.municipality,
+        fields=fields,
+        request=request,
+    )
+    return item
+
+
+@transaction.atomic
+def respond(item: FollowUpItem, *, responded_on: dt.date, response: str, actor, request=None):
+    """Answer a queue item, dated, with a short response."""
+    if not response.strip():
+        raise ValidationError({"response": _("Give the response.")})
+    if responded_on < item.opened_on():
+        raise ValidationError(
+            {"responded_on": _("An item cannot be answered before it entered the queue.")}
+        )
+    item.responded_on = responded_on
+    item.response = response
+    item.save(update_fields=["responded_on", "response"])
+    _audit(
+        Action.UPDATE,
+        item,
+        actor=actor,
+        municipality=item.programme.municipality,
+        fields=["responded_on", "response"],
+        request=request,
+    )
+    return item
+
+
+# --- concern meetings -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_meeting(
+    programme,
+    *,
+    date: dt.date,
+    participants: list[str],
+    cases=(),
+    decisions: str = "",
+    actor,
+    request=None,
+) -> ConcernMeeting:
+    """A concern meeting of ``programme``: the agencies that took part, the cases discussed (only the
+    programme's own) and the decisions."""
+    cases = list(cases)
+    if any(c.programme_id != programme.pk for c in cases):
+        raise ValidationError({"cases": _("The case belongs to another programme.")})
+    participants = [p.strip() for p in participants if p.strip()]
+    if not participants:
+        raise ValidationError({"participants": _("Give the agencies that took part.")})
+    meeting = ConcernMeeting.objects.create(
+        programme=programme,
+        date=date,
+        participants=participants,
+        decisions=decisions,
+        created_by=actor,
+    )
+    meeting.cases.set(cases)
+    fields = ["programme", "date", "participants"]
+    fields += [n for n, v in (("cases", cases), ("decisions", decisions)) if v]
+    _audit(
+        Action.CREATE,
+        meeting,
+        actor=actor,
+        municipality=programme.municipality,
+        fields=fields,
+        request=request,
+    )
+    return meeting
 
 
 # --- retention ---------------------------------------------------------------------------------------

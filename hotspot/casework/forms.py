@@ -9,12 +9,14 @@ from hotspot.casework.models import (
     Agency,
     Agreement,
     CaseKind,
+    FollowUpRule,
     FollowUpStatus,
     LegalBasis,
     PriorityList,
     week_of,
 )
 from hotspot.casework.pseudonym import normalise_cpr
+from hotspot.incidents.models import OffenceGroup
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -194,3 +196,73 @@ class SubjectForm(forms.Form):
         max_length=11,
         help_text=_("Turned into a pseudonymous key on entry; the number itself is not stored."),
     )
+
+
+class FollowUpRuleForm(forms.ModelForm):
+    offence_groups = forms.MultipleChoiceField(
+        label=_("Offence groups"),
+        choices=OffenceGroup.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Police reports of these groups in the programme's areas enter the queue."),
+    )
+
+    class Meta:
+        model = FollowUpRule
+        fields = ["offence_groups", "response_days", "owning_agency"]
+
+
+class RespondForm(forms.Form):
+    responded_on = forms.DateField(label=_("Responded on"), widget=DATE)
+    response = forms.CharField(label=_("Response"), max_length=200)
+
+
+class NotificationForm(forms.Form):
+    """A notification (underretning): only that it was sent, when and by whom; no content."""
+
+    sent_on = forms.DateField(label=_("Sent on"), widget=DATE)
+    sent_by_agency = forms.CharField(label=_("Sent by (agency)"), max_length=100)
+    case = forms.ModelChoiceField(label=_("Case"), queryset=None, required=False)
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        choices=[("", "—"), *LegalBasis.choices],
+        required=False,
+        help_text=_("Needed when the notification is linked to a case."),
+    )
+    consent_date = forms.DateField(label=_("Consent given on"), required=False, widget=DATE)
+    owning_agency = forms.CharField(
+        label=_("Owning agency"),
+        max_length=100,
+        required=False,
+        help_text=_("Empty: the agency of the programme's follow-up rule."),
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = programme.cases.all()
+
+
+class MeetingForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    participants = forms.CharField(
+        label=_("Participants (agencies)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One agency a line; no staff names."),
+    )
+    cases = forms.ModelMultipleChoiceField(
+        label=_("Cases discussed"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    decisions = forms.CharField(
+        label=_("Decisions"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = programme.cases.all()
+
+    def clean_participants(self):
+        lines = [line.strip() for line in self.cleaned_data["participants"].splitlines()]
+        return [line for line in lines if line]

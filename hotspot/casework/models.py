@@ -355,3 +355,162 @@ class Agreement(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.case} · {self.get_kind_display()}"
+
+
+# --- the follow-up queue -----------------------------------------------------------------------------
+
+
+class FollowUpRule(TenantModel):
+    """Which police reports of a programme's areas enter its follow-up queue, and the time to answer."""
+
+    tenant_field = "programme__municipality"
+
+    programme = models.OneToOneField(
+        "programmes.Programme", on_delete=models.CASCADE, related_name="follow_up_rule"
+    )
+    # Values of hotspot.incidents.models.OffenceGroup.
+    offence_groups = models.JSONField(_("offence groups"), default=list, blank=True)
+    response_days = models.PositiveSmallIntegerField(
+        _("response days"), default=7, validators=[MinValueValidator(1)]
+    )
+    owning_agency = models.CharField(_("owning agency"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response_days__gte=1), name="casework_rule_response_days_min"
+            ),
+        ]
+        verbose_name = _("follow-up rule")
+        verbose_name_plural = _("follow-up rules")
+
+    def __str__(self) -> str:
+        return str(self.programme)
+
+
+class SourceKind(models.TextChoices):
+    POLICE_REPORT = "police_report", _("Police report")
+    NOTIFICATION = "notification", _("Notification")
+
+
+class FollowUpItem(TenantModel):
+    """One item of a programme's follow-up queue: a police report that met the rule, or a notification
+    (underretning). A notification is recorded as *that* it was sent, by whom and when; its content
+    stays in the municipality's own system."""
+
+    tenant_field = "programme__municipality"
+
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.CASCADE, related_name="follow_up_items"
+    )
+    source = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
+    crime_report = models.ForeignKey(
+        "incidents.CrimeReport",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("police report"),
+    )
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    sent_by_agency = models.CharField(_("sent by (agency)"), max_length=100, blank=True)
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_up_items",
+        verbose_name=_("case"),
+    )
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=20, choices=LegalBasis.choices, blank=True
+    )
+    consent_date = models.DateField(_("consent given on"), null=True, blank=True)
+    deadline = models.DateField(_("deadline"))
+    owning_agency = models.CharField(_("owning agency"), max_length=100, blank=True)
+    responded_on = models.DateField(_("responded on"), null=True, blank=True)
+    response = models.CharField(_("response"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "crime_report"], name="casework_one_item_per_report"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(source=SourceKind.POLICE_REPORT, crime_report__isnull=False)
+                    | Q(source=SourceKind.NOTIFICATION, crime_report__isnull=True)
+                ),
+                name="casework_item_source",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=SourceKind.NOTIFICATION)
+                | Q(sent_on__isnull=False) & ~Q(sent_by_agency=""),
+                name="casework_notification_sent",
+            ),
+            models.CheckConstraint(
+                condition=Q(case__isnull=True) | Q(legal_basis__in=LegalBasis.values),
+                name="casework_item_legal_basis",
+            ),
+            models.CheckConstraint(
+                condition=~Q(legal_basis=LegalBasis.CONSENT) | Q(consent_date__isnull=False),
+                name="casework_item_consent_has_date",
+            ),
+        ]
+        verbose_name = _("follow-up item")
+        verbose_name_plural = _("follow-up items")
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} · {self.deadline}"
+
+    def opened_on(self) -> dt.date:
+        """The day the item's response time counts from: a notification's sending, else the (Danish)
+        day the item entered the queue."""
+        if self.sent_on is not None:
+            return self.sent_on
+        created = self.created_at or timezone.now()
+        return created.astimezone(DANISH_TIME).date()
+
+    def clean(self):
+        errors = {}
+        if self.case_id is not None and self.legal_basis not in LegalBasis.values:
+            errors["legal_basis"] = _("A notification about a case needs a legal basis.")
+        if self.legal_basis == LegalBasis.CONSENT and self.consent_date is None:
+            errors["consent_date"] = _("Consent needs the date it was given.")
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- concern meetings --------------------------------------------------------------------------------
+
+
+class ConcernMeeting(TenantModel):
+    """A concern meeting (bekymringsmøde): when, which agencies took part, the cases discussed (shown by
+    alias) and what was decided."""
+
+    tenant_field = "programme__municipality"
+
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.CASCADE, related_name="concern_meetings"
+    )
+    date = models.DateField(_("date"))
+    # The agencies that took part, as text, one an item (no staff names).
+    participants = models.JSONField(_("participants (agencies)"), default=list, blank=True)
+    cases = models.ManyToManyField(
+        Case, blank=True, related_name="concern_meetings", verbose_name=_("cases discussed")
+    )
+    decisions = models.TextField(_("decisions"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["programme", "-date", "-pk"]
+        verbose_name = _("concern meeting")
+        verbose_name_plural = _("concern meetings")
+
+    def __str__(self) -> str:
+        return f"{self.programme} · {self.date}"

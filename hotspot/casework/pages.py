@@ -6,6 +6,7 @@ it, where the municipality stores names.
 """
 
 import datetime as dt
+import statistics
 
 from django.apps import apps
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q
@@ -19,7 +20,9 @@ from hotspot.casework.models import (
     Agreement,
     Case,
     CaseLink,
+    ConcernMeeting,
     FollowUp,
+    FollowUpItem,
     ListEntry,
     PriorityList,
     week_of,
@@ -107,6 +110,55 @@ def overdue_cases(programmes, now: dt.datetime | dt.date | None = None) -> list[
     return [{"case": c, "last_week": c.last_week} for c in cases]
 
 
+# --- the follow-up queue ----------------------------------------------------------------------------
+
+
+def queue_stats(items) -> dict:
+    """Completion rate (answered items / all items, None without items) and the median response time
+    in days over the answered items (``FollowUpItem.opened_on`` to ``responded_on``; None without
+    any)."""
+    items = list(items)
+    days = [(i.responded_on - i.opened_on()).days for i in items if i.responded_on is not None]
+    return {
+        "total": len(items),
+        "answered": len(days),
+        "completion_rate": len(days) / len(items) if items else None,
+        "median_days": statistics.median(days) if days else None,
+    }
+
+
+def queue(programme, today: dt.date) -> dict:
+    """The queue page of ``programme``: the open items, soonest deadline first, each flagged overdue
+    when its deadline is before ``today``; and ``queue_stats`` over all its items."""
+    items = list(
+        FollowUpItem.objects.filter(programme=programme).select_related(
+            "crime_report__offence", "crime_report__area", "case"
+        )
+    )
+    open_items = sorted(
+        (i for i in items if i.responded_on is None), key=lambda i: (i.deadline, i.pk)
+    )
+    rows = [{"item": i, "overdue": i.deadline < today} for i in open_items]
+    return {
+        "rows": rows,
+        "overdue_count": sum(r["overdue"] for r in rows),
+        "today": today,
+        **queue_stats(items),
+    }
+
+
+# --- concern meetings -------------------------------------------------------------------------------
+
+
+def meetings(programme) -> list[ConcernMeeting]:
+    """The concern meetings of ``programme``, latest first, with the cases discussed (by alias)."""
+    return list(
+        ConcernMeeting.objects.filter(programme=programme).prefetch_related(
+            Prefetch("cases", queryset=Case.objects.order_by("alias", "pk"))
+        )
+    )
+
+
 # --- aggregates for partners and the board ------------------------------------------------------------
 
 #: How many ISO weeks the summary shows, the current one last.
@@ -169,6 +221,16 @@ def _records_of(cases) -> list[tuple[type, list[int]]]:
         (ListEntry, list(ListEntry.objects.filter(case__in=ids).values_list("pk", flat=True))),
         (FollowUp, list(FollowUp.objects.filter(case__in=ids).values_list("pk", flat=True))),
         (Agreement, list(Agreement.objects.filter(case__in=ids).values_list("pk", flat=True))),
+        (
+            FollowUpItem,
+            list(FollowUpItem.objects.filter(case__in=ids).values_list("pk", flat=True)),
+        ),
+        (
+            ConcernMeeting,
+            list(
+                ConcernMeeting.objects.filter(cases__in=ids).distinct().values_list("pk", flat=True)
+            ),
+        ),
         (
             CaseLink,
             list(

@@ -17,7 +17,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.casework import actions, forms, pages
-from hotspot.casework.models import Case, CaseworkSettings, ListEntry, PriorityList, week_of
+from hotspot.casework.models import (
+    Case,
+    CaseworkSettings,
+    FollowUpItem,
+    FollowUpRule,
+    ListEntry,
+    PriorityList,
+    week_of,
+)
 from hotspot.casework.pseudonym import person_key
 from hotspot.programmes.models import Programme
 
@@ -254,6 +262,185 @@ def agreement_new(request, pk):
         programme=case.programme,
         back=case.get_absolute_url(),
         intro=case.alias,
+    )
+
+
+#: The fields of a queue item the queue page shows (for its audit row).
+QUEUE_FIELDS = [
+    "source",
+    "crime_report",
+    "sent_on",
+    "sent_by_agency",
+    "case",
+    "deadline",
+    "owning_agency",
+]
+
+
+@require_capability(PERSON)
+def queue(request, pk):
+    """The follow-up queue of a programme. A POST ("Fetch new reports") adds the police reports the
+    rule takes; for now in the request, it should become a scheduled task."""
+    programme = _get(request, Programme, pk)
+    if request.method == "POST":
+        added = actions.generate_queue(programme, actor=request.user, request=request)
+        messages.success(
+            request,
+            _("New police reports in the queue: %(count)d.") % {"count": added},
+        )
+        return redirect("casework:queue", programme.pk)
+    context = pages.queue(programme, actions.danish_today())
+    actions.audit_read(
+        programme,
+        municipality=programme.municipality,
+        actor=request.user,
+        request=request,
+        count=len(context["rows"]),
+        fields=["alias"] + QUEUE_FIELDS,
+    )
+    return render(
+        request,
+        "casework/queue.html",
+        {"programme": programme, "rule": actions.rule_for(programme), **context},
+    )
+
+
+@require_capability(PERSON)
+def rule_edit(request, pk):
+    programme = _get(request, Programme, pk)
+    rule = FollowUpRule.objects.filter(programme=programme).first()
+    form = forms.FollowUpRuleForm(_post(request), instance=rule)
+    if form.is_valid():
+        actions.save_form(
+            form,
+            municipality=programme.municipality,
+            actor=request.user,
+            request=request,
+            programme=programme,
+        )
+        return redirect("casework:queue", programme.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Follow-up rule"),
+        programme=programme,
+        back=reverse("casework:queue", args=[programme.pk]),
+    )
+
+
+@require_capability(PERSON)
+def notification_new(request, pk):
+    programme = _get(request, Programme, pk)
+    form = forms.NotificationForm(_post(request), programme=programme)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.record_notification(
+                programme,
+                sent_on=data["sent_on"],
+                sent_by_agency=data["sent_by_agency"],
+                case=data.get("case"),
+                legal_basis=data.get("legal_basis", ""),
+                consent_date=data.get("consent_date"),
+                owning_agency=data.get("owning_agency", ""),
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            forms.add_errors(form, exc)
+        else:
+            return redirect("casework:queue", programme.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("New notification"),
+        programme=programme,
+        back=reverse("casework:queue", args=[programme.pk]),
+        intro=_(
+            "Only that a notification was sent, when and by whom; its content stays in the "
+            "municipality's own system."
+        ),
+    )
+
+
+@require_capability(PERSON)
+def item_respond(request, pk):
+    item = _get(request, FollowUpItem.objects.select_related("programme", "case"), pk)
+    programme = item.programme
+    fields = ["source", "deadline", "owning_agency"] + (["alias"] if item.case_id else [])
+    actions.audit_read(
+        item,
+        municipality=programme.municipality,
+        actor=request.user,
+        request=request,
+        fields=fields,
+    )
+    form = forms.RespondForm(_post(request))
+    if form.is_valid():
+        try:
+            actions.respond(
+                item,
+                responded_on=form.cleaned_data["responded_on"],
+                response=form.cleaned_data["response"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            forms.add_errors(form, exc)
+        else:
+            return redirect("casework:queue", programme.pk)
+    intro = f"{item.get_source_display()} · {item.case.alias}" if item.case_id else str(item)
+    return _form_page(
+        request,
+        form,
+        title=_("Respond to a queue item"),
+        programme=programme,
+        back=reverse("casework:queue", args=[programme.pk]),
+        intro=intro,
+    )
+
+
+@require_capability(PERSON)
+def meetings(request, pk):
+    programme = _get(request, Programme, pk)
+    rows = pages.meetings(programme)
+    actions.audit_read(
+        programme,
+        municipality=programme.municipality,
+        actor=request.user,
+        request=request,
+        count=len(rows),
+        fields=["alias"],
+    )
+    return render(request, "casework/meetings.html", {"programme": programme, "meetings": rows})
+
+
+@require_capability(PERSON)
+def meeting_new(request, pk):
+    programme = _get(request, Programme, pk)
+    form = forms.MeetingForm(_post(request), programme=programme)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.record_meeting(
+                programme,
+                date=data["date"],
+                participants=data["participants"],
+                cases=data["cases"],
+                decisions=data["decisions"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            forms.add_errors(form, exc)
+        else:
+            return redirect("casework:meetings", programme.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("New concern meeting"),
+        programme=programme,
+        back=reverse("casework:meetings", args=[programme.pk]),
     )
 
 

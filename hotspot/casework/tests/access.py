@@ -17,7 +17,8 @@ FAKE_KEY = "0" * 64  # a person key as stored; no CPR number is needed to build 
 
 
 def make_casework(municipality):
-    """A priority list with one case on it, a follow-up and an agreement, in ``municipality``."""
+    """A priority list with one case on it and a queue item (a notification about the case), in
+    ``municipality``."""
     from hotspot.casework import models as m
     from hotspot.programmes.models import Programme
 
@@ -41,7 +42,16 @@ def make_casework(municipality):
     entry = m.ListEntry.objects.create(
         priority_list=plist, case=case, entered_on=dt.date(2024, 1, 8), entry_reason="Sigtet"
     )
-    return {"programme": programme, "list": plist, "case": case, "entry": entry}
+    item = m.FollowUpItem.objects.create(
+        programme=programme,
+        source=m.SourceKind.NOTIFICATION,
+        sent_on=dt.date(2024, 2, 1),
+        sent_by_agency="Skole",
+        case=case,
+        legal_basis=m.LegalBasis.SSP_115,
+        deadline=dt.date(2024, 2, 8),
+    )
+    return {"programme": programme, "list": plist, "case": case, "entry": entry, "item": item}
 
 
 def _url(name, key, *, foreign=False):
@@ -67,6 +77,12 @@ _OBJECT_URLS = {
     "case": "case",
     "followup_new": "case",
     "agreement_new": "case",
+    "queue": "programme",
+    "rule_edit": "programme",
+    "notification_new": "programme",
+    "item_respond": "item",
+    "meetings": "programme",
+    "meeting_new": "programme",
 }
 
 TABLE: dict = {
@@ -80,3 +96,4 @@ for _name, _key in _OBJECT_URLS.items():
     TABLE[f"casework:{_name}"] = (_url(_name, _key), OBJECT, 302)
 # Lillekommune's case: its own coordinator sees it (FOREIGN above).
 TABLE["casework:case#foreign"] = (_url("case", "case", foreign=True), FOREIGN, 302)
+TABLE["casework:item_respond#foreign"] = (_url("item_respond", "item", foreign=True), FOREIGN, 302)
