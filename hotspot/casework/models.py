@@ -404,11 +404,15 @@ class FollowUpItem(TenantModel):
         "programmes.Programme", on_delete=models.CASCADE, related_name="follow_up_items"
     )
     source = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
+    # No database constraint and nothing done on delete: rolling back an import deletes its reports
+    # set-based (one DELETE, imports.actions.undo), and the follow-up work done on one is kept; the
+    # queue then says the report was removed.
     crime_report = models.ForeignKey(
         "incidents.CrimeReport",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
         verbose_name=_("police report"),
     )

@@ -318,3 +318,24 @@ def test_another_municipality_s_item_is_404_with_a_denied_row(login, outsider, s
         "casework.followupitem",
         str(item.pk),
     )
+
+
+def test_a_rolled_back_report_leaves_its_follow_up_and_the_rollback_set_based(
+    login, setup, coordinator
+):
+    """Rolling back an import deletes its reports in one statement (no per-row cascade: the item's
+    link has no database constraint); the follow-up work stays and the queue says the report went."""
+    from django.db.models.deletion import Collector
+
+    from hotspot.incidents.models import CrimeReport
+
+    programme = setup["programme"]
+    actions.generate_queue(programme, actor=coordinator)
+    item = FollowUpItem.objects.filter(programme=programme, crime_report__isnull=False).first()
+    reports = CrimeReport.objects.filter(pk=item.crime_report_id)
+    assert Collector(using="default").can_fast_delete(reports)
+    reports.delete()
+    item.refresh_from_db()  # still there
+    page = login(coordinator).get(reverse("casework:queue", args=[programme.pk]))
+    assert page.status_code == 200
+    assert "The police report was removed (its import was rolled back)." in page.content.decode()
