@@ -6,7 +6,7 @@ from django.shortcuts import render
 from hotspot.accounts.access import require_capability
 from hotspot.accounts.roles import Capability, Role
 from hotspot.areas.inputs import municipality_overview
-from hotspot.casework.pages import overdue_cases
+from hotspot.casework.pages import overdue_count
 from hotspot.programmes.models import Programme
 from hotspot.programmes.pages import overview_context
 
@@ -27,5 +27,5 @@ def home(request):
         programmes = Programme.objects.visible_to(
             request.user, Capability.VIEW_PERSON_DATA
         ).in_municipality(request.municipality)
-        context["casework_due"] = len(overdue_cases(programmes))
+        context["casework_due"] = overdue_count(programmes)
     return render(request, "overview.html", context)

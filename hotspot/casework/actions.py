@@ -410,7 +410,7 @@ def generate_queue(programme, *, today: dt.date | None = None, actor=None, reque
     nothing (and the unique constraint on programme and report holds even for two runs at once).
     Returns the number of items added; audited as one create row with that count.
 
-    Called from the queue page's "Fetch new reports" button for now; it should become a scheduled task.
+    Run by the task worker (``tasks.generate_queue_task``, from the queue page's "Fetch new reports").
     """
     rule = rule_for(programme)
     if not rule.offence_groups:

@@ -94,20 +94,31 @@ def programme_lists(programme) -> list[dict]:
     ]
 
 
-def overdue_cases(programmes, now: dt.datetime | dt.date | None = None) -> list[dict]:
-    """Cases on a priority list now with no follow-up for the current week (in Danish time)."""
-    week = week_of(now)
-    this_week = FollowUp.objects.filter(case=OuterRef("pk"), week=week)
+def _overdue(programmes, now):
+    """The cases on a priority list now with no follow-up for the current week (in Danish time)."""
+    this_week = FollowUp.objects.filter(case=OuterRef("pk"), week=week_of(now))
     on_list = ListEntry.objects.filter(case=OuterRef("pk"), left_on__isnull=True)
-    cases = (
+    return (
         Case.objects.filter(programme__in=programmes)
         .filter(Exists(on_list))
         .exclude(Exists(this_week))
+    )
+
+
+def overdue_cases(programmes, now: dt.datetime | dt.date | None = None) -> list[dict]:
+    """The due-this-week list: each overdue case with the last week it was followed up."""
+    cases = (
+        _overdue(programmes, now)
         .annotate(last_week=Max("follow_ups__week"))
         .select_related("programme")
         .order_by("programme__name", "alias", "pk")
     )
     return [{"case": c, "last_week": c.last_week} for c in cases]
+
+
+def overdue_count(programmes, now: dt.datetime | dt.date | None = None) -> int:
+    """How many cases the due-this-week list holds (Overblik: one COUNT, no person read)."""
+    return _overdue(programmes, now).count()
 
 
 # --- the follow-up queue ----------------------------------------------------------------------------

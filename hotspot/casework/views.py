@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.casework import actions, forms, pages
+from hotspot.casework import actions, forms, pages, tasks
 from hotspot.casework.models import (
     Case,
     CaseworkSettings,
@@ -279,14 +279,14 @@ QUEUE_FIELDS = [
 
 @require_capability(PERSON)
 def queue(request, pk):
-    """The follow-up queue of a programme. A POST ("Fetch new reports") adds the police reports the
-    rule takes; for now in the request, it should become a scheduled task."""
+    """The follow-up queue of a programme. A POST ("Fetch new reports") has the task worker add the
+    police reports the rule takes (tasks.generate_queue_task)."""
     programme = _get(request, Programme, pk)
     if request.method == "POST":
-        added = actions.generate_queue(programme, actor=request.user, request=request)
+        tasks.generate_queue_task.enqueue(programme.pk, request.user.pk)
         messages.success(
             request,
-            _("New police reports in the queue: %(count)d.") % {"count": added},
+            _("The new police reports are being fetched; reload the page in a moment."),
         )
         return redirect("casework:queue", programme.pk)
     context = pages.queue(programme, actions.danish_today())

@@ -54,3 +54,11 @@ def test_roles_without_person_data_see_no_casework_on_the_overview(
     page = client.get(reverse("home"))
     assert "casework_due" not in page.context
     assert 'id="casework-due"' not in page.content.decode()
+
+
+def test_the_overview_count_is_the_length_of_the_due_list(coordinator, demo_municipality):
+    from hotspot.casework.pages import overdue_cases, overdue_count
+
+    programmes = Programme.objects.filter(municipality=demo_municipality)
+    _listed_case(programmes.first(), coordinator, alias="Ung Tal")
+    assert overdue_count(programmes) == len(overdue_cases(programmes)) == 1

@@ -339,3 +339,22 @@ def test_a_rolled_back_report_leaves_its_follow_up_and_the_rollback_set_based(
     page = login(coordinator).get(reverse("casework:queue", args=[programme.pk]))
     assert page.status_code == 200
     assert "The police report was removed (its import was rolled back)." in page.content.decode()
+
+
+def test_fetching_new_reports_is_the_task_worker_s_work(login, setup, coordinator, monkeypatch):
+    """The page's POST only enqueues the fetch: nothing is added inside the request."""
+    from types import SimpleNamespace
+
+    from hotspot.casework import tasks
+
+    enqueued = []
+    real = tasks.generate_queue_task
+    monkeypatch.setattr(
+        tasks, "generate_queue_task", SimpleNamespace(enqueue=lambda *a: enqueued.append(a))
+    )
+    programme = setup["programme"]
+    response = login(coordinator).post(reverse("casework:queue", args=[programme.pk]))
+    assert response.status_code == 302
+    assert enqueued == [(programme.pk, coordinator.pk)]
+    assert not FollowUpItem.objects.filter(programme=programme).exists()
+    assert real.call(programme.pk, coordinator.pk) == len(_expected(setup))
