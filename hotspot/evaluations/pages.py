@@ -106,14 +106,37 @@ def _unit(outcome):
     return _("per 1,000 residents")
 
 
-#: What was found: (relative scale?, a fall?) -> template. A relative effect is in per cent, an
-#: absolute one in the outcome's unit.
+#: What was found: (relative scale?, a fall?, statistically certain?) -> template. A relative effect is
+#: in per cent, an absolute one in the outcome's unit. "Certain" is p < CERTAIN_BELOW by the study's
+#: own inference; otherwise the sentence says at once that the difference may be chance.
 FOUND = {
-    (True, True): gettext_lazy("%(what)s fell %(x)s %% more than in comparable areas"),
-    (True, False): gettext_lazy("%(what)s rose %(x)s %% more than in comparable areas"),
-    (False, True): gettext_lazy("%(what)s fell by %(x)s %(unit)s more than in comparable areas"),
-    (False, False): gettext_lazy("%(what)s rose by %(x)s %(unit)s more than in comparable areas"),
+    (True, True, True): gettext_lazy("%(what)s fell %(x)s %% more than in comparable areas"),
+    (True, False, True): gettext_lazy("%(what)s rose %(x)s %% more than in comparable areas"),
+    (False, True, True): gettext_lazy(
+        "%(what)s fell by %(x)s %(unit)s more than in comparable areas"
+    ),
+    (False, False, True): gettext_lazy(
+        "%(what)s rose by %(x)s %(unit)s more than in comparable areas"
+    ),
+    (True, True, False): gettext_lazy(
+        "No statistically certain effect: %(what)s fell %(x)s %% more than in comparable areas, "
+        "but a difference this size may be chance"
+    ),
+    (True, False, False): gettext_lazy(
+        "No statistically certain effect: %(what)s rose %(x)s %% more than in comparable areas, "
+        "but a difference this size may be chance"
+    ),
+    (False, True, False): gettext_lazy(
+        "No statistically certain effect: %(what)s fell by %(x)s %(unit)s more than in "
+        "comparable areas, but a difference this size may be chance"
+    ),
+    (False, False, False): gettext_lazy(
+        "No statistically certain effect: %(what)s rose by %(x)s %(unit)s more than in "
+        "comparable areas, but a difference this size may be chance"
+    ),
 }
+#: the conventional 5 % level: a p-value at or above it is not called a finding
+CERTAIN_BELOW = 0.05
 
 
 def _p_params(main, ri):
@@ -164,18 +187,55 @@ SURE_INTERVAL_TOO = {
 }
 
 
-def _interval_text(lo, hi, fmt, unit) -> str:
-    if lo < 0 < hi:
-        return _(
-            "(95 %% interval from a fall of %(lo)s%(unit)s to a rise of %(hi)s%(unit)s, so no "
-            "change is also possible)"
-        ) % {"lo": fmt(lo), "hi": fmt(hi), "unit": unit and " %"}
-    a, b = sorted([abs(lo), abs(hi)])
-    return _("(95 %% interval %(lo)s–%(hi)s%(unit)s)") % {
-        "lo": fmt(a),
-        "hi": fmt(b),
-        "unit": unit and " %",
-    }
+#: The interval's words: (does it span zero?, is it the regression's while the certainty comes from
+#: placebo areas?) -> template. With few hotspots the regression's interval is too narrow, so the
+#: sentence calls it that instead of presenting it as the result's range.
+INTERVAL = {
+    (False, False): gettext_lazy("(95 %% interval %(lo)s–%(hi)s%(unit)s)"),
+    (True, False): gettext_lazy(
+        "(95 %% interval from a fall of %(lo)s%(unit)s to a rise of %(hi)s%(unit)s, so no "
+        "change is also possible)"
+    ),
+    (False, True): gettext_lazy(
+        "(the regression's 95 %% interval, %(lo)s–%(hi)s%(unit)s, is too narrow with this few "
+        "hotspots)"
+    ),
+    (True, True): gettext_lazy(
+        "(the regression's 95 %% interval, from a fall of %(lo)s%(unit)s to a rise of "
+        "%(hi)s%(unit)s, is too narrow with this few hotspots)"
+    ),
+}
+#: certainty kinds that do not come from the regression's standard errors
+PLACEBO_KINDS = ("randomization", "synth_placebo")
+
+
+def _interval_text(lo, hi, fmt, unit, *, too_narrow: bool = False) -> str:
+    spans = lo < 0 < hi
+    a, b = (lo, hi) if spans else sorted([abs(lo), abs(hi)])
+    return INTERVAL[(spans, too_narrow)] % {"lo": fmt(a), "hi": fmt(b), "unit": unit and " %"}
+
+
+def _too_narrow(figures: dict) -> bool:
+    """The interval is the regression's while the study itself says that, with few treated areas,
+    the certainty must come from placebo areas."""
+    main = figures["main"]
+    few = any(c.get("key") == "few_treated" for c in figures.get("caveats", []))
+    return few and main.get("p_kind") in PLACEBO_KINDS and not main.get("ci_kind")
+
+
+#: added when the placebo count is the smallest the design allows and that is not below 5 %
+SMALLEST_POSSIBLE = gettext_lazy(
+    "which is the smallest chance %(n)s placebo assignments can show, so this design cannot give a "
+    "certain answer"
+)
+
+
+def _smallest_possible(main: dict, ri: dict) -> str | None:
+    if main.get("p_kind") != "randomization" or "n" not in ri or ri.get("extreme", 1) != 0:
+        return None
+    if 1 / (ri["n"] + 1) < CERTAIN_BELOW:
+        return None
+    return _fill(SMALLEST_POSSIBLE, {"n": ri["n"]})
 
 
 def _sure_text(main: dict, ri: dict) -> str | None:
@@ -195,13 +255,18 @@ def _sure_text(main: dict, ri: dict) -> str | None:
 
 
 def result_sentence(figures: dict) -> str:
-    """One sentence a council member understands: what was found and how sure we are."""
+    """One sentence a council member understands: what was found and how sure we are — and, when the
+    study's own p-value is 5 % or more, first of all that the difference may be chance."""
     main = figures["main"]
     outcome = figures["outcome"]
     what = OUTCOME_NOUN.get(outcome, lambda: _("The outcome"))()
     est, lo, hi = main["estimate"], main["ci_low"], main["ci_high"]
     if est is None:
         return _("The study gave no estimate.")
+    ri = figures.get("randomization") or {}
+    sure = _sure_text(main, ri)
+    p = main.get("p_value")
+    certain = sure is None or p is None or p < CERTAIN_BELOW
     relative = main["scale"] == "relative"
     if relative:
         size = {"what": what, "x": _pct(est)}
@@ -209,12 +274,16 @@ def result_sentence(figures: dict) -> str:
     else:
         size = {"what": what, "x": _n(abs(est), 1), "unit": _unit(outcome)}
         fmt, unit = (lambda v: _n(abs(v), 1)), ""
-    found = _fill(FOUND[(relative, est < 0)], size)
+    if not certain:
+        size["what"] = what[:1].lower() + what[1:]
+    found = _fill(FOUND[(relative, est < 0, certain)], size)
     if lo is not None and hi is not None:
-        found += " " + _interval_text(lo, hi, fmt, unit)
-    sure = _sure_text(main, figures.get("randomization") or {})
+        found += " " + _interval_text(lo, hi, fmt, unit, too_narrow=_too_narrow(figures))
     if sure is None:
         return found + "."
+    smallest = _smallest_possible(main, ri)
+    if smallest:
+        sure += ", " + smallest
     return f"{found}; {sure}."
 
 

@@ -94,6 +94,46 @@ def test_the_result_sentence_says_when_the_interval_is_the_bootstraps_and_when_i
         )
 
 
+def test_a_result_that_may_be_chance_says_so_first_and_calls_a_narrow_interval_narrow():
+    """Issue 14 item 9: p = 0.2 from 4 placebo areas with a narrow regression interval read as a
+    finding ("fell 22 % more …"); the sentence must itself say that it is not statistically certain."""
+    ri = {"n": 4, "extreme": 0, "p": 0.2}
+    f = _figures(p_kind="randomization", p=0.2, ri=ri, estimate=-0.22, ci_low=-0.3, ci_high=-0.14)
+    f["caveats"] = [{"key": "few_treated", "n": 1}, {"key": "few_placebos", "n": 4}]
+    with translation.override("en"):
+        sentence = pages.result_sentence(f)
+    assert sentence == (
+        "No statistically certain effect: crime reports fell 22 % more than in comparable areas, "
+        "but a difference this size may be chance (the regression's 95 % interval, 14–30 %, is too "
+        "narrow with this few hotspots); an effect this large arose by chance in 1 of 5 placebo "
+        "assignments, which is the smallest chance 4 placebo assignments can show, so this design "
+        "cannot give a certain answer."
+    )
+    with translation.override("da"):
+        danish = pages.result_sentence(f)
+    assert danish.startswith("Ingen statistisk sikker effekt: anmeldelser")
+    assert "for smalt" in danish and "1 af 5" in danish
+
+
+@pytest.mark.parametrize("p,certain", [(0.049, True), (0.05, False), (0.31, False), (None, True)])
+def test_the_five_per_cent_line_decides_whether_the_sentence_reads_as_a_finding(p, certain):
+    f = _figures(p_kind="cr3", p=p)
+    with translation.override("en"):
+        sentence = pages.result_sentence(f)
+    assert sentence.startswith("No statistically certain effect") is not certain
+    # the regression's own interval is not called too narrow when the certainty is the regression's
+    assert "too narrow" not in sentence
+
+
+def test_a_placebo_count_that_could_have_been_smaller_is_not_called_the_smallest_possible():
+    ri = {"n": 28, "extreme": 3, "p": 4 / 29}
+    f = _figures(p_kind="randomization", p=4 / 29, ri=ri)
+    with translation.override("en"):
+        sentence = pages.result_sentence(f)
+    assert sentence.startswith("No statistically certain effect")
+    assert "in 4 of 29 placebo assignments." in sentence and "smallest" not in sentence
+
+
 CAVEATS = [
     (
         {"key": "few_treated", "n": 3},
