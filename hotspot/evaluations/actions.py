@@ -49,6 +49,21 @@ def validate_areas(treated, controls) -> None:
             )
 
 
+def check_period(treated, first_year: int, last_year: int) -> None:
+    """Refuse a period without a pre-period for a treated area; ``treated``: (Area, start) pairs."""
+    if first_year >= last_year:
+        raise StudyInputError(_("The first year must come before the last year."))
+    for area, start in treated:
+        if first_treated_year(start) <= first_year:
+            raise StudyInputError(
+                _(
+                    "The treated area %(area)s has no pre-period: its effort counts from %(year)s, "
+                    "but the study starts in %(first)s. Start the study at least one year earlier."
+                )
+                % {"area": area.code, "year": first_treated_year(start), "first": first_year}
+            )
+
+
 @transaction.atomic
 def create_study(
     *,
@@ -89,17 +104,7 @@ def create_study(
         index_version = None
     if programme is not None and programme.municipality_id != municipality.pk:
         raise StudyInputError(_("The programme must belong to the municipality of the study."))
-    if first_year >= last_year:
-        raise StudyInputError(_("The first year must come before the last year."))
-    for area, start in treated:
-        if first_treated_year(start) <= first_year:
-            raise StudyInputError(
-                _(
-                    "The treated area %(area)s has no pre-period: its effort counts from %(year)s, "
-                    "but the study starts in %(first)s. Start the study at least one year earlier."
-                )
-                % {"area": area.code, "year": first_treated_year(start), "first": first_year}
-            )
+    check_period(treated, first_year, last_year)
     for area in [a for a, _s in treated] + list(controls):
         if area.municipality_id != municipality.pk:
             raise StudyInputError(_("All areas must belong to the municipality of the study."))
@@ -198,3 +203,60 @@ def fail_result(result: StudyResult, message: str, *, seconds: float, details=No
         fields=fields,
         username="task",
     )
+
+
+#: the study fields the edit form may change (its areas and outcome define it)
+EDITABLE = ("name", "first_year", "last_year", "design", "inference", "buffer_m", "seed")
+
+
+@transaction.atomic
+def update_study(study: Study, changes: dict, *, user, request=None) -> list[str]:
+    """Change the editable fields of ``study``; an unchanged form writes nothing (no audit row).
+    Stored results stay: the page says when the latest was computed with other parameters. Returns
+    the changed field names."""
+    stored = Study.objects.select_for_update().get(pk=study.pk)  # a model form alters ``study``
+    changed = [f for f in EDITABLE if f in changes and getattr(stored, f) != changes[f]]
+    if not changed:
+        return []
+    new = {f: changes[f] for f in changed}
+    treated = [(sa.area, sa.start) for sa in stored.treated()]
+    check_period(
+        treated, new.get("first_year", stored.first_year), new.get("last_year", stored.last_year)
+    )
+    for name, value in new.items():
+        setattr(stored, name, value)
+        setattr(study, name, value)
+    stored.save(update_fields=changed)
+    record(
+        Action.UPDATE,
+        actor=user,
+        municipality=study.municipality,
+        obj=study,
+        purpose=Purpose.ANALYSIS,
+        fields=changed,
+        request=request,
+    )
+    return changed
+
+
+@transaction.atomic
+def delete_study(study: Study, *, user, request=None) -> None:
+    """Delete ``study`` with its areas and stored results (the audit row keeps that it existed).
+    A study being computed is not deleted: the worker would write into a removed row."""
+    running = study.results.filter(
+        status__in=(StudyResult.Status.QUEUED, StudyResult.Status.RUNNING)
+    )
+    if running.exists():
+        raise StudyInputError(
+            _("The study is being computed: wait until it has finished, then delete it.")
+        )
+    record(
+        Action.DELETE,
+        actor=user,
+        municipality=study.municipality,
+        obj=study,
+        purpose=Purpose.ANALYSIS,
+        fields=["name", "results"],
+        request=request,
+    )
+    study.delete()

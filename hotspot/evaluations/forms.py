@@ -2,9 +2,26 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.areas.models import Area, AreaKind
-from hotspot.evaluations.models import SCORE_OUTCOMES, Design, Inference, Outcome
+from hotspot.evaluations.models import SCORE_OUTCOMES, Design, Inference, Outcome, Study
 from hotspot.indices.models import SafetyIndexVersion
 from hotspot.programmes.models import Programme
+
+
+def check_years(form, data, last_complete_year) -> None:
+    """The period's rules, for the new-study and the edit form: the last year after the first, and
+    no later than the latest complete year with population (a later one has no rates: the run fails)."""
+    first, last = data.get("first_year"), data.get("last_year")
+    if first and last and first >= last:
+        form.add_error("last_year", _("The last year must come after the first year."))
+    elif last and last_complete_year and last > last_complete_year:
+        form.add_error(
+            "last_year",
+            _(
+                "%(year)s is not a complete year with population and crime reports yet: the "
+                "latest is %(latest)s."
+            )
+            % {"year": last, "latest": last_complete_year},
+        )
 
 
 class AreaChoiceField(forms.ModelMultipleChoiceField):
@@ -77,8 +94,18 @@ class StudyForm(forms.Form):
         label=_("Suggested controls per hotspot"), min_value=1, max_value=10, initial=4
     )
 
-    def __init__(self, *args, treated_qs, pool, programmes=None, index_versions=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        treated_qs,
+        pool,
+        programmes=None,
+        index_versions=None,
+        last_complete_year=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.last_complete_year = last_complete_year
         if programmes is not None:
             self.fields["programme"].queryset = programmes
         if index_versions is not None:
@@ -100,12 +127,7 @@ class StudyForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (
-            data.get("first_year")
-            and data.get("last_year")
-            and data["first_year"] >= data["last_year"]
-        ):
-            self.add_error("last_year", _("The last year must come after the first year."))
+        check_years(self, data, self.last_complete_year)
         treated = data.get("treated") or []
         missing = [a.code for a in treated if a.valid_from is None]
         if data.get("outcome") in SCORE_OUTCOMES:
@@ -125,4 +147,31 @@ class StudyForm(forms.Form):
                 _("These hotspot areas have no start date: %(areas)s")
                 % {"areas": ", ".join(missing)},
             )
+        return data
+
+
+class StudyEditForm(forms.ModelForm):
+    """What may change in a study after it was made: its name, period, design, inference, ring and
+    seed. Its areas and its outcome define the study; to change those, make a new study."""
+
+    class Meta:
+        model = Study
+        fields = ["name", "first_year", "last_year", "design", "inference", "buffer_m", "seed"]
+
+    def __init__(self, *args, last_complete_year: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.last_complete_year = last_complete_year
+        self.fields["first_year"].help_text = _("The first year of the study panel.")
+        if last_complete_year:
+            self.fields["last_year"].help_text = _(
+                "At most %(year)s, the latest complete year with population and crime reports."
+            ) % {"year": last_complete_year}
+
+    def clean(self):
+        data = super().clean()
+        check_years(self, data, self.last_complete_year)
+        if self.instance.outcome in SCORE_OUTCOMES and data.get("design") == Design.POISSON_FE:
+            from hotspot.evaluations.tasks import poisson_refused
+
+            self.add_error("design", poisson_refused())
         return data

@@ -23,7 +23,7 @@ from hotspot import disclosure
 from hotspot.accounts.roles import Capability
 from hotspot.areas.inputs import disclosure_plan, latest_year
 from hotspot.areas.models import Area, AreaKind, tiling_map_for
-from hotspot.evaluations.forms import StudyForm
+from hotspot.evaluations.forms import StudyEditForm, StudyForm
 from hotspot.evaluations.inputs import (
     PanelArea,
     StudyInputError,
@@ -788,6 +788,8 @@ class NewStudy:
     treated_qs: object
     pool: list
     initial: dict
+    #: the latest complete year with population and reports (None without data): the last year's cap
+    last_complete_year: int | None = None
 
     def form(self, data=None, **kwargs) -> StudyForm:
         return StudyForm(
@@ -796,6 +798,7 @@ class NewStudy:
             pool=self.pool,
             programmes=self.programmes,
             index_versions=self.index_versions,
+            last_complete_year=self.last_complete_year,
             **kwargs,
         )
 
@@ -809,7 +812,8 @@ def new_study(municipality, treated_ids) -> NewStudy:
     )
     selected = Area.objects.in_municipality(municipality).filter(pk__in=treated_ids)
     pool = control_pool(municipality, list(selected))
-    last = latest_year(municipality) or timezone.localdate().year - 1  # a complete year
+    complete = latest_year(municipality)
+    last = complete or timezone.localdate().year - 1  # a complete year
     first = ReportCount.objects.in_municipality(municipality).aggregate(y=Min("year"))["y"]
     initial = {
         "first_year": first or last - 10,
@@ -821,7 +825,7 @@ def new_study(municipality, treated_ids) -> NewStudy:
         "outcome": Outcome.REPORTS_CITIZEN,
     }
     return NewStudy(
-        municipality, programmes, index_versions(municipality), treated_qs, pool, initial
+        municipality, programmes, index_versions(municipality), treated_qs, pool, initial, complete
     )
 
 
@@ -1128,8 +1132,24 @@ def study_detail(study, user) -> dict:
         controls=list(study.controls()),
         running=result is not None
         and result.status in (StudyResult.Status.QUEUED, StudyResult.Status.RUNNING),
+        stale=result_is_stale(study, result),
     )
     return ctx
+
+
+def study_edit_form(study, data=None):
+    """The edit form of ``study``, its last year capped at the latest complete year of data."""
+    return StudyEditForm(data, instance=study, last_complete_year=latest_year(study.municipality))
+
+
+def result_is_stale(study, result) -> bool:
+    """Whether ``result`` was computed with other parameters than the study has now (it was edited)."""
+    from hotspot.evaluations.tasks import study_parameters
+
+    if result is None or not result.parameters:
+        return False
+    now = study_parameters(study)
+    return any(result.parameters.get(k) != v for k, v in now.items() if k in result.parameters)
 
 
 def study_report(study, user) -> dict:

@@ -76,6 +76,41 @@ def study_detail(request, pk):
 
 
 @require_capability(CREATE)
+def study_edit(request, pk):
+    """Change a study's name, period, design, inference, ring or seed; delete it from the same page."""
+    study = get_for_user(Study, request.user, CREATE, pk=pk)
+    form = pages.study_edit_form(study, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = actions.update_study(
+                study, form.cleaned_data, user=request.user, request=request
+            )
+        except StudyInputError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if changed:
+                messages.success(
+                    request, _("The study was changed. Run it again for a new result.")
+                )
+            return redirect(study.get_absolute_url())
+    return render(request, "evaluations/study_edit.html", {"study": study, "form": form})
+
+
+@require_capability(CREATE)
+def study_delete(request, pk):
+    study = get_for_user(Study, request.user, CREATE, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        actions.delete_study(study, user=request.user, request=request)
+    except StudyInputError as exc:
+        messages.error(request, str(exc))
+        return redirect(study.get_absolute_url())
+    messages.success(request, _("The study %(name)s was deleted.") % {"name": study.name})
+    return redirect("evaluations:list")
+
+
+@require_capability(CREATE)
 def study_run(request, pk):
     study = get_for_user(Study, request.user, CREATE, pk=pk)
     if request.method != "POST":

@@ -51,4 +51,9 @@ TABLE: dict = {
     "evaluations:panel_csv": (_own("evaluations:panel_csv"), only(IMPORTERS, outsider=404), 302),
     "evaluations:panel_csv#foreign": (_foreign("evaluations:panel_csv"), _PANEL_FOREIGN, 302),
     "evaluations:panel_xlsx": (_own("evaluations:panel_xlsx"), only(IMPORTERS, outsider=404), 302),
+    "evaluations:edit": (_own("evaluations:edit"), only(IMPORTERS, outsider=404), 302),
+    "evaluations:edit#foreign": (_foreign("evaluations:edit"), _PANEL_FOREIGN, 302),
+    # delete answers GET with 405 (POST only), like run
+    "evaluations:delete": (_own("evaluations:delete"), _RUN_OWN, 302),
+    "evaluations:delete#foreign": (_foreign("evaluations:delete"), _RUN_FOREIGN, 302),
 }
