@@ -5,7 +5,7 @@ One module per method family, all re-exported here:
 - :mod:`~safetystats.evaluation.did` — 2×2 DiD on rates (:func:`did_rates`), event study
   (:func:`event_study`), staggered-robust Sun–Abraham (:func:`sun_abraham`);
 - :mod:`~safetystats.evaluation.fixest` — two-way fixed effects OLS (:func:`twfe`) and Poisson with
-  a population offset (:func:`poisson_fe`); CR1 (one- or two-way), CR3 and HC1 errors as fixest;
+  a population offset (:func:`poisson_fe`); CR1 (one- or two-way), CR2, CR3 and HC1 errors;
 - :mod:`~safetystats.evaluation.negbin` — :func:`overdispersion` (Pearson dispersion, Cameron–Trivedi
   test) and the negative-binomial alternative :func:`negbin_fe`;
 - :mod:`~safetystats.evaluation.staggered` — Callaway–Sant'Anna group-time effects

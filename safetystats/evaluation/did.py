@@ -22,7 +22,7 @@ from scipy import stats
 from safetystats.errors import SafetystatsError
 
 from ._util import as_float, as_int, as_labels, check_level, first_treated_array
-from .fixest import _fit_ols, _fit_poisson, _offset, _Panel, check_iteration
+from .fixest import _fit_ols, _fit_poisson, _offset, _Panel, check_iteration, check_vcov
 
 __all__ = [
     "DidResult",
@@ -261,6 +261,7 @@ def _fit(
     max_iter,
     weights=None,
     covariates=None,
+    vcov="CR1",
 ):
     """Fit the event-time dummies ``x`` and the covariates.
 
@@ -279,10 +280,12 @@ def _fit(
         yv, x, area=area, period=period, cluster=cluster, names=names + cov_names, weights=weights
     )
     if model == "ols":
-        fit, _, _ = _fit_ols(panel, treated_rows, n_required=m)
+        fit, _, _ = _fit_ols(panel, treated_rows, n_required=m, vcov_type=vcov)
     else:
         offset = np.zeros(yv.size) if population is None else _offset(population, yv.size)
-        fit = _fit_poisson(panel, treated_rows, offset, tol=tol, max_iter=max_iter, n_required=m)
+        fit = _fit_poisson(
+            panel, treated_rows, offset, tol=tol, max_iter=max_iter, n_required=m, vcov_type=vcov
+        )
     kept = [nm for nm, k in zip(cov_names, fit.keep[m:]) if k]
     se = np.sqrt(np.diag(fit.vcov))
     return fit, _Covariates(tuple(kept), fit.coef[m:], se[m:], fit.dropped_regressors, m)
@@ -295,6 +298,24 @@ class _Covariates:
     se: np.ndarray
     dropped: tuple
     m: int  # number of event-time columns, which come first
+
+
+def _contrast_df(fit, contrasts):
+    """t degrees of freedom for rows of ``contrasts`` (over the event-time coefficients).
+
+    CR2 (OLS): the Bell–McCaffrey df of each contrast; otherwise the fit's own (one number for
+    all, or None for normal inference).
+    """
+    if fit.bm is None:
+        return fit.df_t
+    c = np.zeros((fit.coef.size, contrasts.shape[0]))
+    c[: contrasts.shape[1]] = contrasts.T
+    return fit.bm.df(c)
+
+
+def _wald_df(fit):
+    """Denominator df of the joint pre-trend F test: G − 1 with CR2 (not the AHT test)."""
+    return fit.n_clusters - 1 if fit.bm is not None else fit.df_t
 
 
 def _crit(df_t, level):
@@ -319,7 +340,9 @@ class EventStudyResult:
 
     ``rel_time[0]`` and ``rel_time[-1]`` are binned endpoints (all earlier / later periods).
     ``pretrend_p`` tests that all leads (``rel_time <= -2``) are zero (F test for OLS with
-    G−1 denominator degrees of freedom, χ² for Poisson).
+    G−1 denominator degrees of freedom — N−K with HC1 —, χ² for Poisson). ``df_t`` holds each
+    coefficient's t degrees of freedom (None: normal); with CR2 they are the Bell–McCaffrey
+    df of each coefficient.
     """
 
     rel_time: np.ndarray
@@ -343,6 +366,9 @@ class EventStudyResult:
     covariate_coef: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     covariate_se: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     dropped_regressors: tuple[str, ...] = ()
+    #: covariance estimator (``vcov=``): "CR1", "CR2", "CR3" or "HC1"
+    vcov_type: str = "CR1"
+    df_t: np.ndarray | None = field(default=None, repr=False)
 
 
 def event_study(
@@ -358,6 +384,7 @@ def event_study(
     covariates=None,
     cluster=None,
     weights=None,
+    vcov: str = "CR1",
     level: float = 0.95,
     tol: float = 1e-10,
     max_iter: int = 100,
@@ -389,6 +416,11 @@ def event_study(
         Their coefficients are in ``covariate_coef``.
     population, cluster, weights, level, tol, max_iter
         As in :func:`twfe` / :func:`poisson_fe` (``weights``: positive observation weights).
+    vcov : {"CR1", "CR2", "CR3", "HC1"}
+        Covariance of the coefficients, as in :func:`twfe` (pyfixest ``feols(..., vcov=...)``:
+        ``{"CRV1": "area"}``, ``"HC1"``, CR3 = pyfixest's CRV3 without its CR1 factor). With
+        ``"CR2"`` every coefficient gets its own Bell–McCaffrey df (``df_t``) and the pre-trend
+        F test uses G − 1.
 
     Returns
     -------
@@ -415,6 +447,7 @@ def event_study(
     """
     level = check_level(level)
     check_model(model)
+    vcov = check_vcov(vcov, cluster=cluster, cluster2=None)
     tol, max_iter = check_iteration(tol, max_iter)
     leads = as_int(leads, "leads", minimum=2)
     lags = as_int(lags, "lags", minimum=0)
@@ -451,20 +484,23 @@ def event_study(
         max_iter=max_iter,
         weights=weights,
         covariates=covariates,
+        vcov=vcov,
     )
+    vcov_type = vcov
     coef, vcov = fit.coef[: cov.m], fit.vcov[: cov.m, : cov.m]
     se = np.sqrt(np.diag(vcov))
-    crit = _crit(fit.df_t, level)
+    df = _contrast_df(fit, np.eye(cov.m))
+    crit = _crit(df, level)
     grid_a = np.array(grid)
     pre = grid_a <= -2
-    stat, p_pre = _wald(coef[pre], vcov[np.ix_(pre, pre)], fit.df_t)
+    stat, p_pre = _wald(coef[pre], vcov[np.ix_(pre, pre)], _wald_df(fit))
     return EventStudyResult(
         rel_time=grid_a,
         coef=coef,
         se=se,
         ci_low=coef - crit * se,
         ci_high=coef + crit * se,
-        p_value=_pvals(coef, se, fit.df_t),
+        p_value=_pvals(coef, se, df),
         pretrend_stat=stat,
         pretrend_p=p_pre,
         vcov=vcov,
@@ -478,6 +514,8 @@ def event_study(
         covariate_coef=cov.coef,
         covariate_se=cov.se,
         dropped_regressors=cov.dropped,
+        vcov_type=vcov_type,
+        df_t=None if df is None else np.broadcast_to(np.asarray(df, dtype=float), coef.shape),
     )
 
 
@@ -520,6 +558,10 @@ class StaggeredResult:
     covariate_coef: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     covariate_se: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     dropped_regressors: tuple[str, ...] = ()
+    #: covariance estimator (``vcov=``) and the t degrees of freedom of ``estimate`` (None:
+    #: normal; with CR2 the Bell–McCaffrey df of the ATT contrast)
+    vcov_type: str = "CR1"
+    df_t: float | None = None
 
 
 def sun_abraham(
@@ -533,6 +575,7 @@ def sun_abraham(
     covariates=None,
     cluster=None,
     weights=None,
+    vcov: str = "CR1",
     level: float = 0.95,
     tol: float = 1e-10,
     max_iter: int = 100,
@@ -548,7 +591,8 @@ def sun_abraham(
       observations at ``e``;
     * ATT ``= Σ_{g, e≥0} n_{g,e} δ_{g,e} / Σ n_{g,e}`` (fixest ``aggregate(..., "att")``),
 
-    each with a delta-method standard error ``aᵀ V a`` from the CR1 covariance (weights fixed).
+    each with a delta-method standard error ``aᵀ V a`` from the covariance ``vcov=`` (CR1 by
+    default; weights fixed).
 
     Parameters
     ----------
@@ -558,6 +602,9 @@ def sun_abraham(
         aggregation is unchanged.
         With ``weights`` the regression is weighted; the cohort shares behind the aggregates
         stay numbers of observations (as fixest's ``aggregate``).
+    vcov : {"CR1", "CR2", "CR3", "HC1"}
+        As in :func:`event_study`; with ``"CR2"`` the ATT's interval uses the Bell–McCaffrey df
+        of its contrast ``a`` (``df_t``).
 
     Returns
     -------
@@ -583,6 +630,7 @@ def sun_abraham(
     """
     level = check_level(level)
     check_model(model)
+    vcov = check_vcov(vcov, cluster=cluster, cluster2=None)
     tol, max_iter = check_iteration(tol, max_iter)
     yv, per, ft, treated = _staggered_panel(
         y, area=area, period=period, first_treated=first_treated, y_name="y"
@@ -612,9 +660,10 @@ def sun_abraham(
         max_iter=max_iter,
         weights=weights,
         covariates=covariates,
+        vcov=vcov,
     )
+    vcov_type = vcov
     coef, vcov = fit.coef[: cov.m], fit.vcov[: cov.m, : cov.m]
-    crit = _crit(fit.df_t, level)
     post = cells[:, 1] >= 0
     if not post.any():
         raise SafetystatsError(
@@ -625,6 +674,9 @@ def sun_abraham(
     a /= a.sum()
     est = float(a @ coef)
     se = float(np.sqrt(a @ vcov @ a))
+    df = _contrast_df(fit, a[None, :])
+    df = None if df is None else float(np.asarray(df).ravel()[0])
+    crit = _crit(df, level)
     rel_grid = np.unique(cells[:, 1]).astype(int)
     agg = np.zeros((rel_grid.size, cells.shape[0]))
     for i, e in enumerate(rel_grid):
@@ -637,7 +689,7 @@ def sun_abraham(
         se=se,
         ci_low=est - crit * se,
         ci_high=est + crit * se,
-        p_value=float(_pvals(np.array(est), np.array(se), fit.df_t)),
+        p_value=float(_pvals(np.array(est), np.array(se), df)),
         relative=float(np.expm1(est)) if model == "poisson" else None,
         rel_time=rel_grid,
         event_coef=ev,
@@ -656,4 +708,6 @@ def sun_abraham(
         covariate_coef=cov.coef,
         covariate_se=cov.se,
         dropped_regressors=cov.dropped,
+        vcov_type=vcov_type,
+        df_t=df,
     )

@@ -8,7 +8,8 @@ The coefficients, residuals and cluster scores are those of the regression with 
 standard errors equal fixest's (Bergé 2018) with its default small-sample correction. Observation
 weights enter the absorption, the normal equations and the scores (pyfixest ``weights=``).
 Covariance choices (``vcov=``): CR1 by one or two cluster variables (the default, by area), HC1
-(heteroskedasticity-robust, no clustering) and CR3 (the leave-one-cluster-out jackknife).
+(heteroskedasticity-robust, no clustering), CR2 (Bell–McCaffrey, for few clusters, with the
+Bell–McCaffrey degrees of freedom) and CR3 (the leave-one-cluster-out jackknife).
 
 The Poisson model is fitted by IRLS to the maximum-likelihood estimate (see :func:`_fit_poisson`
 for the step control and the convergence rule), after dropping areas and periods whose counts are
@@ -27,6 +28,13 @@ Sources
   clustering. Journal of Business & Economic Statistics, 29(2), 238–249 (two-way CR1).
 - MacKinnon, J. G., Nielsen, M. Ø., & Webb, M. D. (2023). Cluster-robust inference: a guide to
   empirical practice. Journal of Econometrics, 232(2), 272–299 (CR3 as the cluster jackknife).
+- Bell, R. M., & McCaffrey, D. F. (2002). Bias reduction in standard errors for linear regression
+  with multi-stage samples. Survey Methodology, 28(2), 169–181 (CR2 and its df).
+- Imbens, G. W., & Kolesár, M. (2016). Robust standard errors in small samples: some practical
+  advice. Review of Economics and Statistics, 98(4), 701–712 (the Bell–McCaffrey df with CR2).
+- Pustejovsky, J. E., & Tipton, E. (2018). Small-sample methods for cluster-robust variance
+  estimation and hypothesis testing in fixed effects models. Journal of Business & Economic
+  Statistics, 36(4), 672–683 (CR2 with absorbed fixed effects, Theorem 2).
 - White, H. (1980). A heteroskedasticity-consistent covariance matrix estimator and a direct test
   for heteroskedasticity. Econometrica, 48(4), 817–838 (HC; HC1 = HC0 · N/(N−K)).
 - McCullagh, P., & Nelder, J. A. (1989). Generalized Linear Models, 2nd ed., ch. 2 (IRLS).
@@ -90,7 +98,9 @@ class FeResult:
     n_obs: int
     n_clusters: int
     n_treated_clusters: int
-    df_t: int | None
+    #: t degrees of freedom of the interval (OLS; None: normal): G − 1 (CR1, CR3), N − K (HC1),
+    #: or the Bell–McCaffrey df of the treatment coefficient, a float (CR2)
+    df_t: float | None
     iterations: int
     dropped_areas: tuple = ()
     warnings: tuple[str, ...] = ()
@@ -100,7 +110,8 @@ class FeResult:
     #: periods dropped because every count in them is zero (Poisson)
     dropped_periods: tuple = ()
     weighted: bool = False
-    #: covariance estimator: "CR1" (one- or two-way clustered), "CR3" (jackknife) or "HC1"
+    #: covariance estimator: "CR1" (one- or two-way clustered), "CR2" (Bell–McCaffrey), "CR3"
+    #: (jackknife) or "HC1"
     vcov_type: str = "CR1"
     #: clusters of the second clustering variable (two-way CR1), else None
     n_clusters2: int | None = None
@@ -311,7 +322,7 @@ def _cluster_meat(scores: np.ndarray, cl_codes: np.ndarray, g: int) -> np.ndarra
 
 
 #: The covariance estimators of :func:`twfe` and :func:`poisson_fe`.
-VCOV_TYPES = ("CR1", "CR3", "HC1")
+VCOV_TYPES = ("CR1", "CR2", "CR3", "HC1")
 
 
 def check_vcov(vcov, *, cluster, cluster2) -> str:
@@ -327,17 +338,22 @@ def check_vcov(vcov, *, cluster, cluster2) -> str:
     if vcov == "HC1" and (cluster is not None or cluster2 is not None):
         raise SafetystatsError(
             "input.choice",
-            "vcov: expected 'CR1' or 'CR3' with cluster labels, got 'HC1' (heteroskedasticity-"
-            "robust, no clusters) together with cluster/cluster2; drop the labels or cluster",
+            "vcov: expected 'CR1', 'CR2' or 'CR3' with cluster labels, got 'HC1' "
+            "(heteroskedasticity-robust, no clusters) together with cluster/cluster2; drop the "
+            "labels or cluster",
             name="vcov",
-            expected=["CR1", "CR3"],
+            expected=["CR1", "CR2", "CR3"],
             given=repr(vcov),
         )
-    if vcov == "CR3" and cluster2 is not None:
+    if vcov in ("CR2", "CR3") and cluster2 is not None:
+        what = (
+            "the jackknife leaves out one cluster of one clustering variable"
+            if vcov == "CR3"
+            else "the Bell–McCaffrey adjustment is defined for one clustering variable"
+        )
         raise SafetystatsError(
             "input.choice",
-            "vcov: expected 'CR1' for two-way clustering (cluster2), got 'CR3' (the jackknife "
-            "leaves out one cluster of one clustering variable)",
+            f"vcov: expected 'CR1' for two-way clustering (cluster2), got {vcov!r} ({what})",
             name="vcov",
             expected=["CR1"],
             given=repr(vcov),
@@ -348,9 +364,137 @@ def check_vcov(vcov, *, cluster, cluster2) -> str:
 @dataclass(frozen=True)
 class _Vcov:
     vcov: np.ndarray
-    df_t: int  # t degrees of freedom for OLS: G − 1 (min over the cluster variables) or N − K
+    #: t degrees of freedom for OLS: G − 1 (min over the cluster variables), N − K, or the
+    #: Bell–McCaffrey df of the treatment coefficient (CR2, a float)
+    df_t: float
     n_clusters: int
     n_clusters2: int | None = None
+    #: CR2 only: computes the Bell–McCaffrey df of any linear combination of the coefficients
+    bm: _BellMcCaffrey | None = None
+
+
+#: CR2: eigenvalues of ``I − H_gg`` at or below this are taken as 0 (the Moore–Penrose inverse
+#: square root; they are exactly 0, up to rounding, for fixed effects nested in the clusters).
+CR2_EIG_TOL = 1e-10
+#: CR2 factorises one (rows × columns) block per cluster; larger blocks are refused (memory).
+CR2_MAX_BLOCK = 50_000_000
+
+
+def _cr2_blocks(cl: np.ndarray, g: int):
+    order = np.argsort(cl, kind="stable")
+    bounds = np.zeros(g + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cl, minlength=g), out=bounds[1:])
+    return [order[bounds[j] : bounds[j + 1]] for j in range(g)]
+
+
+class _BellMcCaffrey:
+    """Bell–McCaffrey degrees of freedom for CR2 (Bell & McCaffrey 2002; Imbens & Kolesár 2016).
+
+    For a contrast ``c``, ``cᵀ V_CR2 c = Σ_g (ε*ᵀ M_{·g} u_g)²`` with ``u_g = A_g X*_g B c``
+    (``M = I − H`` of the full dummy model, ``B`` the bread). Under the working model of iid
+    errors (in the √ω-scaled regression) its Satterthwaite df is ``(tr Γ)² / tr(Γ²)`` with
+    ``Γ_gh = u_gᵀ M_gh u_h = δ_gh u_gᵀu_g − u_gᵀ H_gh u_h``. The hat ``H = P_A + Q Qᵀ +
+    X* B X*ᵀ`` is the sum of three orthogonal projections (swept factor, its within-transformed
+    dummies ``Q``, the fully absorbed regressors), so Γ is assembled from cluster sums without
+    forming any n × n matrix; when the swept factor is nested in the clusters, ``P_A u = 0``.
+    """
+
+    def __init__(self, ax, xs, bread, chol, q, cl, g, area):
+        self.ax, self.xs, self.bread, self.chol = ax, xs, bread, chol
+        self.q, self.cl, self.g = q, cl, g
+        self.area = area  # None when the swept factor is nested, else (codes, n_lev, sqrt(ω/Ω_a))
+
+    def df(self, c) -> np.ndarray:
+        c2 = np.asarray(c, dtype=float)
+        c2 = c2[:, None] if c2.ndim == 1 else c2
+        u_all = self.ax @ (self.bread @ c2)  # n × m
+        out = np.empty(u_all.shape[1])
+        for j in range(u_all.shape[1]):
+            u = u_all[:, j]
+            d = np.bincount(self.cl, u * u, self.g)
+            parts = [
+                _cluster_sum_cols(self.q * u[:, None], self.cl, self.g),
+                _cluster_sum_cols(self.xs * u[:, None], self.cl, self.g) @ self.chol,
+            ]
+            k_mat = sum(p @ p.T for p in parts)
+            if self.area is not None:
+                codes, n_lev, scale = self.area
+                s = scipy.sparse.csr_matrix((scale * u, (self.cl, codes)), shape=(self.g, n_lev))
+                k_mat = k_mat + (s @ s.T).toarray()
+            gamma = np.diag(d) - k_mat
+            tr2 = float(np.sum(gamma * gamma))
+            out[j] = np.trace(gamma) ** 2 / tr2 if tr2 > 0 else np.nan
+        return out
+
+
+def _cluster_sum_cols(values: np.ndarray, codes: np.ndarray, g: int) -> np.ndarray:
+    if values.shape[1] == 0:
+        return np.zeros((g, 0))
+    return np.vstack([np.bincount(codes, values[:, j], g) for j in range(values.shape[1])]).T
+
+
+def _cr2(panel: _Panel, xt, resid, omega, bread) -> _Vcov:
+    """CR2 (Bell & McCaffrey 2002) with the fixed effects absorbed, and its Bell–McCaffrey df.
+
+    In the √ω-scaled regression (``ω`` the observation weights, times ``μ`` for Poisson) with
+    the full dummy design, the meat is ``Σ_g X*_gᵀ A_g e*_g e*_gᵀ A_g X*_g`` with
+    ``A_g = (I − H_gg)^(+1/2)``, the Moore–Penrose inverse square root (clubSandwich's
+    convention), and the bread ``B = (X̃*ᵀX̃*)⁻¹``; no further small-sample factor. ``H_gg`` is
+    the block of the full-dummy hat matrix, ``P_A + Q Qᵀ + X* B X*ᵀ`` restricted to the cluster.
+    When the swept fixed effect (the areas) is nested in the clusters its projection is left
+    out: its directions carry neither residuals nor absorbed regressors, so the result is the
+    same (Pustejovsky & Tipton 2018, Theorem 2) and ``I − H_gg`` is then non-singular in the
+    directions that matter. ``A_g`` comes from a thin SVD ``U S Vᵀ`` of the cluster's factor
+    ``R_g`` (``H_gg = R_g R_gᵀ``): ``A_g = I + U (f(S) − 1) Uᵀ``, ``f(s) = (1 − s²)^(−1/2)``
+    (0 for eigenvalues of ``I − H_gg`` at or below :data:`CR2_EIG_TOL`).
+    """
+    a_n, b_n = int(panel.a.max()) + 1, int(panel.p.max()) + 1
+    absorb = _Absorber(panel.a, a_n, panel.p, b_n, weights=omega)
+    q = absorb.basis()
+    sw = np.sqrt(omega)
+    xs = xt * sw[:, None]
+    es = resid * sw
+    chol = np.linalg.cholesky((bread + bread.T) / 2)
+    cl = panel.cl
+    g = int(cl.max()) + 1
+    nested = _nested(absorb.a_codes, absorb.a_n, cl)
+    area_scale = None
+    if not nested:
+        area_scale = sw / np.sqrt(np.bincount(absorb.a_codes, omega, absorb.a_n))[absorb.a_codes]
+    k = xs.shape[1]
+    ax = np.empty_like(xs)
+    meat = np.zeros((k, k))
+    for rows in _cr2_blocks(cl, g):
+        parts = [q[rows], xs[rows] @ chol]
+        if not nested:
+            _, local = factorise(absorb.a_codes[rows])
+            ind = np.zeros((rows.size, int(local.max()) + 1))
+            ind[np.arange(rows.size), local] = area_scale[rows]
+            parts.insert(0, ind)
+        r_g = np.hstack(parts)
+        if r_g.size > CR2_MAX_BLOCK:
+            raise SafetystatsError(
+                "input.choice",
+                f"vcov: expected 'CR1' or 'CR3' for clusters this large, got 'CR2' (its "
+                f"adjustment matrices need rows × columns ≤ {CR2_MAX_BLOCK:,} per cluster, got "
+                f"a cluster of {rows.size} rows × {r_g.shape[1]} columns)",
+                name="vcov",
+                expected=["CR1", "CR3"],
+                given="'CR2'",
+            )
+        u, s, _ = np.linalg.svd(r_g, full_matrices=False)
+        gap = 1.0 - s * s
+        with np.errstate(divide="ignore"):
+            f = np.where(gap > CR2_EIG_TOL, 1.0 / np.sqrt(np.maximum(gap, CR2_EIG_TOL)), 0.0) - 1.0
+        xg = xs[rows]
+        ax[rows] = adj = xg + u @ (f[:, None] * (u.T @ xg))  # A_g X*_g (A_g symmetric)
+        score = adj.T @ es[rows]
+        meat += np.outer(score, score)
+    v = bread @ meat @ bread
+    area = None if nested else (absorb.a_codes, absorb.a_n, area_scale)
+    bm = _BellMcCaffrey(ax, xs, bread, chol, q, cl, g, area)
+    df0 = float(bm.df(np.eye(k)[:, 0])[0])
+    return _Vcov(v, df0, g, None, bm)
 
 
 def _sandwich(bread, scores, panel: _Panel, k: int, vcov_type: str) -> _Vcov:
@@ -431,6 +575,7 @@ class _Fit:
     n_clusters2: int | None = None
     n_separated: int = 0
     rows: np.ndarray | None = None  # input rows used
+    bm: _BellMcCaffrey | None = None  # CR2: Bell–McCaffrey df of any contrast
 
 
 def _check_weights(weights, n):
@@ -597,6 +742,8 @@ def _fit_ols(
             return _ols_core(sub, treated_rows[rows], sub.x.shape[1])[0]
 
         v = _jackknife(panel, coef, refit, n_treated)
+    elif vcov_type == "CR2":
+        v = _cr2(panel, xt, yt - xt @ coef, panel.w, bread)
     else:
         v = _sandwich(bread, xw * (yt - xt @ coef)[:, None], panel, xt.shape[1], vcov_type)
     warn = few_clusters_warning(n_treated) + _vcov_warning(vcov_type) + _collinear_warning(dropped)
@@ -615,6 +762,7 @@ def _fit_ols(
         vcov_type=vcov_type,
         n_clusters2=v.n_clusters2,
         rows=panel.rows,
+        bm=v.bm,
     )
     return fit, xt, yt
 
@@ -891,7 +1039,11 @@ def _fit_poisson(
         absorb.reweight(w0 * mu)
         xt = absorb(x)
         bread = np.linalg.inv((xt * (w0 * mu)[:, None]).T @ xt)
-        v = _sandwich(bread, xt * (w0 * (y - mu))[:, None], panel, x.shape[1], vcov_type)
+        if vcov_type == "CR2":
+            # the IRLS regression at the MLE: weights w·μ, working residuals (y − μ)/μ
+            v = _cr2(panel, xt, (y - mu) / mu, w0 * mu, bread)
+        else:
+            v = _sandwich(bread, xt * (w0 * (y - mu))[:, None], panel, x.shape[1], vcov_type)
     warn = few_clusters_warning(n_treated) + _vcov_warning(vcov_type)
     if dropped_a:
         warn += (
@@ -1047,8 +1199,16 @@ def twfe(
         ``cluster2`` the years): ``V₁ + V₂ − V₁₂`` (Cameron, Gelbach & Miller 2011), each with
         fixest's factor for the smaller number of clusters G, and t(G−1), as pyfixest
         ``vcov={"CRV1": "c1+c2"}``.
-    vcov : {"CR1", "CR3", "HC1"}
-        ``"CR1"`` (default): cluster-robust, by ``cluster`` (and ``cluster2``). ``"CR3"``: the
+    vcov : {"CR1", "CR2", "CR3", "HC1"}
+        ``"CR1"`` (default): cluster-robust, by ``cluster`` (and ``cluster2``). ``"CR2"``:
+        Bell & McCaffrey's (2002) bias-reduced estimator for few clusters, the meat
+        ``Σ_g X̃_gᵀ A_g ũ_g ũ_gᵀ A_g X̃_g`` with ``A_g = (I − H_gg)^(+1/2)`` from the hat matrix
+        of the full dummy-variable regression (Moore–Penrose inverse square root, as R
+        clubSandwich; with the areas nested in the clusters this equals the absorbed version
+        of Pustejovsky & Tipton 2018), no further factor, and t intervals with the
+        Bell–McCaffrey degrees of freedom of the treatment coefficient (Imbens & Kolesár 2016;
+        ``df_t`` is then a float, often far below G − 1 when few clusters are treated). With
+        weights, CR2 is that of the √w-scaled regression (inverse-variance weights). ``"CR3"``: the
         cluster jackknife ``(G−1)/G · Σ_g (β̂₍g₎ − β̂)(β̂₍g₎ − β̂)ᵀ`` (MacKinnon, Nielsen & Webb
         2023), refitting without one cluster at a time; it is more conservative than CR1 with
         few clusters and t(G−1). ``"HC1"``: heteroskedasticity-robust, every row on its own,
@@ -1188,10 +1348,12 @@ def poisson_fe(
         Default the areas.
     cluster2 : array_like, shape (n,), optional
         Second clustering variable for two-way CR1, as in :func:`twfe`.
-    vcov : {"CR1", "CR3", "HC1"}
+    vcov : {"CR1", "CR2", "CR3", "HC1"}
         As in :func:`twfe`, with normal intervals; ``"CR3"`` refits the Poisson model without
         each cluster in turn (the fixed effects, the all-zero checks and the separation check
-        are redone on every refit).
+        are redone on every refit); ``"CR2"`` is computed on the IRLS regression at the MLE
+        (weights ``w·μ``, working residuals ``(y − μ)/μ``), as clubSandwich does for a GLM, with
+        normal intervals like the other Poisson choices.
     weights : array_like, shape (n,), optional
         Positive observation weights: each row's log-likelihood is multiplied by its weight (IRLS
         weights ``w·μ``, scores ``w·(y − μ)·x̃``), as pyfixest ``fepois(weights=...)``.

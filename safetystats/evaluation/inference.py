@@ -30,7 +30,7 @@ from safetystats.errors import SafetystatsError
 
 from ._util import FEW_TREATED_CLUSTERS, as_int, as_labels, check_level, make_rng
 from .did import _staggered_panel, check_model
-from .fixest import _Absorber, _design, _fit_ols, _fit_poisson, _offset, _Panel
+from .fixest import _Absorber, _design, _fit_ols, _fit_poisson, _offset, _Panel, check_vcov
 
 __all__ = [
     "BootstrapResult",
@@ -153,6 +153,7 @@ def wild_cluster_bootstrap(
     weights: str = "rademacher",
     impose_null: bool = True,
     level: float | None = None,
+    vcov: str = "CR1",
     rng=None,
 ) -> BootstrapResult:
     """Wild cluster bootstrap-t test of the TWFE treatment coefficient.
@@ -182,6 +183,11 @@ def wild_cluster_bootstrap(
         by inverting the test with the same bootstrap weights: ``ci_lower``/``ci_upper`` are where
         the p-value curve ``p(r)`` of H0: β = r crosses ``1 − level`` (found on a grid, then by
         bisection to 1e-9 standard errors). Under WCR each r imposes its own null, as boottest.
+    vcov : {"CR1"}
+        The studentization of the observed and the bootstrap t: CR1 (boottest's WCR-11). It is
+        validated like ``vcov=`` of :func:`twfe`; the other choices ("CR2", "CR3", "HC1") are
+        refused here: the bootstrap t would have to be studentized the same way in every draw,
+        which this algorithm does not do.
     rng : numpy.random.Generator, int or None
 
     Returns
@@ -206,6 +212,17 @@ def wild_cluster_bootstrap(
     (999, True)
     """
     check_choice(weights, "weights", WILD_WEIGHTS)
+    vcov = check_vcov(vcov, cluster=cluster, cluster2=None)
+    if vcov != "CR1":
+        raise SafetystatsError(
+            "input.choice",
+            f"vcov: expected 'CR1' for the wild cluster bootstrap (its t statistics are "
+            f"studentized with CR1 in every draw), got {vcov!r}; use twfe(vcov={vcov!r}) or "
+            "randomization_inference(statistic='t', vcov=...)",
+            name="vcov",
+            expected=["CR1"],
+            given=repr(vcov),
+        )
     draws = as_int(draws, "draws", minimum=1)
     if level is not None:
         level = check_level(level)
@@ -356,11 +373,12 @@ def randomization_inference(
     model: str = "ols",
     population=None,
     draws: int = 999,
+    vcov: str = "CR1",
     rng=None,
 ) -> RandomizationResult:
     """Randomization (placebo) inference for the DiD effect over the control pool.
 
-    The statistic — the TWFE coefficient (``model="ols"``), its CR1 t statistic
+    The statistic — the TWFE coefficient (``model="ols"``), its t statistic (CR1, or ``vcov``)
     (``statistic="t"``), or the Poisson FE coefficient — is computed for the real treated areas,
     then again for placebo assignments in which the treated areas' start periods are given to
     other areas. ``pool="controls"``: the treated areas are left out and placebo treated areas are
@@ -386,6 +404,12 @@ def randomization_inference(
     population : array_like, optional
         Exposure for the Poisson model.
     draws : int
+    vcov : {"CR1", "CR2", "CR3", "HC1"}
+        Covariance behind ``statistic="t"`` (by area, as :func:`twfe`); the same estimator
+        studentizes the real and every placebo coefficient. CR1 uses the fast path (one
+        projection per placebo); the others refit each placebo (CR3: G refits each), so keep
+        ``draws`` moderate. With ``statistic="coef"`` only "CR1" is accepted (nothing is
+        studentized).
     rng : numpy.random.Generator, int or None
 
     Returns
@@ -429,6 +453,16 @@ def randomization_inference(
             expected=["coef"],
             given="'t'",
         )
+    vcov = check_vcov(vcov, cluster=None, cluster2=None)
+    if statistic != "t" and vcov != "CR1":
+        raise SafetystatsError(
+            "input.choice",
+            f"vcov: expected 'CR1' with statistic='coef' (the coefficient is not studentized), "
+            f"got {vcov!r}; use statistic='t'",
+            name="vcov",
+            expected=["CR1"],
+            given=repr(vcov),
+        )
     draws = as_int(draws, "draws", minimum=1)
     gen = make_rng(rng)
     yv, per, ft, treated = _staggered_panel(
@@ -452,7 +486,7 @@ def randomization_inference(
             yv[rows], d[:, None], area=a[rows], period=per[rows], cluster=None, names=["d"]
         )
         if model == "ols":
-            fit, _, _ = _fit_ols(panel, d != 0)
+            fit, _, _ = _fit_ols(panel, d != 0, vcov_type=vcov)
         else:
             fit = _fit_poisson(panel, d != 0, offset[rows], tol=1e-9, max_iter=100)
         if statistic == "t":
@@ -487,7 +521,7 @@ def randomization_inference(
 
     sub_a = a[rows]
     sub_p = per[rows]
-    if model == "ols":
+    if model == "ols" and vcov == "CR1":
         _, a_codes = np.unique(sub_a, return_inverse=True)
         _, p_codes = np.unique(sub_p, return_inverse=True)
         absorb = _Absorber(a_codes, int(a_codes.max()) + 1, p_codes, int(p_codes.max()) + 1)

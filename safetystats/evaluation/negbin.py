@@ -94,9 +94,11 @@ class NegBinFeResult(FeResult):
     lr_p_value: float = float("nan")
 
 
-def _poisson_fit_rows(counts, treatment, area, period, population, covariates, cluster, tol, it):
+def _poisson_fit_rows(
+    counts, treatment, area, period, population, covariates, cluster, tol, it, weights=None
+):
     """The Poisson fit, then the inputs restricted to the rows it used (all-zero areas and
-    periods and separated zeros left out), as a fresh panel with its offset."""
+    periods and separated zeros left out), as a fresh panel with its offset (and weights)."""
     pois = poisson_fe(
         counts,
         treatment,
@@ -105,6 +107,7 @@ def _poisson_fit_rows(counts, treatment, area, period, population, covariates, c
         population=population,
         covariates=covariates,
         cluster=cluster,
+        weights=weights,
         tol=tol,
         max_iter=it,
     )
@@ -123,6 +126,7 @@ def _poisson_fit_rows(counts, treatment, area, period, population, covariates, c
         cluster=take(cluster),
         names=names,
         y_name="counts",
+        weights=take(weights),
     )
     offset = np.zeros(rows.size) if population is None else _offset(take(population), rows.size)
     return pois, panel, offset, names
@@ -335,6 +339,7 @@ def negbin_fe(
     population=None,
     covariates=None,
     cluster=None,
+    weights=None,
     level: float = 0.95,
     tol: float = 1e-10,
     max_iter: int = 100,
@@ -360,6 +365,13 @@ def negbin_fe(
         Whole-number counts ≥ 0 (the NB2 likelihood is for counts).
     treatment, area, period, population, covariates, cluster, level, tol, max_iter
         As for :func:`~safetystats.evaluation.poisson_fe`.
+    weights : array_like, shape (n,), optional
+        Positive observation weights, as in :func:`~safetystats.evaluation.poisson_fe`: each
+        row's NB2 log-likelihood is multiplied by its weight (a row of weight 2 counts as two
+        identical rows), for α as for the coefficients; IRLS weights ``w·μ/(1 + αμ)``, scores
+        ``w·(y − μ)/(1 + αμ)·x̃``. This is statsmodels GLM ``NegativeBinomial`` with
+        ``freq_weights`` (``var_weights`` would scale the variance instead and give another
+        likelihood for α). ``loglik`` and ``loglik_poisson`` are the weighted log-likelihoods.
 
     Returns
     -------
@@ -390,7 +402,7 @@ def negbin_fe(
     level = check_level(level)
     tol, max_iter = check_iteration(tol, max_iter)
     pois, panel, offset, names = _poisson_fit_rows(
-        counts, treatment, area, period, population, covariates, cluster, tol, max_iter
+        counts, treatment, area, period, population, covariates, cluster, tol, max_iter, weights
     )
     # the rows the Poisson fit left out are zeros, so the rows used carry every non-integer
     check_integer_valued(panel.y, "counts", what="counts (the NB2 likelihood is for counts)")
@@ -454,7 +466,7 @@ def negbin_fe(
         n_separated=pois.n_separated,
         rows=pois.rows_used,
     )
-    base = _result(fit, names, model="negbin", level=level)
+    base = _result(fit, names, model="negbin", level=level, weighted=weights is not None)
     lr = max(2.0 * (ll - ll_poisson), 0.0)
     return NegBinFeResult(
         **{f.name: getattr(base, f.name) for f in fields(base)},
