@@ -12,6 +12,15 @@ panel, ``--steps twfe,poisson`` to run only some steps (twfe, poisson, event, wi
 The ``cs`` step (Callaway–Sant'Anna) runs beside the PyPI package ``differences`` instead of
 pyfixest: the ATT(g,t) with the four aggregations and their overall values, analytic standard
 errors, then the same with 999 multiplier-bootstrap draws (differences with ``n_jobs=1``).
+
+``--grid`` (not the default: ``make bench`` stays quick) runs instead the size grid of issue 12:
+TWFE (CR1 by area), Poisson FE with a log-population offset (CR1) and the event study (5 leads
+and lags, CR1) at 200, 2,000 and 20,000 areas × 15 years (``--grid-sizes 200,2000`` for some of
+them), each beside pyfixest (``feols``/``fepois``, its default numba backend), printing our time
+and pyfixest's (median of 3, after a warm-up), the ratio, and the peak traced memory of each
+(tracemalloc, a separate untimed run of each; pyfixest's numba kernels allocate partly outside
+what tracemalloc sees, so its figure is a lower bound). Coefficients and standard errors must
+agree to 1e-6 relative or the script fails (assert).
 """
 
 from __future__ import annotations
@@ -105,6 +114,75 @@ def row(step, ours, theirs, mem, agree):
 
 
 STEPS = ("twfe", "poisson", "event", "wild", "ri", "synth", "cs")
+GRID_SIZES = (200, 2_000, 20_000)
+
+
+def _grid_steps(d, df, pf):
+    """(name, ours, pyfixest, pick estimates and SEs) for one panel of the grid."""
+    kw = dict(area=d["area"], period=d["year"])
+    return [
+        (
+            "TWFE OLS, CR1 by area",
+            lambda: twfe(d["rate"], d["treat"], **kw),
+            lambda: pf.feols("rate ~ treat | area + year", data=df, vcov={"CRV1": "area"}),
+            lambda r: (r.estimate, r.se),
+        ),
+        (
+            "Poisson FE + log-pop offset, CR1",
+            lambda: poisson_fe(d["counts"], d["treat"], population=d["pop"], **kw),
+            lambda: pf.fepois(
+                "counts ~ treat | area + year",
+                data=df,
+                vcov={"CRV1": "area"},
+                offset="lpop",
+                iwls_tol=1e-10,
+            ),
+            lambda r: (r.estimate, r.se),
+        ),
+        (
+            "event study (5 leads/lags), CR1",
+            lambda: event_study(d["rate"], first_treated=d["ft"], leads=5, lags=5, **kw),
+            lambda: pf.feols("rate ~ i(rel, ref=-1) | area + year", data=df, vcov={"CRV1": "area"}),
+            lambda r: (r.coef, r.se),
+        ),
+    ]
+
+
+def _grid(sizes) -> None:
+    """TWFE, Poisson FE and the event study at each size beside pyfixest (see the docstring)."""
+    global N_AREAS, N_TREATED
+    import pandas as pd
+    import pyfixest as pf
+
+    print(f"size grid: {list(sizes)} areas × {YEARS.size} years; pyfixest {pf.__version__}")
+    print(
+        f"{'areas':>6} {'step':<34} {'ours s':>8} {'pyfix s':>8} {'ratio':>6} "
+        f"{'ours MB':>8} {'pyfix MB':>8}  agree (1e-6 rel)"
+    )
+    results = []
+    for n_areas in sizes:
+        N_AREAS, N_TREATED = n_areas, max(20, n_areas // 50)
+        d = make_panel()
+        df = pd.DataFrame(d)
+        df["lpop"] = np.log(df["pop"])
+        df["rel"] = (df.year - df.ft).fillna(-1).clip(-5, 5).astype(int)
+        steps = _grid_steps(d, df, pf)
+        for name, ours, theirs, pick in steps:
+            ours()
+            theirs()  # warm-up (numba JIT, caches)
+            t_o, r = timed(ours)
+            t_p, f = timed(theirs)
+            est, se = pick(r)
+            err = max(rel(est, f.coef().values), rel(se, f.se().values))
+            mem_o, mem_p = peak_mb(ours), peak_mb(theirs)
+            print(
+                f"{n_areas:>6} {name:<34} {t_o:8.3f} {t_p:8.3f} {t_o / t_p:6.2f} "
+                f"{mem_o:8.1f} {mem_p:8.1f}  {err < REL_TOL} ({err:.1e})",
+                flush=True,
+            )
+            results.append((n_areas, name, err))
+    bad = [(n, name, err) for n, name, err in results if not err < REL_TOL]
+    assert not bad, f"disagreement with pyfixest beyond {REL_TOL}: {bad}"
 
 
 def main() -> None:
@@ -112,7 +190,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--areas", type=int, default=N_AREAS)
     parser.add_argument("--steps", default=",".join(STEPS))
+    parser.add_argument(
+        "--grid", action="store_true", help="the size grid (TWFE, Poisson, event study)"
+    )
+    parser.add_argument(
+        "--grid-sizes", default=",".join(str(n) for n in GRID_SIZES), help="areas per grid run"
+    )
     args = parser.parse_args()
+    if args.grid:
+        warnings.filterwarnings("ignore")
+        t_start = time.perf_counter()
+        _grid([int(n) for n in args.grid_sizes.split(",")])
+        print(f"\nwhole grid incl. pyfixest and repeats: {time.perf_counter() - t_start:.1f} s")
+        return
     N_AREAS = args.areas
     N_TREATED = max(40, N_AREAS // 50)
     steps = set(args.steps.split(","))
