@@ -54,4 +54,8 @@ def navigation(request):
         "all_memberships": memberships,
         "demo_mode": settings.DEMO_MODE,
         "site_name": settings.SITE_NAME,
+        # The brand in the header, title and footer: Django's LoginView puts its own ``site_name`` (the
+        # request's host name without the sites framework) into the login page's context, which wins
+        # over a context processor's, so the pages name the product under a name no view sets.
+        "brand_name": settings.SITE_NAME,
     }
