@@ -1,5 +1,3 @@
-import datetime as dt
-
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
@@ -56,11 +54,13 @@ def event_export(request):
     record_export(
         request, count=events.count(), object_type="audit.auditevent", purpose=Purpose.OVERSIGHT
     )
-    header = [_("time (UTC)"), _("user name"), _("action"), _("object type"), _("object id")]
+    # local time with its offset (+01:00 or +02:00), as every other time of the platform; the offset
+    # keeps the hour the clocks go back unambiguous
+    header = [_("time (local time)"), _("user name"), _("action"), _("object type"), _("object id")]
     header += [_("purpose"), _("fields"), _("rows"), _("address")]
     rows = (
         [
-            e.at.astimezone(dt.UTC).isoformat(),
+            timezone.localtime(e.at).isoformat(),
             e.actor_username,
             e.action,
             e.object_type,

@@ -154,7 +154,9 @@ def test_a_successful_check_is_recorded_and_shown_to_the_dpo(client, member, coo
     head = AuditEvent.objects.order_by("-seq").first()  # the dpo's login came after the check
     assert f"{head.seq}:{head.hash}" in page  # the head to write down
     assert "Sidst kontrolleret" in page or "Last checked" in page
-    assert check.at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") in page
+    assert (
+        timezone.localtime(check.at).strftime("%Y-%m-%d %H:%M") in page
+    )  # local time, as the page
 
 
 # --- SQLite ---------------------------------------------------------------------------------------
