@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
 import unicodedata
 from urllib.parse import quote
@@ -37,13 +38,24 @@ def _value(row, key):
     return value
 
 
+#: The decimals of every number with a fraction in a download (CSV and XLSX): rates per 1,000 and
+#: shares in per cent need no more, and a stored 12.345678901 would read as a false precision. Whole
+#: numbers (counts, years) stay whole; the stored values keep their full precision.
+DECIMALS = 2
+
+
 def _plain(value):
-    """Python value -> what a cell holds: local naive datetimes, str for lazy translations."""
+    """Python value -> what a cell holds: local naive datetimes, str for lazy translations, numbers
+    with a fraction rounded to ``DECIMALS`` (a missing one, NaN, as an empty cell)."""
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
         return value.replace(tzinfo=None, microsecond=0)
-    if value is None or isinstance(value, int | float | dt.date | bool):
+    if isinstance(value, float):  # numpy's float64 too, as a plain float
+        if math.isnan(value):
+            return None
+        return round(float(value), DECIMALS) + 0.0  # + 0.0: no "-0" for a small negative value
+    if value is None or isinstance(value, int | dt.date | bool):
         return value
     return str(value)
 
@@ -101,7 +113,7 @@ def danish_csv_cell(value) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
-        return repr(round(value, 10)).replace(".", ",").removesuffix(",0")
+        return repr(value).replace(".", ",").removesuffix(",0")  # rounded by safe_cell
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
