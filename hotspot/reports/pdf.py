@@ -31,7 +31,12 @@ def render_pdf_bytes(template: str, context: dict, *, request=None) -> bytes:
     from weasyprint import HTML  # imported here: it needs Pango, which only PDF work requires
 
     html = render_to_string(template, context, request=request)
-    return HTML(string=html, base_url="http://localhost/", url_fetcher=_fetch_local).write_pdf()
+    # Tagged PDF (a structure tree of headings, paragraphs, tables and lists, MarkInfo /Marked true)
+    # so that screen readers can read the public documents; no PDF/UA claim (pdf_variant="pdf/ua-1"),
+    # which the charts' SVG figures and the table markup have not been checked against.
+    return HTML(string=html, base_url="http://localhost/", url_fetcher=_fetch_local).write_pdf(
+        pdf_tags=True
+    )
 
 
 def pdf_response(
