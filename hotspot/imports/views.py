@@ -42,7 +42,7 @@ def _home(request, form, corrects=None):
             "form": form,
             "batches": batches,
             "columns": columns,
-            "limit_mb": engine.mb(engine.max_bytes()),
+            "limit": pages.size_words(engine.max_bytes()),
             "corrects": corrects,
         },
     )
