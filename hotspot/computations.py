@@ -16,6 +16,7 @@ the reason there is none. They share one abstract model, :class:`Computation`:
 ``library_versions``      {package: version} of what computed it (Python, numpy, scipy …)
 ``created_by/_at``        who asked, when
 ``finished_at``           when it was done or failed
+``seen_status``           the status its requester was told about on a later page (``notices``)
 ========================  =====================================================================
 
 and one lifecycle, written only by these functions (no app updates a status field itself):
@@ -90,6 +91,9 @@ class Computation(TenantModel):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    #: the status the person who asked was last told about (``hotspot.notices``): a finished
+    #: computation whose status differs is announced on their next page, once
+    seen_status = models.CharField(max_length=20, blank=True, editable=False)
 
     #: The status values of a finished computation and of one that failed (an import batch has its own).
     done_status = Status.DONE

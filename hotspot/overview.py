@@ -7,6 +7,7 @@ from hotspot.accounts.access import require_capability
 from hotspot.accounts.roles import Capability, Role
 from hotspot.areas.inputs import municipality_overview
 from hotspot.casework.pages import overdue_count
+from hotspot.notices import recent
 from hotspot.programmes.models import Programme
 from hotspot.programmes.pages import overview_context
 
@@ -28,4 +29,6 @@ def home(request):
             request.user, Capability.VIEW_PERSON_DATA
         ).in_municipality(request.municipality)
         context["casework_due"] = overdue_count(programmes)
+    # What this person started that finished in the last week (each also announced once on a page).
+    context["finished_work"] = recent(request.user, request.municipality)
     return render(request, "overview.html", context)

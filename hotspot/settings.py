@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hotspot.accounts.middleware.MunicipalityMiddleware",
+    # Tells whoever started a long computation that it finished, on their next page (after the above).
+    "hotspot.notices.FinishedWorkMiddleware",
     # Last, so that it sees the response of a failed login (django-axes' requirement).
     "axes.middleware.AxesMiddleware",
 ]
