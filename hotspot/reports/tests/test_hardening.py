@@ -162,7 +162,7 @@ def test_every_pdf_download_writes_one_export_row(
     from hotspot.programmes.models import Programme
     from hotspot.reports import pdf
 
-    monkeypatch.setattr(pdf, "render_pdf_bytes", lambda *a, **k: b"%PDF-1.7 test")
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: b"%PDF-1.7 test")
     programme = Programme.objects.filter(municipality=demo_municipality).first()
     study = Study.objects.filter(municipality=demo_municipality).first()
     client = login(coordinator)
