@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hotspot.accounts.middleware.MunicipalityMiddleware",
+    # Ends sessions on the server: idle for the roles that see person data, absolute for all.
+    "hotspot.accounts.middleware.SessionTimeoutMiddleware",
     # Tells whoever started a long computation that it finished, on their next page (after the above).
     "hotspot.notices.FinishedWorkMiddleware",
     # Last, so that it sees the response of a failed login (django-axes' requirement).
@@ -180,6 +182,9 @@ TASKS = {
 }
 
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 10, minimum=1) * 3600
+# Roles that see person data are logged out after this many minutes without a request (the page warns
+# two minutes before and counts typing as activity); SESSION_HOURS after login ends every session.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 15, minimum=3)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/session/", account_views.session_keepalive, name="session_keepalive"),
     path("accounts/municipality/", account_views.switch_municipality, name="switch_municipality"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("areas/", include("hotspot.areas.urls")),

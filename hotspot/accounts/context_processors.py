@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from hotspot.accounts.middleware import SessionTimeoutMiddleware
 from hotspot.accounts.roles import Capability
 
 # Top navigation (UX.md). An entry shows when the active role has its capability; an entry whose URL
@@ -58,4 +59,8 @@ def navigation(request):
         # request's host name without the sites framework) into the login page's context, which wins
         # over a context processor's, so the pages name the product under a name no view sets.
         "brand_name": settings.SITE_NAME,
+        # the idle limit of this session (roles that see person data), for the page's warning
+        "session_idle_seconds": SessionTimeoutMiddleware.idle_limit(request)
+        if request.user.is_authenticated
+        else None,
     }

@@ -71,3 +71,91 @@ class NoStoreMiddleware:
         ):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class SessionTimeoutMiddleware:
+    """Sessions end on the server: after ``SESSION_IDLE_MINUTES`` without a request for a member whose
+    role sees person data, and ``SESSION_HOURS`` after login for everyone (however active). The page
+    warns before the idle limit and a keep-alive (``session_keepalive``) counts typing as activity
+    (``static/hotspot/session.js``), so nobody loses what they typed; a form posted after the limit
+    is not saved, and the draft the browser kept in the tab is offered again after the next login.
+
+    After ``MunicipalityMiddleware`` (it needs ``request.membership``)."""
+
+    #: last-activity writes are skipped within this many seconds (a session write per request is waste)
+    RESOLUTION = 30
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            ended = self._ended(request)
+            if ended:
+                return self._log_out(request, ended)
+        return self.get_response(request)
+
+    @staticmethod
+    def idle_limit(request) -> int | None:
+        """Seconds without a request after which the session ends, or None (no person data)."""
+        from django.conf import settings
+
+        from hotspot.accounts.roles import Capability
+
+        membership = getattr(request, "membership", None)
+        if membership is None or not membership.can(Capability.VIEW_PERSON_DATA):
+            return None
+        return settings.SESSION_IDLE_MINUTES * 60
+
+    def _ended(self, request) -> str | None:
+        import time
+
+        from django.conf import settings
+
+        now = int(time.time())
+        session = request.session
+        login_at = session.setdefault(LOGIN_AT, now)
+        if now - login_at > settings.SESSION_COOKIE_AGE:
+            return "absolute"
+        idle = self.idle_limit(request)
+        last = session.get(LAST_ACTIVITY, login_at)
+        if idle is not None and now - last > idle:
+            return "idle"
+        if now - last >= self.RESOLUTION:
+            session[LAST_ACTIVITY] = now
+        return None
+
+    @staticmethod
+    def _log_out(request, reason: str):
+        from django.conf import settings
+        from django.contrib import messages
+        from django.contrib.auth import logout
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+        from django.utils.translation import gettext as _
+
+        path = request.get_full_path()
+        logout(request)  # flushes the session in the database: the old cookie opens nothing
+        if reason == "idle":
+            text = _(
+                "You were logged out after %(n)s minutes without activity, as for every role that "
+                "sees person data. Log in again to go on."
+            ) % {"n": settings.SESSION_IDLE_MINUTES}
+        else:
+            text = _("You were logged out %(n)s hours after logging in. Log in again to go on.") % {
+                "n": settings.SESSION_COOKIE_AGE // 3600
+            }
+        if request.headers.get("X-Requested-With") == "fetch":
+            return JsonResponse({"logged_out": reason}, status=401)
+        messages.info(request, text)
+        target = reverse("login")
+        if request.method == "GET":
+            target += "?" + urlencode({"next": path})
+        return redirect(target)
+
+
+#: session keys: when the user logged in and last made a request (seconds since the epoch)
+LOGIN_AT = "hotspot_login_at"
+LAST_ACTIVITY = "hotspot_last_activity"

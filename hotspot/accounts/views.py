@@ -1,14 +1,22 @@
+import time
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hotspot.accounts.middleware import SESSION_KEY
+from hotspot.accounts.middleware import (
+    LAST_ACTIVITY,
+    LOGIN_AT,
+    SESSION_KEY,
+    SessionTimeoutMiddleware,
+)
 from hotspot.accounts.models import Membership
 from hotspot.accounts.roles import Capability
 from hotspot.accounts.signals import password_changed
@@ -16,6 +24,24 @@ from hotspot.accounts.signals import password_changed
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # the session's clock starts at this login (a re-login keeps the session's other data)
+        now = int(time.time())
+        self.request.session[LOGIN_AT] = now
+        self.request.session[LAST_ACTIVITY] = now
+        return response
+
+
+@require_POST
+def session_keepalive(request):
+    """The page's "stay logged in" and its typing count as activity (static/hotspot/session.js): the
+    timeout middleware has already recorded this request; the answer says how long is left."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"logged_out": "anonymous"}, status=401)
+    request.session[LAST_ACTIVITY] = int(time.time())
+    return JsonResponse({"idle_seconds": SessionTimeoutMiddleware.idle_limit(request)})
 
 
 def tour(request):
