@@ -341,7 +341,15 @@ def _post_average(es) -> tuple[float, float, float, float]:
     return est, est - z * se, est + z * se, p
 
 
-def _event_row(es, model):
+def _vcov_extra(res, cr3_error: str) -> dict:
+    """The covariance a row's interval comes from (CR3 with few treated areas, as the regressions)."""
+    extra = {"vcov": res.vcov_type}
+    if cr3_error:
+        extra["cr3_error"] = cr3_error
+    return extra
+
+
+def _event_row(es, model, cr3_error=""):
     est, lo, hi, p = _post_average(es)
     if model == "poisson":
         est, lo, hi, scale = np.expm1(est), np.expm1(lo), np.expm1(hi), "relative"
@@ -353,14 +361,19 @@ def _event_row(es, model):
         ci_low=_num(lo),
         ci_high=_num(hi),
         p_value=_num(p),
-        p_kind="cluster",
+        p_kind="cr3" if es.vcov_type == "CR3" else "cluster",
         scale=scale,
-        extra={"pretrend_p": _num(es.pretrend_p)},
+        extra={"pretrend_p": _num(es.pretrend_p), **_vcov_extra(es, cr3_error)},
         warnings=list(es.warnings),
     )
 
 
-def _sun_abraham_row(res, model):
+def _sun_abraham_row_of(fit_and_error, model):
+    res, cr3_error = fit_and_error
+    return _sun_abraham_row(res, model, cr3_error)
+
+
+def _sun_abraham_row(res, model, cr3_error=""):
     if model == "poisson":
         est, lo, hi, scale = (
             np.expm1(res.estimate),
@@ -376,9 +389,9 @@ def _sun_abraham_row(res, model):
         ci_low=_num(lo),
         ci_high=_num(hi),
         p_value=_num(res.p_value),
-        p_kind="cluster",
+        p_kind="cr3" if res.vcov_type == "CR3" else "cluster",
         scale=scale,
-        extra={"cohorts": _nums(res.cohorts)},
+        extra={"cohorts": _nums(res.cohorts), **_vcov_extra(res, cr3_error)},
         warnings=list(res.warnings),
     )
 
@@ -589,17 +602,21 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
     # event study (leads and lags; the pre-trend plot's companion)
     event = None
     try:
-        es = ev.event_study(
-            y,
-            first_treated=ft,
-            leads=LEADS,
-            lags=LAGS,
-            model=model,
-            population=pop,
-            level=lv,
-            **common,
+        es, cr3_error = _fe_fit(
+            lambda vcov: ev.event_study(
+                y,
+                first_treated=ft,
+                leads=LEADS,
+                lags=LAGS,
+                model=model,
+                population=pop,
+                level=lv,
+                vcov=vcov,
+                **common,
+            ),
+            n_treated,
         )
-        rows["event_study"] = _event_row(es, model)
+        rows["event_study"] = _event_row(es, model, cr3_error)
         tr = np.expm1 if model == "poisson" else (lambda v: v)
         event = {
             "rel_time": es.rel_time.tolist(),
@@ -618,8 +635,19 @@ def compute(inputs: Inputs, params: dict, progress=lambda pct: None) -> dict:
 
     rows["sun_abraham"] = _try(
         "sun_abraham",
-        lambda: _sun_abraham_row(
-            ev.sun_abraham(y, first_treated=ft, model=model, population=pop, level=lv, **common),
+        lambda: _sun_abraham_row_of(
+            _fe_fit(
+                lambda vcov: ev.sun_abraham(
+                    y,
+                    first_treated=ft,
+                    model=model,
+                    population=pop,
+                    level=lv,
+                    vcov=vcov,
+                    **common,
+                ),
+                n_treated,
+            ),
             model,
         ),
     )
