@@ -5,9 +5,7 @@ import hashlib
 from collections import defaultdict
 
 import numpy as np
-from django.db.models import Case, Count, F, IntegerField, Max, Sum, Value, When
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models import Case, Max, Sum, Value, When
 from django.utils import timezone
 
 from hotspot import disclosure
@@ -353,38 +351,38 @@ def survey_unsafe_by_year(area_ids, *, min_n: int = 20) -> list[dict]:
     Wilson interval on the effective n (METHODS.md §3); years with fewer than ``min_n`` answers are
     suppressed, never shown as 0.
 
-    The database adds up n, Σw, Σw² and Σw·1[unsafe] per year (a district or the whole municipality is
-    tens of thousands of answers: summing them in Python took ~0.8 s a page); the share, the Kish
-    effective n = (Σw)²/Σw² and the interval then come from :mod:`safetystats.survey`. A test checks the
-    result against ``weighted_share`` on the raw answers.
+    Read from the survey tally (``surveys.models.SurveyTally``: n, Σw and Σw² per wave × area × item
+    × answer, rebuilt when an import changes the answers): the database adds up a few rows per area
+    and year instead of casting a JSON key of every answer (a district or the whole municipality is
+    tens of thousands of answers). The share, the Kish effective n = (Σw)²/Σw² and the interval come
+    from :mod:`safetystats.survey`; answers off its coding are left out. A test checks the result
+    against ``weighted_share`` on the raw answers.
     """
-    from hotspot.surveys.models import SurveyResponse
+    from hotspot.surveys.models import SurveyTally
     from safetystats.survey import SAFETY_CODING, wilson_interval
 
     unsafe = list(SAFETY_CODING["unsafe"])
     coded = [c for codes in SAFETY_CODING.values() for c in codes]
     rows = (
-        SurveyResponse.objects.filter(area_id__in=area_ids)
-        .annotate(safety=Cast(KeyTextTransform("safety", "answers"), IntegerField()))
-        .filter(safety__in=coded)
+        SurveyTally.objects.filter(area_id__in=area_ids, item__code="safety", value__in=coded)
         .values("wave__year")
         .annotate(
-            n=Count("id"),
-            sw=Sum("weight"),
-            sw2=Sum(F("weight") * F("weight")),
-            su=Sum(Case(When(safety__in=unsafe, then="weight"), default=Value(0.0))),
+            n_=Sum("n"),
+            sw_=Sum("sw"),
+            sw2_=Sum("sw2"),
+            su=Sum(Case(When(value__in=unsafe, then="sw"), default=Value(0.0))),
         )
         .order_by("wave__year")
     )
     out = []
     for r in rows:
-        suppressed = r["n"] < min_n
-        share = r["su"] / r["sw"]
-        low, high = wilson_interval(share, r["sw"] ** 2 / r["sw2"])
+        suppressed = r["n_"] < min_n
+        share = r["su"] / r["sw_"]
+        low, high = wilson_interval(share, r["sw_"] ** 2 / r["sw2_"])
         out.append(
             {
                 "year": int(r["wave__year"]),
-                "n": int(r["n"]),
+                "n": int(r["n_"]),
                 "suppressed": suppressed,
                 "share": None if suppressed else 100 * float(share),
                 "low": None if suppressed else 100 * float(low),

@@ -19,6 +19,7 @@ from hotspot.imports.engine import local_to_utc
 from hotspot.incidents.actions import refresh_report_counts
 from hotspot.incidents.models import Charge, CrimeReport, Offence
 from hotspot.indicators.models import Direction, Indicator, IndicatorValue, NationalValue
+from hotspot.surveys.actions import refresh_tallies
 from hotspot.surveys.models import SurveyItem, SurveyResponse, SurveyWave
 
 BATCH = 5000
@@ -269,6 +270,7 @@ def build_city(
     log(f"  {sizes['register_values']:,} register values")
 
     refresh_report_counts(municipality.pk)
+    refresh_tallies(municipality.pk)  # the survey's aggregate, as an import of answers rebuilds it
     disclosure_plan(municipality.pk)  # as the task worker does after an import
     seconds = time.perf_counter() - started
     DemoCity.objects.create(

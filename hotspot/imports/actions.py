@@ -29,6 +29,7 @@ from hotspot.imports.models import (
     WriteLock,
     stale_minutes,
 )
+from hotspot.surveys.actions import refresh_tallies, waves_of_batch
 
 # Models a batch writes, per kind, children before parents (the order roll-back deletes in).
 MODELS = {
@@ -388,6 +389,7 @@ def _committed(batch, outcome, user, request) -> None:
         status=Status.COMMITTED
     ):
         raise ImportRefused(_("The import was stopped; nothing was changed."))
+    _refresh_tallies(batch)
     batch.rows_created, batch.rows_updated, batch.rows_unchanged = (
         outcome.rows_created,
         outcome.rows_updated,
@@ -436,6 +438,15 @@ def _after_change(batch):
         from hotspot.imports.tasks import refresh_figures_task
 
         refresh_figures_task.enqueue(batch.municipality_id)
+
+
+def _refresh_tallies(batch, wave_ids=None) -> None:
+    """A survey batch's answers changed: rebuild the tally of its waves (by default those it wrote)
+    in the writing transaction, so that the tally changes with the answers or not at all
+    (``surveys.actions.refresh_tallies``)."""
+    if batch.kind == "survey":
+        waves = waves_of_batch(batch.pk) if wave_ids is None else wave_ids
+        refresh_tallies(batch.municipality_id, waves)
 
 
 def _model(label):
@@ -510,7 +521,9 @@ def rollback(batch: ImportBatch, user=None, request=None) -> ImportBatch:
             _serialise(batch, progress)
             _still(batch, Status.ROLLING_BACK)  # not given up on (and claimed again) while waiting
             _refuse_later(batch)  # again, now that no commit of these rows can run
+            waves = waves_of_batch(batch.pk) if batch.kind == "survey" else []
             removed = undo(batch, progress)
+            _refresh_tallies(batch, waves)
             batch.status = Status.ROLLED_BACK
             batch.rows_removed = removed
             batch.progress = 100

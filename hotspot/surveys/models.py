@@ -61,3 +61,33 @@ class SurveyResponse(TenantModel):
             models.UniqueConstraint(fields=["wave", "respondent"], name="respondent_unique")
         ]
         indexes = [models.Index(fields=["area", "wave"])]
+
+
+class SurveyTally(TenantModel):
+    """The answers of a wave added up per area, item and answer value: respondents ``n``, Σw and Σw².
+
+    The one aggregate every reader of survey figures reads (the area pages, the measures layer), so
+    that no page adds up tens of thousands of answers; rebuilt by ``surveys.actions.refresh_tallies``
+    in the transaction that changes the answers (an import's commit or roll-back). A weighted share of
+    a category is Σw over its values / Σw over the coded values, and the Kish effective n of a cell is
+    (Σw)² / Σw² (``safetystats.survey``), so these three sums are all the math needs.
+    """
+
+    tenant_field = "wave__municipality"
+    wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="tallies")
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(SurveyItem, on_delete=models.CASCADE, related_name="+")
+    value = models.SmallIntegerField(_("answer"))
+    n = models.PositiveIntegerField(_("respondents"))
+    sw = models.FloatField(_("sum of weights"))
+    sw2 = models.FloatField(_("sum of squared weights"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "area", "item", "value"], name="survey_tally_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["area", "item"])]
+        verbose_name = _("survey tally")
+        verbose_name_plural = _("survey tallies")

@@ -110,28 +110,37 @@ def test_danish_by_default_english_on_request(client, partner):
     assert 'lang="en"' in html and "Areas" in html and "Områder" not in html
 
 
-def test_area_page_survey_shares_match_the_library(client, partner, demo_municipality):
-    """The page's unsafe share equals safetystats.survey on the same answers, and small years are suppressed."""
+@pytest.mark.parametrize("kind", [AreaKind.DISTRICT, AreaKind.MUNICIPALITY])
+def test_area_page_survey_shares_match_the_library(client, partner, demo_municipality, kind):
+    """The page's unsafe share (read from the survey tally) equals safetystats.survey on the raw
+    answers in every year, for a district and for the whole municipality, and small years are
+    suppressed."""
     from hotspot.surveys.models import SurveyResponse
     from safetystats.survey import weighted_share
 
-    district = Area.objects.filter(municipality=demo_municipality, kind=AreaKind.DISTRICT).first()
-    ids = district.tiling_descendant_ids()
+    area = Area.objects.filter(municipality=demo_municipality, kind=kind).first()
+    ids = area.tiling_descendant_ids()
     client.force_login(partner)
-    survey = client.get(reverse("areas:detail", args=[district.pk])).context["survey"]
-    assert survey
-    row = next(s for s in survey if not s["suppressed"])
-    answers = SurveyResponse.objects.filter(area_id__in=ids, wave__year=row["year"])
-    ref = weighted_share(
-        [a.answers["safety"] for a in answers], [a.weight for a in answers], category="unsafe"
+    survey = client.get(reverse("areas:detail", args=[area.pk])).context["survey"]
+    years = sorted(
+        set(SurveyResponse.objects.filter(area_id__in=ids).values_list("wave__year", flat=True))
     )
-    assert row["share"] == pytest.approx(100 * ref.share, abs=1e-9)
-    assert row["low"] == pytest.approx(100 * ref.low, abs=1e-9)
-    assert row["n"] == ref.n
-    for s in survey:
-        assert s["suppressed"] == (s["n"] < 20)
-        if s["suppressed"]:
-            assert s["share"] is None
+    assert [s["year"] for s in survey] == years
+    assert any(not s["suppressed"] for s in survey)
+    for row in survey:
+        answers = SurveyResponse.objects.filter(area_id__in=ids, wave__year=row["year"])
+        ref = weighted_share(
+            [a.answers["safety"] for a in answers], [a.weight for a in answers], category="unsafe"
+        )
+        assert row["n"] == ref.n
+        assert row["suppressed"] == ref.suppressed == (row["n"] < 20)
+        if row["suppressed"]:
+            assert row["share"] is None and row["low"] is None
+            continue
+        # the tally's sums against numpy's over the answers: rounding only
+        assert row["share"] == pytest.approx(100 * ref.share, abs=1e-9)
+        assert row["low"] == pytest.approx(100 * ref.low, abs=1e-9)
+        assert row["high"] == pytest.approx(100 * ref.high, abs=1e-9)
 
 
 def test_tiling_map_agrees_with_the_geometry(demo_municipality):

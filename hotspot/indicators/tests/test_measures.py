@@ -11,6 +11,7 @@ from hotspot.areas.models import YOUTH_BANDS, Area, AreaKind, Population
 from hotspot.evaluations.models import Outcome
 from hotspot.incidents.models import Charge, Offence, ReportCount
 from hotspot.indicators import measures
+from hotspot.surveys.actions import refresh_tallies
 from hotspot.surveys.models import SurveyResponse, SurveyWave
 from safetystats.errors import SafetystatsError
 from safetystats.survey import SAFETY_CODING
@@ -109,6 +110,7 @@ def test_unsafe_is_the_coding_of_the_survey_and_nothing_else(demo_municipality):
         SurveyResponse.objects.create(
             wave=wave, respondent=f"R{k}", area=area, weight=1.0 + k, answers={"safety": value}
         )
+    refresh_tallies(demo_municipality.pk, [wave.pk])  # as an import of these answers does
     panel = measures.build_panel(
         {area.pk: [area.pk]}, [2032], ["survey_unsafe"], municipality_id=demo_municipality.pk,
         survey_min_n=2,
@@ -128,10 +130,56 @@ def test_unsafe_is_the_coding_of_the_survey_and_nothing_else(demo_municipality):
     SurveyResponse.objects.create(
         wave=wave, respondent="R-dont-know", area=area, weight=1.0, answers={"safety": 8}
     )
+    refresh_tallies(demo_municipality.pk, [wave.pk])
     with pytest.raises(SafetystatsError, match=r"expected codes \[1, 2, 3, 4, 5, 6, 7\].*8"):
         measures.build_panel(
             {area.pk: [area.pk]}, [2032], ["survey_unsafe"], municipality_id=demo_municipality.pk
         )
+
+
+@pytest.mark.parametrize("min_n", [5, 20])
+def test_survey_measures_equal_the_library_on_the_raw_answers(demo_municipality, min_n):
+    """Every survey measure of the panel (read from the survey tally) equals
+    ``safetystats.survey.weighted_share`` on the raw answers of the unit and year: share, small cell,
+    numerator and denominator; a year without a wave is missing, never 0."""
+    from safetystats.survey import weighted_share
+
+    tiles = _tiles(demo_municipality)
+    units = {"unit": [a.pk for a in tiles], tiles[0].pk: [tiles[0].pk]}
+    waves = sorted(
+        set(SurveyResponse.objects.filter(area__in=tiles).values_list("wave__year", flat=True))
+    )
+    years = [2008, *waves[:3], waves[-1]]  # 2008: no wave
+    codes = list(measures.SURVEY_ITEMS)
+    panel = measures.build_panel(
+        units, years, codes, municipality_id=demo_municipality.pk, survey_min_n=min_n
+    )
+    shown = 0
+    for u, ids in enumerate(units.values()):
+        for j, year in enumerate(years):
+            rows = list(
+                SurveyResponse.objects.filter(area_id__in=ids, wave__year=year).values_list(
+                    "weight", "answers"
+                )
+            )
+            w = np.array([r[0] for r in rows], dtype=float)
+            for k, code in enumerate(codes):
+                item, coding, category = measures.SURVEY_ITEMS[code]
+                a = np.array([r[1].get(item, np.nan) for r in rows], dtype=float)
+                ref = weighted_share(a, w, category=category, coding=coding, min_n=min_n)
+                assert panel.small[u, j, k] == ref.suppressed == (ref.n < min_n)
+                if ref.suppressed:
+                    assert np.isnan(panel.values[u, j, k])
+                else:
+                    shown += 1
+                    assert panel.values[u, j, k] == pytest.approx(100 * ref.share, rel=1e-12)
+                hit = np.isin(a, coding[category])
+                coded = np.isin(a, [c for cs in coding.values() for c in cs])
+                assert panel.counts[u, j, k] == pytest.approx(w[hit].sum(), rel=1e-12)
+                assert panel.denominators[u, j, k] == pytest.approx(w[coded].sum(), rel=1e-12)
+    assert shown > 0
+    assert panel.small[:, 0].all() and np.isnan(panel.values[:, 0]).all()
+    assert (panel.counts[:, 0] == 0).all()
 
 
 def test_a_register_value_of_several_areas_is_weighted_by_residents(demo_municipality):
