@@ -22,7 +22,8 @@ def make_casework(municipality):
     from hotspot.casework import models as m
     from hotspot.programmes.models import Programme
 
-    programme = Programme.objects.filter(municipality=municipality).first()
+    # The oldest programme: the demo's running one has lists and cases of its own.
+    programme = Programme.objects.filter(municipality=municipality).order_by("pk").first()
     if programme is None:
         programme = Programme.objects.create(
             municipality=municipality,

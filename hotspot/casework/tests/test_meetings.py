@@ -83,7 +83,7 @@ def test_a_meeting_takes_only_the_programme_s_cases(programme, coordinator, demo
         actions.record_meeting(
             programme, date=dt.date(2026, 3, 2), participants=[" "], actor=coordinator
         )
-    assert not ConcernMeeting.objects.exists()
+    assert not ConcernMeeting.objects.filter(programme=programme).exists()
 
 
 def test_the_subject_extract_finds_the_meetings_of_a_case(programme, coordinator):

@@ -16,6 +16,7 @@ from hotspot.programmes.models import (
     GroupMember,
     Initiative,
     Programme,
+    ProgrammeStatus,
     Spend,
     Task,
     TaskStatus,
@@ -578,19 +579,35 @@ def test_demo_programmes_are_idempotent(demo_municipality, coordinator):
     call_command("make_demo_programmes", verbosity=0)
     call_command("make_demo_programmes", verbosity=0)
     programmes = Programme.objects.filter(municipality=demo_municipality)
-    assert programmes.count() == 2
+    assert programmes.count() == 3
+    today = inputs.today()
     for p in programmes:
         assert p.areas.get().code.startswith("HS-")
         assert p.challenges.count() == 4
         plan = p.plans.get()
         assert plan.focus_areas.count() == 3
-        assert inputs.overdue_tasks([p])
         statuses = inputs.scorecard(p)
         assert {s.goal.kind for s in statuses} == {"activity", "result", "effect"}
-        assert "red" in {s.band for s in statuses}
         assert Task.objects.filter(programme=p, owner=coordinator).exists()
-    boards = [pages.board_check(p)["ok"] for p in programmes.order_by("pk")]
+    # The 2010 programmes have ended (issue 14 item 10): every task done by the end, no meeting to come.
+    ended = programmes.filter(status=ProgrammeStatus.ENDED).order_by("pk")
+    assert [p.end for p in ended] == [D(2014, 12, 31)] * 2
+    for p in ended:
+        assert not inputs.overdue_tasks([p]) and not p.tasks.open().exists()
+        assert not p.tasks.filter(done_on__gt=p.end).exists()
+        assert not inputs.next_meetings([p])
+        assert "red" in {s.band for s in inputs.scorecard(p)}
+    boards = [pages.board_check(p)["ok"] for p in ended]
     assert boards == [True, False]
+    # One programme runs now: started in the last data year, open tasks due in the coming weeks, one
+    # a few days overdue, its next meetings in the coming weeks.
+    running = programmes.get(status=ProgrammeStatus.RUNNING)
+    assert running.start == D(2025, 7, 1) and running.end >= D(2027, 12, 31)
+    overdue = inputs.overdue_tasks([running])
+    assert len(overdue) == 1 and 0 < (today - overdue[0].due).days <= 14
+    assert running.tasks.open().filter(due__gte=today, due__lte=today + dt.timedelta(weeks=4))
+    meetings = inputs.next_meetings([running])
+    assert meetings and (meetings[0].date - today).days <= 28
 
 
 def test_coordinator_sets_up_a_programme_through_the_pages(login, coordinator, demo_municipality):

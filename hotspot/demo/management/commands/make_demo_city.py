@@ -1,7 +1,10 @@
+import time
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from hotspot.demo.actions import build_city, ensure_demo_users
+from hotspot.demo.indices import make_demo_index
 from hotspot.demo.studies import make_demo_studies
 
 
@@ -52,9 +55,19 @@ class Command(BaseCommand):
         if no_users:
             return
         rows = ensure_demo_users(built["demo"].municipality, built["small"].municipality)
-        # Demo content of the later apps: the two 2010 programmes (and more as apps arrive).
-        call_command("make_demo_programmes", verbosity=options["verbosity"])
-        make_demo_studies(log=log)
+        # Demo content of the later apps: the programmes (two ended, one running with its casework),
+        # the evaluation studies, a computed safety index and a selection dossier.
+        for step, run in (
+            (
+                "programmes",
+                lambda: call_command("make_demo_programmes", verbosity=options["verbosity"]),
+            ),
+            ("studies", lambda: make_demo_studies(log=log)),
+            ("safety index", lambda: make_demo_index(log=log)),
+        ):
+            started = time.perf_counter()
+            run()
+            log(f"  ({step}: {time.perf_counter() - started:.1f} s)")
         log("")
         log("Demo users (synthetic data only):")
         log(f"  {'user':<12} {'password':<28} {'role':<12} municipality")

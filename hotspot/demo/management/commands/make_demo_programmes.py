@@ -1,14 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from hotspot.accounts.models import Membership
+from hotspot.demo.casework import build_demo_casework
 from hotspot.demo.models import DemoCity
-from hotspot.demo.programmes import build_demo_programmes
+from hotspot.demo.programmes import build_demo_programmes, running_programme
 
 
 class Command(BaseCommand):
     help = (
-        "Set up the two demo programmes for the demo city's 2010 hotspots (run make_demo_city first). "
-        "Idempotent: existing demo programmes are left as they are."
+        "Set up the demo programmes (run make_demo_city first): the two 2010 hotspots' (ended) and the "
+        "late hotspot's running one with its casework. Idempotent: existing demo programmes are left "
+        "as they are."
     )
 
     def add_arguments(self, parser):
@@ -22,16 +24,25 @@ class Command(BaseCommand):
             cities = cities.filter(municipality__code=municipality)
             if not cities.exists():
                 raise CommandError(f"no demo city with municipality code {municipality!r}")
+        quiet = not options["verbosity"]
         for city in cities:
-            coordinator = (
-                Membership.objects.filter(municipality=city.municipality, role="coordinator")
+            # The first member of each role (the demo users: one per role).
+            users = {}
+            for m in (
+                Membership.objects.filter(municipality=city.municipality)
                 .select_related("user")
-                .order_by("user__username")
-                .first()
-            )
-            made = build_demo_programmes(
-                city.municipality, coordinator=coordinator.user if coordinator else None
-            )
-            if options["verbosity"]:
+                .order_by("role", "user__username")
+            ):
+                users.setdefault(m.role, m.user)
+            made = build_demo_programmes(city.municipality, coordinator=users.get("coordinator"))
+            if not quiet:
                 names = ", ".join(p.name for p in made) or "nothing new"
                 self.stdout.write(f"{city.municipality}: {names}")
+            running = running_programme(city.municipality)
+            if running is not None:
+                build_demo_casework(
+                    running,
+                    seed=city.seed,
+                    users=users,
+                    log=(lambda m: None) if quiet else self.stdout.write,
+                )
