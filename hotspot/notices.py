@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db.models import F, Q
+from django.db.models import F, IntegerField, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -159,19 +159,44 @@ class Notice:
         return format_html('{} <a href="{}">{}</a>', self.text, self.url, _("Open"))
 
 
-def _finished(kind: Kind, user, municipality, *, unseen: bool):
+def _rows(kind: Kind, user, municipality, *, unseen: bool):
     since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
     asked = Q()
     for status, field in kind.asked_by.items():
         asked |= Q(status=status, **{field: user})
-    rows = (
-        kind.model.objects.in_municipality(municipality)
-        .filter(asked, created_at__gte=since)
-        .select_related(*kind.related)
-    )
+    rows = kind.model.objects.in_municipality(municipality).filter(asked, created_at__gte=since)
     if unseen:
         rows = rows.exclude(seen_status=F("status"))
-    return rows.order_by("-created_at")[:20]
+    return rows
+
+
+def _finished(kind: Kind, user, municipality, *, unseen: bool, pks=None):
+    rows = _rows(kind, user, municipality, unseen=unseen)
+    if pks is not None:
+        rows = rows.filter(pk__in=pks)
+    # never the stored inputs or prints (megabytes): a notice needs names and dates
+    heavy = [f for f in ("inputs", "pdf", "html", "figures") if _has_field(kind.model, f)]
+    return rows.select_related(*kind.related).defer(*heavy).order_by("-created_at")[:20]
+
+
+def _has_field(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.concrete_fields)
+
+
+def _unseen_keys(user, municipality) -> dict[int, list[int]]:
+    """{kind index: [pk]} of what ``user`` has not been told about, in one query (a page asks this on
+    every request, so it must cost one small query and no more)."""
+    parts = [
+        _rows(kind, user, municipality, unseen=True)
+        .annotate(notice_kind=Value(i, output_field=IntegerField()))
+        .values_list("notice_kind", "pk")
+        .order_by()  # a compound statement's parts take no ORDER BY
+        for i, kind in enumerate(KINDS)
+    ]
+    found: dict[int, list[int]] = {}
+    for i, pk in parts[0].union(*parts[1:], all=True):
+        found.setdefault(i, []).append(pk)
+    return found
 
 
 def _notice(kind: Kind, obj) -> Notice:
@@ -182,10 +207,11 @@ def _notice(kind: Kind, obj) -> Notice:
 
 def unseen(user, municipality) -> list[Notice]:
     """The finished work of ``user`` in ``municipality`` they have not been told about."""
+    keys = _unseen_keys(user, municipality)
     return [
-        _notice(kind, obj)
-        for kind in KINDS
-        for obj in _finished(kind, user, municipality, unseen=True)
+        _notice(KINDS[i], obj)
+        for i, pks in sorted(keys.items())
+        for obj in _finished(KINDS[i], user, municipality, unseen=True, pks=pks)
     ]
 
 

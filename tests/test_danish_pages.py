@@ -239,12 +239,7 @@ def _skip(name: str | None) -> bool:
 @pytest.fixture
 def html_pdfs(monkeypatch):
     """PDF downloads answer with the HTML they would be printed from (cheap, and readable)."""
-    from django.template.loader import render_to_string
-
-    def _html(template, context, *, request=None):
-        return render_to_string(template, context, request=request).encode()
-
-    monkeypatch.setattr("hotspot.reports.pdf.render_pdf_bytes", _html)
+    monkeypatch.setattr("hotspot.reports.pdf.html_to_pdf", lambda html: html.encode())
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -376,6 +376,8 @@ def home(municipality, *, can_define: bool) -> dict:
             # from the prefetched versions (``d.current`` would query once per definition)
             "version": max(d.versions.all(), key=lambda v: v.number, default=None),
             "run": latest.get(d.pk),
+            # the preset's name, never its code (a preset no longer offered shows as it was stored)
+            "preset": forms.PRESET_LABELS.get(d.preset, d.preset),
         }
         for d in definitions
     ]

@@ -332,12 +332,14 @@ def test_ranking_and_home_read_no_stored_inputs_and_a_fixed_number_of_queries(
 ):
     run = make_run(demo_municipality)
     client.force_login(coordinator)
+    client.get(reverse("help"))  # a first page starts the session's clock (one session write)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(reverse("indices:ranking", args=[run.pk]) + "?year=2025")
     assert page.status_code == 200 and page.context["rows"]
     # the stored input array (megabytes for a large municipality) is not read to show the ranking
     assert not [q for q in queries if '"inputs"' in q["sql"]]
-    assert len(queries) <= 8
+    # session, user, membership, finished-work notices (one query, hotspot/notices.py) and the page
+    assert len(queries) <= 9, "\n".join(q["sql"][:150] for q in queries)
     counts = []
     for k in range(3):
         make_definition(demo_municipality, name=f"Indeks {k}")
@@ -490,6 +492,7 @@ def test_dossier_page_queries_do_not_grow_with_the_candidates(
         .values_list("area_id", flat=True)[:6]
     )
     client.force_login(coordinator)
+    client.get(reverse("help"))  # a first page starts the session's clock (one session write)
     counts = []
     for k in (2, 6):
         areas = sorted(Area.objects.filter(pk__in=ids[:k]), key=lambda a: ids.index(a.pk))
@@ -500,7 +503,7 @@ def test_dossier_page_queries_do_not_grow_with_the_candidates(
         assert all(col["assessment"] is not None for col in page.context["columns"])
         counts.append(len(queries))
     # criteria, survey shares and scores are read for all candidates at once (was 8 + 4 per candidate)
-    assert counts[0] == counts[1] <= 12, counts
+    assert counts[0] == counts[1] <= 13, counts  # 13: with the finished-work notices' one query
 
 
 def test_batched_area_profile_matches_one_area_at_a_time(demo_municipality):
