@@ -429,6 +429,14 @@ _WARNINGS = [
         ),
     ),
     (
+        r"HC1 standard errors treat every area-period row as independent",
+        _(
+            "HC1 standard errors treat every area-year as independent, but an area's counts and rates "
+            "are correlated over the years, so in a panel they are usually too small (Bertrand, Duflo "
+            "& Mullainathan 2004); prefer the default, cluster-robust standard errors by area (CR1)."
+        ),
+    ),
+    (
         r"dropped (?P<n>\d+) area\(s\) whose counts are all zero.*?: (?P<names>\[[^\]]*\])"
         r"(?: and (?P<more>\d+) more)?",
         _(

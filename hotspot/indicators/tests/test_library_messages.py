@@ -208,3 +208,21 @@ def test_every_callaway_santanna_warning_is_worded_in_danish():
             worded = warning_message(text)
             assert worded != str(GENERIC_WARNING), text
             assert "effort" not in worded.lower()  # Danish, not the English source
+
+
+@pytest.mark.parametrize("fit", [ev.twfe, ev.poisson_fe], ids=["twfe", "poisson_fe"])
+def test_the_hc1_warning_has_its_own_danish_text(fit):
+    rng = np.random.default_rng(4)
+    area, year = np.repeat(np.arange(12), 6), np.tile(np.arange(2015, 2021), 12)
+    d = ((area < 4) & (year >= 2018)).astype(float)
+    y = rng.poisson(6.0, area.size).astype(float)
+    res = fit(y, d, area=area, period=year, vcov="HC1")
+    (english,) = [w for w in res.warnings if w.startswith("HC1 standard errors")]
+    with translation.override("en"):
+        source = lm.warning_message(english)
+    with translation.override("da"):
+        text = lm.warning_message(english)
+    assert source != str(lm.GENERIC_WARNING) and "independent" in source
+    assert text not in (str(lm.GENERIC_WARNING), source)
+    assert "uafhængig" in text and "CR1" in text
+    assert "independent" not in text and "area" not in text
