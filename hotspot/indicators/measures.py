@@ -232,6 +232,7 @@ def build_panel(
     survey_min_n: int = 20,
     flags: bool = True,
     plan: dict | None = None,
+    progress=None,
 ) -> MeasurePanel:
     """The panel of ``codes`` for ``units`` ({key: ids of the areas whose stored rows it sums}) and
     ``years``. An area may belong to several units; a person charged in two areas of one unit counts
@@ -241,8 +242,10 @@ def build_panel(
     without it every year is known) and the stored small-cell plan of report counts, for units whose
     key is an area id (without it no report count is flagged; the other rules follow from the panel).
     ``plan`` is that plan when the caller already read it (``areas.inputs.disclosure_plan``), so that
-    several panels of one page read it once.
+    several panels of one page read it once. ``progress`` (a function of the share done, 0–1) is told
+    after each kind of measure, for a long computation's progress bar.
     """
+    step = progress or (lambda share: None)
     codes = tuple(codes)
     years = tuple(int(y) for y in years)
     unknown = [c for c in codes if not _known_code(c)]
@@ -279,6 +282,7 @@ def build_panel(
             if band in YOUTH_BANDS:
                 add(youths, area_id, j, n)
 
+    step(0.2)
     wanted = [c for c in codes if c in REPORT_MEASURES]
     if wanted:
         _reports(wanted, col, areas, of_area, y_index, municipality_id, residents, values, counts)
@@ -303,6 +307,7 @@ def build_panel(
                 if c is not None and area_id in u_of_key:
                     small[u_of_key[area_id], j, col[c]] = True
 
+    step(0.5)
     if "youth_charged" in col:
         k = col["youth_charged"]
         count, rate = _youth(keys, of_area, areas, y_index, years, municipality_id, youths)
@@ -317,15 +322,18 @@ def build_panel(
             )
             known[:, k] = [y in charge_years for y in years]
 
+    step(0.7)
     wanted = [c for c in codes if c in SURVEY_ITEMS]
     if wanted:
         _survey(
             wanted, col, of_area, areas, y_index, survey_min_n, values, counts, denominators, small
         )
 
+    step(0.85)
     wanted = {c[4:]: c for c in codes if c.startswith("reg_")}
     if wanted:
         _registers(wanted, col, of_area, areas, y_index, residents_by_area, values)
+    step(1.0)
 
     return MeasurePanel(
         keys=tuple(keys),

@@ -227,7 +227,9 @@ def scored_areas(municipality_id: int, area_set: str = "tiling"):
     )
 
 
-def build_inputs(municipality_id: int, codes, *, area_set="tiling", survey_min_n=20) -> Inputs:
+def build_inputs(
+    municipality_id: int, codes, *, area_set="tiling", survey_min_n=20, progress=None
+) -> Inputs:
     """The (areas, years, indicators) array of ``codes`` for the municipality's scored areas: the
     measures panel (``hotspot.indicators.measures``) of each area on its own, over the years with
     population, a year without data of a kind in the municipality missing."""
@@ -242,6 +244,7 @@ def build_inputs(municipality_id: int, codes, *, area_set="tiling", survey_min_n
         codes,
         municipality_id=municipality_id,
         survey_min_n=survey_min_n,
+        progress=progress,
     )
     values = np.where(panel.known[None, :, :], panel.values, np.nan)
     # hidden as on every other page: small counts of reports and charges and what would give them away

@@ -73,13 +73,15 @@ def score_rows(run_id, inputs, result, div, ranks):
 
 
 def run_inputs(run: IndexRun) -> ix.Inputs:
-    """Today's inputs for the run's definition version."""
+    """Today's inputs for the run's definition version; reading them is most of a run's time, so the
+    run's progress moves from 5 to 40 % while they are read."""
     spec = run.version.spec
     return ix.build_inputs(
         run.version.definition.municipality_id,
         [r["code"] for r in spec["indicators"]],
         area_set=spec.get("area_set", "tiling"),
         survey_min_n=spec.get("survey_min_n", 20),
+        progress=lambda share: computations.set_progress(run, 5 + 35 * share),
     )
 
 
@@ -87,7 +89,7 @@ def compute_run(run_id: int, inputs: ix.Inputs | None = None) -> str:
     """Compute and store every score of the run (``inputs`` given: tests reuse one build)."""
     run = IndexRun.objects.select_related("version__definition").get(pk=run_id)
     spec = run.version.spec
-    computations.start(run)
+    computations.start(run, progress=5)
     try:
         if inputs is None:
             inputs = run_inputs(run)

@@ -608,3 +608,27 @@ def test_divergence_in_reference_sds():
     div = ix.divergence(result, d)
     assert div[0, 0] > 1 and div[2, 0] < 0
     assert div[1, 0] == pytest.approx(div[3, 0])
+
+
+def test_a_run_reports_its_progress_while_it_reads_its_inputs(demo_municipality, monkeypatch):
+    """Issue 14 item 7: the progress bar stayed at 0 for the whole minute of reading the inputs."""
+    from hotspot import computations
+    from hotspot.indices import tasks
+    from hotspot.indices.tests.factories import make_definition
+
+    seen = []
+    real = computations.set_progress
+
+    def spy(obj, progress, **kw):
+        seen.append(int(progress))
+        return real(obj, progress, **kw)
+
+    monkeypatch.setattr(computations, "set_progress", spy)
+    definition = make_definition(demo_municipality)
+    run = IndexRun.objects.create(version=definition.current)
+    assert tasks.compute_run(run.pk) == Status.DONE
+    reading = [p for p in seen if 5 <= p <= 40]
+    assert len(set(reading)) >= 4, seen  # several steps while the inputs are read, not one jump
+    assert seen == sorted(seen) and seen[-1] < 100  # finish() sets 100
+    run.refresh_from_db()
+    assert run.progress == 100
