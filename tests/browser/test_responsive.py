@@ -59,7 +59,12 @@ def urls(browser, server):
         "theory": programme + "theory/",
         "study": first_href("/evaluations/", "#study-table tbody a"),
         "data": "/data/",
+        # the micro-strategy's pages (issue 15): the coordinator sees the running programme's cases
+        "casework": "/casework/",
+        "due": "/casework/overdue/",
     }
+    found["casework-programme"] = first_href("/casework/", "#programmes a")
+    found["case"] = first_href(found["casework-programme"], "#cases a")
     context.close()
     return found
 
