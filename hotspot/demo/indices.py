@@ -70,7 +70,7 @@ def build_demo_index(municipality, *, analyst=None, coordinator=None, log=print)
             municipality=municipality,
             obj=run,
             purpose=Purpose.ANALYSIS,
-            username="make_demo_city",
+            username="demo",
         )
     compute_run_task.call(run.pk)
     run.refresh_from_db()

@@ -17,6 +17,9 @@ TABLE = {
     "tour": ("none", ALL, 200),
     "help": ("none", ALL, 200),
     "password_change": ("none", ALL, 302),
+    # POST only (the page's keep-alive, hotspot/static/hotspot/session.js); its rules are in
+    # test_session_timeout.py
+    "session_keepalive": ("none", {role: 405 for role in ROLES}, 405),
     "administration": ("none", only({"dpo", "admin"}), 302),
     "areas:list": ("none", ALL, 302),
     "areas:map": ("none", ALL, 302),
@@ -29,7 +32,9 @@ TABLE = {
     "audit:export": ("none", only({"dpo"}), 302),
 }
 # Each app adds its own rows in hotspot/<app>/tests/access.py.
-for _app in ("imports", "incidents", "indices", "programmes", "casework", "evaluations"):
+for _app in (
+    "imports", "incidents", "indicators", "surveys", "indices", "programmes", "casework", "evaluations"
+):
     _module = importlib.import_module(f"hotspot.{_app}.tests.access")
     _overlap = set(_module.TABLE) & set(TABLE)
     assert not _overlap, f"{_app} redefines {_overlap}"
