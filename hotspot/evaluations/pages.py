@@ -359,6 +359,14 @@ CAVEATS = {
         ),
         _missing_cells,
     ),
+    "overdispersed": (
+        gettext_lazy(
+            "The counts vary more than a Poisson model allows (dispersion %(d)s): its estimate "
+            "and cluster-robust interval stay valid, and the negative binomial row of the "
+            "robustness table is the more efficient estimate to compare with."
+        ),
+        lambda c: {"d": _n(c["dispersion"], 1)},
+    ),
     "dropped": (
         gettext_lazy("Areas with no cases at all were left out of the Poisson model: %(areas)s"),
         lambda c: {"areas": ", ".join(c["areas"])},
@@ -377,6 +385,7 @@ def caveat_texts(figures: dict) -> list[str]:
 
 DESIGN_LABEL = {
     "poisson_fe": lambda: _("Poisson regression, area and year effects"),
+    "negbin_fe": lambda: _("Negative binomial regression, area and year effects"),
     "twfe": lambda: _("Linear two-way fixed effects on rates"),
     "did_2x2": lambda: _("2×2 difference-in-differences on rates"),
     "event_study": lambda: _("Event study: average of the years after the start"),

@@ -180,6 +180,12 @@ CAVEATS = [
         {"key": "dropped", "areas": ["KO-1", "KO-7"]},
         "Areas with no cases at all were left out of the Poisson model: KO-1, KO-7",
     ),
+    (
+        {"key": "overdispersed", "dispersion": 2.31},
+        "The counts vary more than a Poisson model allows (dispersion 2.3): its estimate and "
+        "cluster-robust interval stay valid, and the negative binomial row of the robustness "
+        "table is the more efficient estimate to compare with.",
+    ),
 ]
 
 
