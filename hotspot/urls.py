@@ -20,6 +20,8 @@ urlpatterns = [
     path("audit/", include("hotspot.audit.urls")),
     path("data/", include("hotspot.imports.urls")),
     path("offences/", include("hotspot.incidents.urls")),
+    path("indicators/", include("hotspot.indicators.urls")),
+    path("survey-items/", include("hotspot.surveys.urls")),
     path("index/", include("hotspot.indices.urls")),
     path("programmes/", include("hotspot.programmes.urls")),
     path("casework/", include("hotspot.casework.urls")),

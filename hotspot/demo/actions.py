@@ -18,7 +18,9 @@ from hotspot.demo.models import DemoCity
 from hotspot.imports.engine import local_to_utc
 from hotspot.incidents.actions import refresh_report_counts
 from hotspot.incidents.models import Charge, CrimeReport, Offence
+from hotspot.indicators import actions as indicator_actions
 from hotspot.indicators.models import Direction, Indicator, IndicatorValue, NationalValue
+from hotspot.surveys import actions as survey_actions
 from hotspot.surveys.actions import refresh_tallies
 from hotspot.surveys.models import SurveyItem, SurveyResponse, SurveyWave
 
@@ -62,24 +64,37 @@ def _seed_catalogues() -> dict[str, Offence]:
                 "serious": spec.serious,
             },
         )
+    # Survey items and register indicators through the catalogue's own actions, as an analyst creates
+    # them on a fresh install (audited, purpose "demo"); an entry that exists is changed to match.
     for code, text_da, text_en, lo, hi in democity.SURVEY_ITEMS:
-        SurveyItem.objects.update_or_create(
-            code=code,
-            defaults={"text_da": text_da, "text_en": text_en, "scale_min": lo, "scale_max": hi},
-        )
+        data = {
+            "code": code,
+            "text_da": text_da,
+            "text_en": text_en,
+            "scale_min": lo,
+            "scale_max": hi,
+        }
+        item = SurveyItem.objects.filter(code=code).first()
+        if item is None:
+            survey_actions.create_item(data, user=None, purpose=Purpose.DEMO)
+        else:
+            survey_actions.update_item(item, data, user=None, purpose=Purpose.DEMO)
     for code, name_da, name_en, unit, direction in democity.REGISTER_INDICATORS:
-        Indicator.objects.update_or_create(
-            code=code,
-            defaults={
-                "name_da": name_da,
-                "name_en": name_en,
-                "unit": unit,
-                "direction": DIRECTIONS[direction],
-                # The stored text names the generator's old module: kept, so the demo data stay the same.
-                "source": "Demo: synthetic register data (democity)",
-                "licence": "CC0 (synthetic)",
-            },
-        )
+        data = {
+            "code": code,
+            "name_da": name_da,
+            "name_en": name_en,
+            "unit": unit,
+            "direction": DIRECTIONS[direction],
+            # The stored text names the generator's old module: kept, so the demo data stay the same.
+            "source": "Demo: synthetic register data (democity)",
+            "licence": "CC0 (synthetic)",
+        }
+        indicator = Indicator.objects.filter(code=code).first()
+        if indicator is None:
+            indicator_actions.create_indicator(data, user=None, purpose=Purpose.DEMO)
+        else:
+            indicator_actions.update_indicator(indicator, data, user=None, purpose=Purpose.DEMO)
     return offences
 
 
@@ -262,11 +277,20 @@ def build_city(
     convicted = next((code for code, *_ in democity.REGISTER_INDICATORS if "convict" in code), None)
     if convicted:
         for year, value in dict(national).items():
-            NationalValue.objects.update_or_create(
-                indicator=indicators[convicted],
-                year=int(year),
-                defaults={"value": float(value), "source": "Demo: synthetic national share"},
-            )
+            data = {
+                "indicator": indicators[convicted],
+                "year": int(year),
+                "value": float(value),
+                "source": "Demo: synthetic national share",
+            }
+            same = NationalValue.objects.filter(indicator=data["indicator"], year=data["year"])
+            stored = same.first()
+            if stored is None:
+                indicator_actions.create_national_value(data, user=None, purpose=Purpose.DEMO)
+            else:
+                indicator_actions.update_national_value(
+                    stored, data, user=None, purpose=Purpose.DEMO
+                )
     log(f"  {sizes['register_values']:,} register values")
 
     refresh_report_counts(municipality.pk)

@@ -148,6 +148,7 @@ def detail(request, pk):
             "batch": batch,
             "problems": problems,
             "catalogue_link": any(p.names_offence for p in problems),
+            "unknown_codes": pages.unknown_codes(batch),
             "problems_shown": min(PROBLEMS_SHOWN, batch.errors + batch.warnings),
             "problems_total": batch.errors + batch.warnings,
             "can_commit": batch.status == Status.READY and not batch.errors,

@@ -1,7 +1,11 @@
-"""State changes of surveys: the tally of the answers (``SurveyTally``), rebuilt when answers change.
+"""State changes of surveys: the survey items of the catalogue, and the tally of the answers
+(``SurveyTally``), rebuilt when answers change.
 
-The tally is a summary of the answers, like the report summary (``incidents.actions``): it writes no
-audit row of its own; the import that changed the answers wrote one.
+The items are shared by every municipality (like the offence catalogue): a survey file's answer
+columns are checked against them, so an analyst creates the items a file uses before importing it.
+Each change of an item is atomic and writes its audit row. The tally is a summary of the answers,
+like the report summary (``incidents.actions``): it writes no audit row of its own; the import that
+changed the answers wrote one.
 """
 
 from __future__ import annotations
@@ -9,11 +13,111 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, Sum, Value
+from django.db.models import Count, F, IntegerField, Max, Min, Sum, Value
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
+from hotspot.audit.actions import record
+from hotspot.audit.models import Action, Purpose
 from hotspot.surveys.models import SurveyItem, SurveyResponse, SurveyTally, SurveyWave
+
+ITEM_FIELDS = ("code", "text_da", "text_en", "scale_min", "scale_max")
+
+
+class CatalogueRefused(ValueError):
+    """A change the catalogue refuses (survey items, indicators, national values): ``field`` is the
+    form field it concerns, ``message`` says why, naming the field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def in_use(obj) -> bool:
+    """Whether any row refers to catalogue entry ``obj``: every reverse relation (hidden ones, with
+    ``related_name="+"``, too), so that a relation added later counts without a change here."""
+    for rel in obj._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and not rel.concrete and rel.one_to_many):
+            continue
+        if rel.related_model._base_manager.filter(**{rel.field.name: obj}).exists():
+            return True
+    return False
+
+
+def item_in_use(item: SurveyItem) -> bool:
+    """An item is used once a municipality's answers hold its code (or its tally has rows)."""
+    return in_use(item) or SurveyResponse.objects.filter(answers__has_key=item.code).exists()
+
+
+def _refuse_taken_code(code: str) -> None:
+    if SurveyItem.objects.filter(code=code).exists():
+        raise CatalogueRefused(
+            "code", _("code: %(code)s is in the catalogue already.") % {"code": code}
+        )
+
+
+@transaction.atomic
+def create_item(data: dict, *, user, request=None, purpose=Purpose.ADMINISTRATION) -> SurveyItem:
+    """Create a survey item from ``data`` (the form's cleaned data)."""
+    _refuse_taken_code(data["code"])
+    item = SurveyItem.objects.create(**{f: data[f] for f in ITEM_FIELDS})
+    record(
+        Action.CREATE,
+        actor=user,
+        obj=item,
+        purpose=purpose,
+        fields=list(ITEM_FIELDS),
+        request=request,
+    )
+    return item
+
+
+@transaction.atomic
+def update_item(
+    item: SurveyItem, data: dict, *, user, request=None, purpose=Purpose.ADMINISTRATION
+) -> list[str]:
+    """Change a survey item; an unchanged form writes nothing. The code of an item that answers use
+    stays as it is, and its scale keeps every answer stored. Returns the changed field names."""
+    stored = SurveyItem.objects.select_for_update().get(pk=item.pk)
+    changed = [f for f in ITEM_FIELDS if f in data and getattr(stored, f) != data[f]]
+    if not changed:
+        return []
+    if "code" in changed:
+        if item_in_use(stored):
+            raise CatalogueRefused(
+                "code",
+                _(
+                    "code: answers to %(code)s are stored under this code, so it cannot change. "
+                    "Create a new item for the new code."
+                )
+                % {"code": stored.code},
+            )
+        _refuse_taken_code(data["code"])
+    if "scale_min" in changed or "scale_max" in changed:
+        seen = SurveyTally.objects.filter(item=stored).aggregate(lo=Min("value"), hi=Max("value"))
+        lo, hi = data.get("scale_min", stored.scale_min), data.get("scale_max", stored.scale_max)
+        if seen["lo"] is not None and (seen["lo"] < lo or seen["hi"] > hi):
+            raise CatalogueRefused(
+                "scale_min" if seen["lo"] < lo else "scale_max",
+                _(
+                    "scale: stored answers to %(code)s run from %(lo)s to %(hi)s, so the scale must "
+                    "include them."
+                )
+                % {"code": stored.code, "lo": seen["lo"], "hi": seen["hi"]},
+            )
+    for name in changed:
+        setattr(stored, name, data[name])
+    stored.save(update_fields=changed)
+    record(
+        Action.UPDATE,
+        actor=user,
+        obj=stored,
+        purpose=purpose,
+        fields=changed,
+        request=request,
+    )
+    return changed
 
 
 def refresh_tallies(municipality_id: int, wave_ids: Iterable[int] | None = None) -> int:

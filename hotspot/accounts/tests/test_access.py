@@ -33,7 +33,14 @@ TABLE = {
 }
 # Each app adds its own rows in hotspot/<app>/tests/access.py.
 for _app in (
-    "imports", "incidents", "indicators", "surveys", "indices", "programmes", "casework", "evaluations"
+    "imports",
+    "incidents",
+    "indicators",
+    "surveys",
+    "indices",
+    "programmes",
+    "casework",
+    "evaluations",
 ):
     _module = importlib.import_module(f"hotspot.{_app}.tests.access")
     _overlap = set(_module.TABLE) & set(TABLE)
