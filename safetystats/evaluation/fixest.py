@@ -227,6 +227,16 @@ class _Absorber:
         return zw if two_d else zw[:, 0]
 
 
+def _unit(w: np.ndarray) -> bool:
+    """All weights one (an unweighted fit): products with them can be skipped."""
+    return bool(w.size) and w.min() == 1.0 == w.max()
+
+
+def _weighted(xt: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """W·X̃, without the N × k product when the weights are all one."""
+    return xt if _unit(w) else xt * w[:, None]
+
+
 def _collinear(xt, x, w, names, n_required):
     """Columns to keep: drop regressors absorbed by the fixed effects or collinear with earlier ones.
 
@@ -237,9 +247,13 @@ def _collinear(xt, x, w, names, n_required):
     dropped but refused. Returns (keep mask, dropped names).
     """
     k = x.shape[1]
-    xs = xt * np.sqrt(w)[:, None]
-    gram = xs.T @ xs
-    scale = np.sum((x - np.average(x, axis=0, weights=w)) ** 2 * w[:, None], axis=0)
+    if _unit(w):  # unweighted (the usual case): no N × k products with ones
+        gram = xt.T @ xt
+        scale = np.sum((x - x.mean(axis=0)) ** 2, axis=0)
+    else:
+        xs = xt * np.sqrt(w)[:, None]
+        gram = xs.T @ xs
+        scale = np.sum((x - np.average(x, axis=0, weights=w)) ** 2 * w[:, None], axis=0)
     r = np.zeros((k, k))
     keep = np.ones(k, dtype=bool)
     for j in range(k):
@@ -705,7 +719,7 @@ def _ols_core(panel: _Panel, treated_rows: np.ndarray, n_required: int):
     yt, xt = yx[:, 0], yx[:, 1:]
     keep, dropped = _collinear(xt, panel.x, w, panel.names, n_required)
     xt = xt[:, keep]
-    xw = xt * w[:, None]
+    xw = _weighted(xt, w)
     coef = np.linalg.solve(xw.T @ xt, xw.T @ yt)
     return coef, xt, yt, keep, dropped, n_treated
 
@@ -732,7 +746,7 @@ def _fit_ols(
     panel: _Panel, treated_rows: np.ndarray, *, n_required: int = 1, vcov_type: str = "CR1"
 ) -> tuple[_Fit, np.ndarray, np.ndarray]:
     coef, xt, yt, keep, dropped, n_treated = _ols_core(panel, treated_rows, n_required)
-    xw = xt * panel.w[:, None]
+    xw = _weighted(xt, panel.w)
     bread = np.linalg.inv(xw.T @ xt)
     if vcov_type == "CR3":
         sub_panel = _kept(panel, keep)
