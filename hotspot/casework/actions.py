@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from hotspot.accounts.models import Municipality
 from hotspot.audit.actions import record
@@ -30,6 +31,7 @@ from hotspot.casework.models import (
     FollowUpRule,
     LegalBasis,
     ListEntry,
+    MeetingTask,
     PriorityList,
     SourceKind,
     week_of,
@@ -140,7 +142,7 @@ def _check_basis(legal_basis, consent_date):
         raise ValidationError({"consent_date": _("Consent needs the date it was given.")})
 
 
-@transaction.atomic
+@sensitive_variables("cpr", "name", "key", "token")
 def create_case(
     programme,
     *,
@@ -156,47 +158,50 @@ def create_case(
 ) -> Case:
     """A new case in ``programme``. The CPR number is hashed here and dropped; ``name`` is stored, and
     then encrypted, only where the municipality stores names. Refused (ValidationError) without a legal
-    basis, and when the person already has a case in the programme."""
-    _check_basis(legal_basis, consent_date)
-    try:
-        key = pseudonym.person_key(cpr)
-    except ValueError as exc:
-        raise ValidationError({"cpr": str(exc)}) from None
-    if Case.objects.filter(programme=programme, person_key=key).exists():
-        raise ValidationError({"cpr": _("This person already has a case in this programme.")})
-    token = ""
-    if name:
-        if not CaseworkSettings.stores_names(programme.municipality):
-            raise ValidationError({"name": _("This municipality does not store names.")})
-        token = pseudonym.encrypt_name(name)
-    case = Case(
-        programme=programme,
-        kind=kind,
-        person_key=key,
-        alias=alias,
-        name_encrypted=token,
-        legal_basis=legal_basis,
-        consent_date=consent_date if legal_basis == LegalBasis.CONSENT else None,
-        social_note=social_note,
-        created_by=actor,
-    )
-    case.full_clean(exclude=["created_by"])
-    case.save()
-    fields = ["person_key", "alias", "kind", "legal_basis", "purpose"]
-    fields += [
-        n for n, v in (("consent_date", case.consent_date), ("social_note", social_note)) if v
-    ]
-    if token:
-        fields.append("name_encrypted")
-    _audit(
-        Action.CREATE,
-        case,
-        actor=actor,
-        municipality=programme.municipality,
-        fields=fields,
-        request=request,
-    )
-    return case
+    basis, and when the person already has a case in the programme. Atomic; the number and the name
+    stay out of an error report (``sensitive_variables``: no decorator frame between it and the body
+    holds the arguments, so the transaction is a block here)."""
+    with transaction.atomic():
+        _check_basis(legal_basis, consent_date)
+        try:
+            key = pseudonym.person_key(cpr)
+        except ValueError as exc:
+            raise ValidationError({"cpr": str(exc)}) from None
+        if Case.objects.filter(programme=programme, person_key=key).exists():
+            raise ValidationError({"cpr": _("This person already has a case in this programme.")})
+        token = ""
+        if name:
+            if not CaseworkSettings.stores_names(programme.municipality):
+                raise ValidationError({"name": _("This municipality does not store names.")})
+            token = pseudonym.encrypt_name(name)
+        case = Case(
+            programme=programme,
+            kind=kind,
+            person_key=key,
+            alias=alias,
+            name_encrypted=token,
+            legal_basis=legal_basis,
+            consent_date=consent_date if legal_basis == LegalBasis.CONSENT else None,
+            social_note=social_note,
+            created_by=actor,
+        )
+        case.full_clean(exclude=["created_by"])
+        case.save()
+        fields = ["person_key", "alias", "kind", "legal_basis", "purpose"]
+        fields += [
+            n for n, v in (("consent_date", case.consent_date), ("social_note", social_note)) if v
+        ]
+        if token:
+            fields.append("name_encrypted")
+        _audit(
+            Action.CREATE,
+            case,
+            actor=actor,
+            municipality=programme.municipality,
+            fields=fields,
+            request=request,
+        )
+        return case
 
 
 @transaction.atomic
@@ -403,14 +408,28 @@ def queue_reports(programme, rule: FollowUpRule):
     )
 
 
+def programmes_with_rule(municipality_id=None) -> list[int]:
+    """The ids of the programmes (of one municipality, or all) whose follow-up rule names at least one
+    offence group: the queues ``generate_queue`` can fill."""
+    rules = FollowUpRule.objects.order_by("programme_id")
+    if municipality_id is not None:
+        rules = rules.filter(programme__municipality_id=municipality_id)
+    return [pk for pk, groups in rules.values_list("programme_id", "offence_groups") if groups]
+
+
 @transaction.atomic
-def generate_queue(programme, *, today: dt.date | None = None, actor=None, request=None) -> int:
+def generate_queue(
+    programme, *, today: dt.date | None = None, actor=None, request=None, username: str = ""
+) -> int:
     """One queue item per police report the programme's rule takes (``queue_reports``) that has none
     yet; its deadline is ``today`` (Danish date) plus the rule's response days. Running it again adds
     nothing (and the unique constraint on programme and report holds even for two runs at once).
-    Returns the number of items added; audited as one create row with that count.
+    Returns the number of items added; audited as one create row with that count (by ``actor``, or,
+    run by no one, under ``username``).
 
-    Run by the task worker (``tasks.generate_queue_task``, from the queue page's "Fetch new reports").
+    Run by the task worker (``tasks.generate_queue_task``): after every import or roll-back of reports
+    or areas (``signals``), from the queue page's "Fetch new reports", and from ``manage.py
+    generate_followup_queues``.
     """
     rule = rule_for(programme)
     if not rule.offence_groups:
@@ -440,6 +459,7 @@ def generate_queue(programme, *, today: dt.date | None = None, actor=None, reque
             fields=["programme", "source", "crime_report", "deadline", "owning_agency"],
             count=len(items),
             request=request,
+            username=username,
         )
     return len(items)
 
@@ -569,6 +589,56 @@ def record_meeting(
         request=request,
     )
     return meeting
+
+
+@transaction.atomic
+def meeting_task(
+    meeting: ConcernMeeting,
+    *,
+    plan,
+    title: str,
+    due: dt.date,
+    owner_name: str = "",
+    actor,
+    request=None,
+):
+    """A decision of a concern meeting becomes a task of one of the programme's action plans
+    (``programmes.Task``), linked to the meeting (``MeetingTask``). The task reaches pages beyond
+    casework, so its text names cases by alias only: a title or owner holding a CPR-like number is
+    refused (ValidationError), as is a plan of another programme. Audited as the task's creation, with
+    the link to the meeting among its fields."""
+    from hotspot.programmes.models import Task
+
+    if plan.programme_id != meeting.programme_id:
+        raise ValidationError({"plan": _("The action plan belongs to another programme.")})
+    title, owner_name = title.strip(), owner_name.strip()
+    if not title:
+        raise ValidationError({"title": _("Give the task.")})
+    refused = _("No CPR number in a task: name a case by its alias only.")
+    for name, text in (("title", title), ("owner_name", owner_name)):
+        if pseudonym.contains_cpr(text):
+            raise ValidationError({name: refused})
+    task = Task(
+        programme=meeting.programme,
+        plan=plan,
+        title=title,
+        owner_name=owner_name,
+        due=due,
+    )
+    task.full_clean(exclude=["owner", "focus_area", "initiative", "decision"])
+    task.save()
+    MeetingTask.objects.create(meeting=meeting, task=task, created_by=actor)
+    fields = ["programme", "plan", "title", "due", "concern_meeting"]
+    fields += ["owner_name"] if owner_name else []
+    _audit(
+        Action.CREATE,
+        task,
+        actor=actor,
+        municipality=meeting.programme.municipality,
+        fields=fields,
+        request=request,
+    )
+    return task
 
 
 # --- retention ---------------------------------------------------------------------------------------

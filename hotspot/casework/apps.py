@@ -8,4 +8,7 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self):
-        from hotspot.casework import checks  # noqa: F401  (registers the system check)
+        # checks registers the system check; signals fills the follow-up queues after an import
+        from hotspot.casework import checks, inputs, signals  # noqa: F401
+
+        inputs.register()  # the queue's completion rate and response time join the measures catalogue

@@ -266,3 +266,22 @@ class MeetingForm(forms.Form):
     def clean_participants(self):
         lines = [line.strip() for line in self.cleaned_data["participants"].splitlines()]
         return [line for line in lines if line]
+
+
+class MeetingTaskForm(forms.Form):
+    """A decision of a concern meeting as a task of one of the programme's action plans."""
+
+    plan = forms.ModelChoiceField(label=_("Action plan"), queryset=None)
+    title = forms.CharField(
+        label=_("Task"),
+        max_length=200,
+        help_text=_("Name cases by their alias only; never a CPR number or a name."),
+    )
+    owner_name = forms.CharField(label=_("Responsible (agency)"), max_length=160, required=False)
+    due = forms.DateField(label=_("Due date"), widget=DATE)
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = meeting.programme.plans.all()
+        first = next((line.strip() for line in meeting.decisions.splitlines() if line.strip()), "")
+        self.fields["title"].initial = first[:200]

@@ -68,6 +68,28 @@ class LegalBasis(models.TextChoices):
     CONSENT = "consent", _("Consent")
 
 
+class LegalBasisFields(models.Model):
+    """The legal basis of a record of person data or a share of it (retsplejeloven § 115, barnets lov,
+    or consent with its date), one definition for the case and the queue item (issue 15, part 6). The
+    database constraints stay in each model's Meta (their names are the models' own)."""
+
+    legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
+    consent_date = models.DateField(_("consent given on"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def legal_basis_errors(self, *, required: bool, missing) -> dict:
+        """The errors of the basis: ``missing`` when one is ``required`` and there is none, and consent
+        without its date."""
+        errors = {}
+        if required and self.legal_basis not in LegalBasis.values:
+            errors["legal_basis"] = missing
+        if self.legal_basis == LegalBasis.CONSENT and self.consent_date is None:
+            errors["consent_date"] = _("Consent needs the date it was given.")
+        return errors
+
+
 class CaseworkSettings(TenantModel):
     """What a municipality has chosen for its casework. Without a row, names are not stored."""
 
@@ -145,7 +167,7 @@ class PriorityList(TenantModel):
         return self.entries.filter(left_on__isnull=True)
 
 
-class Case(TenantModel):
+class Case(TenantModel, LegalBasisFields):
     tenant_field = "programme__municipality"
 
     programme = models.ForeignKey(
@@ -159,8 +181,6 @@ class Case(TenantModel):
     )
     # A Fernet token, empty unless the municipality stores names (CaseworkSettings.store_names).
     name_encrypted = models.TextField(_("name (encrypted)"), blank=True, default="", editable=False)
-    legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
-    consent_date = models.DateField(_("consent given on"), null=True, blank=True)
     purpose = models.CharField(
         _("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.CASEWORK
     )
@@ -195,11 +215,7 @@ class Case(TenantModel):
         return reverse("casework:case", args=[self.pk])
 
     def clean(self):
-        errors = {}
-        if self.legal_basis not in LegalBasis.values:
-            errors["legal_basis"] = _("A case needs a legal basis.")
-        if self.legal_basis == LegalBasis.CONSENT and self.consent_date is None:
-            errors["consent_date"] = _("Consent needs the date it was given.")
+        errors = self.legal_basis_errors(required=True, missing=_("A case needs a legal basis."))
         if not self.purpose:
             errors["purpose"] = _("A case needs a purpose.")
         if errors:
@@ -393,7 +409,7 @@ class SourceKind(models.TextChoices):
     NOTIFICATION = "notification", _("Notification")
 
 
-class FollowUpItem(TenantModel):
+class FollowUpItem(TenantModel, LegalBasisFields):
     """One item of a programme's follow-up queue: a police report that met the rule, or a notification
     (underretning). A notification is recorded as *that* it was sent, by whom and when; its content
     stays in the municipality's own system."""
@@ -426,10 +442,10 @@ class FollowUpItem(TenantModel):
         related_name="follow_up_items",
         verbose_name=_("case"),
     )
+    # A notification without a case shares no person data and needs no basis (LegalBasisFields).
     legal_basis = models.CharField(
         _("legal basis"), max_length=20, choices=LegalBasis.choices, blank=True
     )
-    consent_date = models.DateField(_("consent given on"), null=True, blank=True)
     deadline = models.DateField(_("deadline"))
     owning_agency = models.CharField(_("owning agency"), max_length=100, blank=True)
     responded_on = models.DateField(_("responded on"), null=True, blank=True)
@@ -478,11 +494,10 @@ class FollowUpItem(TenantModel):
         return created.astimezone(DANISH_TIME).date()
 
     def clean(self):
-        errors = {}
-        if self.case_id is not None and self.legal_basis not in LegalBasis.values:
-            errors["legal_basis"] = _("A notification about a case needs a legal basis.")
-        if self.legal_basis == LegalBasis.CONSENT and self.consent_date is None:
-            errors["consent_date"] = _("Consent needs the date it was given.")
+        errors = self.legal_basis_errors(
+            required=self.case_id is not None,
+            missing=_("A notification about a case needs a legal basis."),
+        )
         if errors:
             raise ValidationError(errors)
 
@@ -518,3 +533,28 @@ class ConcernMeeting(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.programme} · {self.date}"
+
+
+class MeetingTask(TenantModel):
+    """A task of one of the programme's action plans that a concern meeting decided
+    (``actions.meeting_task``): the task is the programme's (followed to done like any other), this row
+    says which meeting it came from. The task's text names cases by alias only, never by CPR number."""
+
+    tenant_field = "meeting__programme__municipality"
+
+    meeting = models.ForeignKey(ConcernMeeting, on_delete=models.CASCADE, related_name="task_links")
+    task = models.OneToOneField(
+        "programmes.Task", on_delete=models.CASCADE, related_name="concern_meeting_link"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["meeting", "pk"]
+        verbose_name = _("task from a concern meeting")
+        verbose_name_plural = _("tasks from concern meetings")
+
+    def __str__(self) -> str:
+        return f"{self.meeting} · {self.task}"

@@ -24,6 +24,7 @@ from hotspot.casework.models import (
     FollowUp,
     FollowUpItem,
     ListEntry,
+    MeetingTask,
     PriorityList,
     week_of,
 )
@@ -162,10 +163,15 @@ def queue(programme, today: dt.date) -> dict:
 
 
 def meetings(programme) -> list[ConcernMeeting]:
-    """The concern meetings of ``programme``, latest first, with the cases discussed (by alias)."""
+    """The concern meetings of ``programme``, latest first, with the cases discussed (by alias) and the
+    action-plan tasks made of their decisions (``task_links``)."""
     return list(
         ConcernMeeting.objects.filter(programme=programme).prefetch_related(
-            Prefetch("cases", queryset=Case.objects.order_by("alias", "pk"))
+            Prefetch("cases", queryset=Case.objects.order_by("alias", "pk")),
+            Prefetch(
+                "task_links",
+                queryset=MeetingTask.objects.select_related("task__plan").order_by("pk"),
+            ),
         )
     )
 

@@ -14,12 +14,14 @@ import re
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 from hotspot import config
 
 _CPR = re.compile(r"^(\d{6})-?(\d{4})$")
 
 
+@sensitive_variables()
 def normalise_cpr(cpr: str) -> str:
     """The ten digits of a CPR number written ``ddmmyyxxxx`` or ``ddmmyy-xxxx``; ValueError otherwise."""
     match = _CPR.match((cpr or "").strip()) if isinstance(cpr, str) else None
@@ -34,6 +36,19 @@ def normalise_cpr(cpr: str) -> str:
     return digits
 
 
+#: A CPR-like number anywhere in a text: six digits, an optional dash or space, four digits, not part
+#: of a longer number.
+_CPR_IN_TEXT = re.compile(r"(?<!\d)\d{6}[- ]?\d{4}(?!\d)")
+
+
+@sensitive_variables()
+def contains_cpr(text: str) -> bool:
+    """Whether ``text`` holds something that could be a CPR number (ddmmyyxxxx, ddmmyy-xxxx or
+    ddmmyy xxxx): free text that leaves casework (a task, a title) must not."""
+    return bool(_CPR_IN_TEXT.search(text or ""))
+
+
+@sensitive_variables()
 def person_key(cpr: str) -> str:
     """HMAC-SHA256 (64 hex characters) of the normalised CPR number under CASEWORK_HMAC_KEY."""
     digits = normalise_cpr(cpr)
@@ -53,11 +68,13 @@ def _fernet() -> MultiFernet:
         ) from None
 
 
+@sensitive_variables()
 def encrypt_name(name: str) -> str:
     """A Fernet token (text) of ``name`` under the current (first) key."""
     return _fernet().encrypt(name.encode("utf-8")).decode("ascii")
 
 
+@sensitive_variables()
 def decrypt_name(token: str) -> str:
     """The name in ``token``, under any of the configured keys; ValueError when none opens it."""
     try:

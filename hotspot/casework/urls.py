@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("programmes/<int:pk>/meetings/", views.meetings, name="meetings"),
     path("programmes/<int:pk>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("meetings/<int:pk>/tasks/new/", views.meeting_task_new, name="meeting_task_new"),
     path("queue/<int:pk>/respond/", views.item_respond, name="item_respond"),
     path("lists/<int:pk>/entries/new/", views.entry_new, name="entry_new"),
     path("entries/<int:pk>/end/", views.entry_end, name="entry_end"),

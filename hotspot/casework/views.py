@@ -6,13 +6,16 @@ read row, every search a search row. CPR numbers and names are sensitive POST pa
 error report, never in a URL.
 """
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
@@ -20,6 +23,7 @@ from hotspot.casework import actions, forms, pages, tasks
 from hotspot.casework.models import (
     Case,
     CaseworkSettings,
+    ConcernMeeting,
     FollowUpItem,
     FollowUpRule,
     ListEntry,
@@ -44,6 +48,22 @@ def _get(request, model, pk, capability=PERSON):
 
 def _post(request):
     return request.POST if request.method == "POST" else None
+
+
+def _submit(request, form, write, *, done: str = "") -> bool:
+    """Whether ``form`` is valid and ``write(form.cleaned_data)`` (a call of an action) went through,
+    then with the message ``done`` where given; the action's ValidationError is put on the form
+    (``forms.add_errors``) and gives False."""
+    if not form.is_valid():
+        return False
+    try:
+        write(form.cleaned_data)
+    except ValidationError as exc:
+        forms.add_errors(form, exc)
+        return False
+    if done:
+        messages.success(request, done)
+    return True
 
 
 def _form_page(request, form, *, title, programme, back, intro=""):
@@ -105,31 +125,35 @@ def list_new(request, pk):
     )
 
 
+@sensitive_variables("data")
+def _create_case(request, programme, created, data):
+    """``actions.create_case`` from the new-case form's data; the CPR number and the name stay out of
+    an error report (``sensitive_variables``)."""
+    created.append(
+        actions.create_case(
+            programme,
+            cpr=data["cpr"],
+            alias=data["alias"],
+            kind=data["kind"],
+            legal_basis=data["legal_basis"],
+            consent_date=data.get("consent_date"),
+            social_note=data.get("social_note", ""),
+            name=data.get("name", ""),
+            actor=request.user,
+            request=request,
+        )
+    )
+
+
 @sensitive_post_parameters("cpr", "name")
 @require_capability(PERSON)
 def case_new(request, pk):
     programme = _get(request, Programme, pk)
     store_names = CaseworkSettings.stores_names(programme.municipality)
     form = forms.CaseForm(_post(request), store_names=store_names)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            case = actions.create_case(
-                programme,
-                cpr=data["cpr"],
-                alias=data["alias"],
-                kind=data["kind"],
-                legal_basis=data["legal_basis"],
-                consent_date=data.get("consent_date"),
-                social_note=data.get("social_note", ""),
-                name=data.get("name", ""),
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            forms.add_errors(form, exc)
-        else:
-            return redirect(case)
+    created = []
+    if _submit(request, form, functools.partial(_create_case, request, programme, created)):
+        return redirect(created[0])
     return _form_page(
         request,
         form,
@@ -157,22 +181,21 @@ def case(request, pk):
 def entry_new(request, pk):
     priority_list = _get(request, PriorityList.objects.select_related("programme"), pk)
     form = forms.EntryForm(_post(request), priority_list=priority_list)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.enter_list(
-                priority_list,
-                data["case"],
-                entered_on=data["entered_on"],
-                reason=data["entry_reason"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            forms.add_errors(form, exc)
-        else:
-            messages.success(request, _("The case is on the list."))
-            return redirect("casework:programme", priority_list.programme_id)
+    entered = _submit(
+        request,
+        form,
+        lambda data: actions.enter_list(
+            priority_list,
+            data["case"],
+            entered_on=data["entered_on"],
+            reason=data["entry_reason"],
+            actor=request.user,
+            request=request,
+        ),
+        done=_("The case is on the list."),
+    )
+    if entered:
+        return redirect("casework:programme", priority_list.programme_id)
     return _form_page(
         request,
         form,
@@ -188,19 +211,19 @@ def entry_end(request, pk):
     entry = _get(request, ListEntry.objects.select_related("priority_list__programme", "case"), pk)
     programme = entry.priority_list.programme
     form = forms.LeaveForm(_post(request))
-    if form.is_valid():
-        try:
-            actions.leave_list(
-                entry,
-                left_on=form.cleaned_data["left_on"],
-                reason=form.cleaned_data["exit_reason"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            forms.add_errors(form, exc)
-        else:
-            return redirect("casework:programme", programme.pk)
+    left = _submit(
+        request,
+        form,
+        lambda data: actions.leave_list(
+            entry,
+            left_on=data["left_on"],
+            reason=data["exit_reason"],
+            actor=request.user,
+            request=request,
+        ),
+    )
+    if left:
+        return redirect("casework:programme", programme.pk)
     return _form_page(
         request,
         form,
@@ -215,23 +238,22 @@ def entry_end(request, pk):
 def followup_new(request, pk):
     case = _get(request, Case.objects.select_related("programme"), pk)
     form = forms.FollowUpForm(_post(request))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.record_follow_up(
-                case,
-                week=data["week"],
-                status=data["status"],
-                responsible_agency=data["responsible_agency"],
-                actions_agreed=data["actions_agreed"],
-                next_step=data["next_step"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            forms.add_errors(form, exc)
-        else:
-            return redirect(case)
+    recorded = _submit(
+        request,
+        form,
+        lambda data: actions.record_follow_up(
+            case,
+            week=data["week"],
+            status=data["status"],
+            responsible_agency=data["responsible_agency"],
+            actions_agreed=data["actions_agreed"],
+            next_step=data["next_step"],
+            actor=request.user,
+            request=request,
+        ),
+    )
+    if recorded:
+        return redirect(case)
     return _form_page(
         request,
         form,
@@ -332,24 +354,23 @@ def rule_edit(request, pk):
 def notification_new(request, pk):
     programme = _get(request, Programme, pk)
     form = forms.NotificationForm(_post(request), programme=programme)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.record_notification(
-                programme,
-                sent_on=data["sent_on"],
-                sent_by_agency=data["sent_by_agency"],
-                case=data.get("case"),
-                legal_basis=data.get("legal_basis", ""),
-                consent_date=data.get("consent_date"),
-                owning_agency=data.get("owning_agency", ""),
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            forms.add_errors(form, exc)
-        else:
-            return redirect("casework:queue", programme.pk)
+    recorded = _submit(
+        request,
+        form,
+        lambda data: actions.record_notification(
+            programme,
+            sent_on=data["sent_on"],
+            sent_by_agency=data["sent_by_agency"],
+            case=data.get("case"),
+            legal_basis=data.get("legal_basis", ""),
+            consent_date=data.get("consent_date"),
+            owning_agency=data.get("owning_agency", ""),
+            actor=request.user,
+            request=request,
+        ),
+    )
+    if recorded:
+        return redirect("casework:queue", programme.pk)
     return _form_page(
         request,
         form,
@@ -376,19 +397,19 @@ def item_respond(request, pk):
         fields=fields,
     )
     form = forms.RespondForm(_post(request))
-    if form.is_valid():
-        try:
-            actions.respond(
-                item,
-                responded_on=form.cleaned_data["responded_on"],
-                response=form.cleaned_data["response"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            forms.add_errors(form, exc)
-        else:
-            return redirect("casework:queue", programme.pk)
+    answered = _submit(
+        request,
+        form,
+        lambda data: actions.respond(
+            item,
+            responded_on=data["responded_on"],
+            response=data["response"],
+            actor=request.user,
+            request=request,
+        ),
+    )
+    if answered:
+        return redirect("casework:queue", programme.pk)
     intro = f"{item.get_source_display()} · {item.case.alias}" if item.case_id else str(item)
     return _form_page(
         request,
@@ -412,35 +433,75 @@ def meetings(request, pk):
         count=len(rows),
         fields=["alias"],
     )
-    return render(request, "casework/meetings.html", {"programme": programme, "meetings": rows})
+    can_plan = request.membership.can(Capability.MANAGE_PROGRAMMES)
+    return render(
+        request,
+        "casework/meetings.html",
+        {"programme": programme, "meetings": rows, "can_plan": can_plan},
+    )
 
 
 @require_capability(PERSON)
 def meeting_new(request, pk):
     programme = _get(request, Programme, pk)
     form = forms.MeetingForm(_post(request), programme=programme)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.record_meeting(
-                programme,
-                date=data["date"],
-                participants=data["participants"],
-                cases=data["cases"],
-                decisions=data["decisions"],
-                actor=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            forms.add_errors(form, exc)
-        else:
-            return redirect("casework:meetings", programme.pk)
+    recorded = _submit(
+        request,
+        form,
+        lambda data: actions.record_meeting(
+            programme,
+            date=data["date"],
+            participants=data["participants"],
+            cases=data["cases"],
+            decisions=data["decisions"],
+            actor=request.user,
+            request=request,
+        ),
+    )
+    if recorded:
+        return redirect("casework:meetings", programme.pk)
     return _form_page(
         request,
         form,
         title=_("New concern meeting"),
         programme=programme,
         back=reverse("casework:meetings", args=[programme.pk]),
+    )
+
+
+@require_capability(Capability.MANAGE_PROGRAMMES)
+def meeting_task_new(request, pk):
+    """A decision of a concern meeting becomes a task of an action plan: for those who both see the
+    meeting (view_person_data) and change programmes (manage_programmes)."""
+    meeting = _get(request, ConcernMeeting.objects.select_related("programme"), pk)
+    programme = meeting.programme
+    form = forms.MeetingTaskForm(_post(request), meeting=meeting)
+    made = _submit(
+        request,
+        form,
+        lambda data: actions.meeting_task(
+            meeting,
+            plan=data["plan"],
+            title=data["title"],
+            due=data["due"],
+            owner_name=data["owner_name"],
+            actor=request.user,
+            request=request,
+        ),
+        done=_("The decision is a task of the action plan."),
+    )
+    if made:
+        return redirect("casework:meetings", programme.pk)
+    intro = _("Concern meeting %(date)s") % {"date": formats.date_format(meeting.date)}
+    if not form.fields["plan"].queryset.exists():
+        intro = _("The programme has no action plan yet: make one under the programme first.")
+    return _form_page(
+        request,
+        form,
+        title=_("Make a task of a decision"),
+        programme=programme,
+        back=reverse("casework:meetings", args=[programme.pk]),
+        intro=intro,
     )
 
 

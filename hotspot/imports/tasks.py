@@ -6,6 +6,7 @@ from django_tasks import task
 
 from hotspot.imports import actions
 from hotspot.imports.models import ImportBatch, Status
+from hotspot.incidents.signals import reports_changed
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,12 @@ def rollback_task(batch_id: int, user_id: int | None = None) -> str:
 @task()
 def refresh_figures_task(municipality_id: int) -> int:
     """After reports or areas change: rebuild the report summary, then the small-cell plan of the new
-    counts (``hotspot.areas.inputs.disclosure_plan``), so no page has to work it out."""
+    counts (``hotspot.areas.inputs.disclosure_plan``), so no page has to work it out; then tell the
+    apps that keep work per report (``incidents.signals.reports_changed``: casework's follow-up queues)."""
     from hotspot.areas.inputs import disclosure_plan
     from hotspot.incidents.actions import refresh_report_counts
 
     rows = refresh_report_counts(municipality_id)
     disclosure_plan(municipality_id)
+    reports_changed.send(sender=ImportBatch, municipality_id=municipality_id)
     return rows

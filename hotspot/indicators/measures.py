@@ -16,7 +16,11 @@ A *measure* has one code, label, unit, direction, denominator and small-cell rul
 - ``reg_<code>``: register indicators of the catalogue, as delivered (a unit of several areas takes
   their population-weighted mean);
 - ``safety_index``: the score of a safety-index run (built by ``evaluations`` from the run; listed here
-  so that every outcome and goal is a code of this catalogue).
+  so that every outcome and goal is a code of this catalogue);
+- measures of the apps above this layer, added with :func:`register_measure` (a ``Measure`` and a
+  builder of its values; e.g. casework's ``followup_completion`` and ``followup_median_days``, from its
+  ``AppConfig.ready``): listed after the safety index and built by ``build_panel`` like the rest. They
+  measure the platform's own work, not an area's safety, so no safety index uses them.
 
 :func:`build_panel` builds values, numerators, denominators, the years a municipality has data of each
 kind and the small-cell flags for any set of *units* (an area, or a study area made of tiling areas)
@@ -27,7 +31,7 @@ municipality, a suppressed survey cell and a register value not delivered are Na
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,8 +91,39 @@ class Measure:
 
     @property
     def in_index(self) -> bool:
-        """Whether a safety-index definition may use it (the score itself may not)."""
-        return self.code != SAFETY_INDEX and self.code != "reports_total"
+        """Whether a safety-index definition may use it (the score itself may not, nor a registered
+        measure of the platform's own work)."""
+        return self.code not in (SAFETY_INDEX, "reports_total") and self.code not in _REGISTERED
+
+
+@dataclass(frozen=True)
+class BuiltMeasure:
+    """What the builder of a registered measure returns: arrays of (units, years), in the order of the
+    units and years it was given."""
+
+    values: np.ndarray  # NaN = missing
+    counts: np.ndarray  # numerator
+    denominators: np.ndarray
+    small: np.ndarray | None = None  # the measure's small-cell rule says hide; None: nothing hidden
+    known_years: frozenset[int] | None = None  # years the municipality has data; None: every year
+
+
+#: A registered measure's builder: (units {key: area ids}, years, municipality_id=…) -> BuiltMeasure.
+Builder = Callable[..., BuiltMeasure]
+#: code -> (measure, builder), filled by register_measure.
+_REGISTERED: dict[str, tuple[Measure, Builder]] = {}
+
+
+def register_measure(measure: Measure, builder: Builder) -> None:
+    """Add ``measure`` to the catalogue, built by ``builder(units, years, *, municipality_id)`` (units
+    as :func:`build_panel` takes them, years a tuple of ints), which returns a :class:`BuiltMeasure`.
+
+    For the apps above this layer, which this module must not import: they register from their
+    ``AppConfig.ready``. Registering a code again replaces it; a code of the built-in catalogue is
+    refused."""
+    if _builtin_code(measure.code) or measure.code == SAFETY_INDEX:
+        raise ValueError(f"register_measure: {measure.code!r} is a built-in measure's code")
+    _REGISTERED[measure.code] = (measure, builder)
 
 
 def catalogue(*, with_registers: bool = True) -> dict[str, Measure]:
@@ -179,6 +214,8 @@ def catalogue(*, with_registers: bool = True) -> dict[str, Measure]:
         "index",
         False,
     )
+    for code, (measure, _builder) in _REGISTERED.items():
+        out[code] = measure
     if with_registers:
         direction = {Direction.HIGHER_IS_BETTER: "good", Direction.HIGHER_IS_WORSE: "bad"}
         for ind in Indicator.objects.order_by("code"):
@@ -333,6 +370,18 @@ def build_panel(
     wanted = {c[4:]: c for c in codes if c.startswith("reg_")}
     if wanted:
         _registers(wanted, col, of_area, areas, y_index, residents_by_area, values)
+
+    step(0.95)
+    for c in codes:
+        if c in _REGISTERED:
+            k = col[c]
+            built = _REGISTERED[c][1](units, years, municipality_id=municipality_id)
+            values[:, :, k], counts[:, :, k] = built.values, built.counts
+            denominators[:, :, k] = built.denominators
+            if built.small is not None:
+                small[:, :, k] = built.small
+            if flags and built.known_years is not None:
+                known[:, k] = [y in built.known_years for y in years]
     step(1.0)
 
     return MeasurePanel(
@@ -347,13 +396,17 @@ def build_panel(
     )
 
 
-def _known_code(code: str) -> bool:
+def _builtin_code(code: str) -> bool:
     return (
         code in REPORT_MEASURES
         or code in SURVEY_ITEMS
         or code == "youth_charged"
         or code.startswith("reg_")
     )
+
+
+def _known_code(code: str) -> bool:
+    return _builtin_code(code) or code in _REGISTERED
 
 
 def _reports(wanted, col, areas, of_area, y_index, municipality_id, residents, values, counts):

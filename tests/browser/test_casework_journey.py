@@ -52,7 +52,9 @@ def test_journey_6_a_week_of_follow_up_across_the_roles(page):
     check_axe(page)
     page.locator("#id_status").select_option("attention")
     page.locator("#id_responsible_agency").select_option("ssp")
-    page.locator("#id_actions_agreed").fill("Samtale med forældrene; skolen følger fraværet (demo).")
+    page.locator("#id_actions_agreed").fill(
+        "Samtale med forældrene; skolen følger fraværet (demo)."
+    )
     save = page.locator("form button[type='submit']").last
     assert_visible(page, save)
     save.click()

@@ -52,7 +52,18 @@ def make_casework(municipality):
         legal_basis=m.LegalBasis.SSP_115,
         deadline=dt.date(2024, 2, 8),
     )
-    return {"programme": programme, "list": plist, "case": case, "entry": entry, "item": item}
+    meeting = m.ConcernMeeting.objects.create(
+        programme=programme, date=dt.date(2024, 2, 5), participants=["SSP"], decisions="Møde"
+    )
+    meeting.cases.set([case])
+    return {
+        "programme": programme,
+        "list": plist,
+        "case": case,
+        "entry": entry,
+        "item": item,
+        "meeting": meeting,
+    }
 
 
 def _url(name, key, *, foreign=False):
@@ -95,6 +106,12 @@ TABLE: dict = {
 }
 for _name, _key in _OBJECT_URLS.items():
     TABLE[f"casework:{_name}"] = (_url(_name, _key), OBJECT, 302)
+# A meeting's decision as an action-plan task: view_person_data and manage_programmes (coordinator).
+TABLE["casework:meeting_task_new"] = (
+    _url("meeting_task_new", "meeting"),
+    only({"coordinator"}, outsider=404),
+    302,
+)
 # Lillekommune's case: its own coordinator sees it (FOREIGN above).
 TABLE["casework:case#foreign"] = (_url("case", "case", foreign=True), FOREIGN, 302)
 TABLE["casework:item_respond#foreign"] = (_url("item_respond", "item", foreign=True), FOREIGN, 302)
