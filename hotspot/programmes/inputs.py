@@ -108,7 +108,12 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
 
 #: The goal measures that are codes of the catalogue (hotspot.indicators.measures) themselves; an
 #: indicator goal reads its register indicator's code, own counts and tasks are the programme's.
-GOAL_MEASURES = (Measure.REPORT_RATE, Measure.CITIZEN_RATE)
+GOAL_MEASURES = (
+    Measure.REPORT_RATE,
+    Measure.CITIZEN_RATE,
+    Measure.FOLLOWUP_COMPLETION,
+    Measure.FOLLOWUP_DAYS,
+)
 
 
 def _measure_years(municipality_id: int) -> list[int]:

@@ -266,6 +266,12 @@ class Measure(models.TextChoices):
     CITIZEN_RATE = "reports_citizen_directed", _("Citizen-directed reports per 1,000 residents")
     OWN = "own", _("Programme-specific count (values entered here)")
     TASKS_DONE = "tasks_done", _("Tasks done in an action plan")
+    # the micro-strategy's own work (measures casework registers in the catalogue)
+    FOLLOWUP_COMPLETION = (
+        "followup_completion",
+        _("Police reports followed up within the deadline (%)"),
+    )
+    FOLLOWUP_DAYS = "followup_median_days", _("Median days to follow up a police report")
 
 
 class Goal(ProgrammeChild):

@@ -158,3 +158,29 @@ def test_the_occurred_year_is_danish(queue):
     """Written apart from the builder: the last item's report is 2008 on a Danish calendar."""
     item = FollowUpItem.objects.get(crime_report__external_id="MÅL-7")
     assert item.crime_report.occurred_at.astimezone(DANISH_TIME).year == 2008
+
+
+def test_a_programme_goal_reads_the_follow_up_completion(queue, demo_municipality, monkeypatch):
+    """A goal measured by the queue's completion reads it through the measures layer (2008: the one
+    item of rode A that year, answered on time, is a small cell, so the scorecard hides it)."""
+    from hotspot.programmes import inputs as programme_inputs
+    from hotspot.programmes.models import Goal, Measure
+
+    rode_a, _rode_b = queue
+    programme = Programme.objects.get(name="Målt kø")
+    programme.areas.add(rode_a)
+    monkeypatch.setattr(programme_inputs, "_measure_years", lambda municipality_id: [2007, 2008])
+    goal = Goal.objects.create(
+        programme=programme,
+        title="Anmeldelser fulgt op i tide",
+        kind="activity",
+        measure=Measure.FOLLOWUP_COMPLETION,
+        area=rode_a,
+        baseline_value=0,
+        baseline_date=D(2007, 1, 1),
+        target_value=90,
+        deadline=D(2008, 12, 31),
+        unit="%",
+    )
+    assert Measure.FOLLOWUP_COMPLETION in programme_inputs.GOAL_MEASURES
+    assert programme_inputs.goal_series(goal) == [(D(2007, 12, 31), 60.0)]
