@@ -91,7 +91,17 @@ def area_reports_csv(request, pk):
         .select_related("offence")
         .order_by("occurred_at", "external_id")
     )
-    header = [_("report id"), _("time"), _("offence code"), _("offence"), "x", "y", "crs"]
+    # the suspect's age last: its Danish header is the import's alias, so the file imports again as is
+    header = [
+        _("report id"),
+        _("time"),
+        _("offence code"),
+        _("offence"),
+        "x",
+        "y",
+        "crs",
+        _("suspect's age"),
+    ]
     rows = (
         [
             r.external_id,
@@ -101,6 +111,7 @@ def area_reports_csv(request, pk):
             centimetres(r.x),
             centimetres(r.y),
             "EPSG:25832",
+            r.suspect_age,
         ]
         for r in reports.iterator(chunk_size=5000)
     )

@@ -396,16 +396,26 @@ def rule_for(programme) -> FollowUpRule:
 
 def queue_reports(programme, rule: FollowUpRule):
     """The police reports the rule takes: in the programme's areas (their tiling areas), of one of the
-    rule's offence groups, occurred on or after the programme's start (Danish time)."""
+    rule's offence groups, occurred while the programme runs (from its start to its end, Danish
+    time) and, when the rule has an age band, with a suspect of that age (a report without a known
+    suspect's age is then left out)."""
     area_ids = set()
     for area in programme.areas.all():
         area_ids.update(area.tiling_descendant_ids())
     since = dt.datetime.combine(programme.start, dt.time(), tzinfo=DANISH_TIME)
-    return CrimeReport.objects.filter(
+    reports = CrimeReport.objects.filter(
         area_id__in=area_ids,
         offence__group__in=list(rule.offence_groups),
         occurred_at__gte=since,
     )
+    if programme.end:
+        until = dt.datetime.combine(programme.end + dt.timedelta(days=1), dt.time(), DANISH_TIME)
+        reports = reports.filter(occurred_at__lt=until)
+    if rule.suspect_age_min is not None:
+        reports = reports.filter(suspect_age__gte=rule.suspect_age_min)
+    if rule.suspect_age_max is not None:
+        reports = reports.filter(suspect_age__lte=rule.suspect_age_max)
+    return reports
 
 
 def programmes_with_rule(municipality_id=None) -> list[int]:

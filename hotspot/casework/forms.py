@@ -209,7 +209,31 @@ class FollowUpRuleForm(forms.ModelForm):
 
     class Meta:
         model = FollowUpRule
-        fields = ["offence_groups", "response_days", "owning_agency"]
+        fields = [
+            "offence_groups",
+            "suspect_age_min",
+            "suspect_age_max",
+            "response_days",
+            "owning_agency",
+        ]
+        help_texts = {
+            "suspect_age_min": _(
+                "Only reports whose suspect is at least this old (e.g. 10 for the SSP's children "
+                "and youths); blank: any age. A report without a known suspect's age is then left "
+                "out."
+            ),
+            "suspect_age_max": _("Only reports whose suspect is at most this old (e.g. 17)."),
+        }
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("suspect_age_min"), data.get("suspect_age_max")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "suspect_age_max",
+                _("The oldest age must be at least the youngest (%(low)s).") % {"low": low},
+            )
+        return data
 
 
 class RespondForm(forms.Form):

@@ -390,11 +390,25 @@ class FollowUpRule(TenantModel):
         _("response days"), default=7, validators=[MinValueValidator(1)]
     )
     owning_agency = models.CharField(_("owning agency"), max_length=100, blank=True)
+    # The suspect's age band (both ends included; blank: any). A report whose suspect's age is not
+    # known (the import's optional column) is not taken when a band is set.
+    suspect_age_min = models.PositiveSmallIntegerField(
+        _("suspect aged at least"), null=True, blank=True
+    )
+    suspect_age_max = models.PositiveSmallIntegerField(
+        _("suspect aged at most"), null=True, blank=True
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=Q(response_days__gte=1), name="casework_rule_response_days_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(suspect_age_min__isnull=True)
+                | Q(suspect_age_max__isnull=True)
+                | Q(suspect_age_min__lte=F("suspect_age_max")),
+                name="casework_rule_age_band_order",
             ),
         ]
         verbose_name = _("follow-up rule")

@@ -642,11 +642,20 @@ class _OffenceMixin:
 # The kinds
 
 
+def _age(v) -> int:
+    """An age in whole years, 0–120 (a person charged, a suspect); ValueError otherwise."""
+    a = parse_int(v)
+    if not 0 <= a <= 120:
+        raise ValueError(v)
+    return a
+
+
 class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
-    """id, occurred_at (local time), offence, x, y, crs or area: counted where the crime happened."""
+    """id, occurred_at (local time), offence, x, y, crs or area, and optionally the suspect's age:
+    counted where the crime happened."""
 
     required = ("id", "occurred_at", "offence")
-    optional = ("x", "y", "crs", "area")
+    optional = ("x", "y", "crs", "area", "suspect_age")
     aliases = {
         # The area page's download ("Hent anmeldelser som CSV"), in Danish and in English
         "anmeldelses-id": "id",
@@ -661,11 +670,14 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
         "x-koordinat": "x",
         "y-koordinat": "y",
         "koordinatsystem": "crs",
+        "mistænktes alder": "suspect_age",
+        "gerningspersonens alder": "suspect_age",
+        "suspect age": "suspect_age",
     }
     name_columns = {"offence": ("forbrydelse", "offence", "offence name")}
     model = CrimeReport
     key_fields = ("external_id",)
-    value_fields = ("occurred_at", "offence_id", "x", "y", "area_id")
+    value_fields = ("occurred_at", "offence_id", "x", "y", "area_id", "suspect_age")
     fast = True
     tenant = True
 
@@ -725,6 +737,12 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
             _("unknown offence code (see the offence catalogue)"),
         )  # fmt: skip
         area_ids, x, y = self.place(first_row, cols, ok, problems)
+        ages = [None] * len(ids)
+        if "suspect_age" in cols:
+            ages = self.parse_each(
+                first_row, cols["suspect_age"], ok, problems, "suspect_age", _age,
+                _("not an age between 0 and 120"), optional=True,
+            )  # fmt: skip
         keep = np.flatnonzero(ok)
         if not len(keep):
             return {}
@@ -739,6 +757,7 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
                 None if xv != xv else xv,  # NaN: no coordinates
                 None if yv != yv else yv,
                 area_ids[k],
+                ages[k],
             )
             for k, t, xv, yv in zip(keep.tolist(), times, xr.tolist(), yr.tolist())
         }
@@ -765,7 +784,8 @@ class ReportsAdapter(_PointsMixin, _OffenceMixin, Adapter):
         n = "\\N"
         lines = [
             f"{k}\t{t}\t{o}\t{n if x is None else x}\t{n if y is None else y}\t{n if a is None else a}"
-            for k, (t, o, x, y, a) in zip(ids, records.values())
+            f"\t{n if g is None else g}"
+            for k, (t, o, x, y, a, g) in zip(ids, records.values())
         ]
         self.stream.put(lines, len(lines))
         return 0, 0, 0
@@ -858,14 +878,8 @@ class ChargesAdapter(_PointsMixin, _OffenceMixin, Adapter):
             _("not a date between 1900 and today (use 2024-03-31, 31-03-2024 or 31.03.2024)"),
         )  # fmt: skip
 
-        def age(v):
-            a = parse_int(v)
-            if not 0 <= a <= 120:
-                raise ValueError(v)
-            return a
-
         ages = self.parse_each(
-            first_row, cols["age"], ok, problems, "age", age, _("not an age between 0 and 120")
+            first_row, cols["age"], ok, problems, "age", _age, _("not an age between 0 and 120")
         )
         self.codes_seen.update(cols["offence"])
         offence_ids = self.codes(

@@ -62,6 +62,9 @@ class CrimeReport(TenantModel):
     offence = models.ForeignKey(Offence, on_delete=models.PROTECT, related_name="+")
     x = models.FloatField(_("x (EPSG:25832)"), null=True, blank=True)
     y = models.FloatField(_("y (EPSG:25832)"), null=True, blank=True)
+    # The suspect's age when the police report gives it (optional column of the import): the follow-up
+    # rule of a programme may take only reports with a suspect in an age band (hotspot.casework).
+    suspect_age = models.PositiveSmallIntegerField(_("suspect's age"), null=True, blank=True)
     area = models.ForeignKey(
         "areas.Area",
         null=True,

@@ -358,3 +358,53 @@ def test_fetching_new_reports_is_the_task_worker_s_work(login, setup, coordinato
     assert enqueued == [(programme.pk, coordinator.pk)]
     assert not FollowUpItem.objects.filter(programme=programme).exists()
     assert real.call(programme.pk, coordinator.pk) == len(_expected(setup))
+
+
+def test_the_rule_takes_only_reports_with_a_suspect_in_its_age_band(setup, coordinator):
+    """Issue 15 part 4: the rule's suspect age band (SSP: children and youths 10-17). A report whose
+    suspect's age is unknown is left out once a band is set; without a band every report counts."""
+    programme, rule = setup["programme"], setup["rule"]
+    expected = sorted(_expected(setup))
+    assert len(expected) >= 4
+    young, old, edge, unknown = expected[:4]
+    CrimeReport.objects.filter(pk=young).update(suspect_age=15)
+    CrimeReport.objects.filter(pk=old).update(suspect_age=34)
+    CrimeReport.objects.filter(pk=edge).update(suspect_age=17)  # both ends are in the band
+    rule.suspect_age_min, rule.suspect_age_max = 10, 17
+    rule.save()
+    actions.generate_queue(programme, today=dt.date(2026, 3, 2), actor=coordinator)
+    taken = set(
+        FollowUpItem.objects.filter(programme=programme).values_list("crime_report_id", flat=True)
+    )
+    assert taken == {young, edge}
+    assert unknown not in taken and old not in taken
+
+
+def test_the_rule_form_refuses_a_band_upside_down(setup):
+    from hotspot.casework.forms import FollowUpRuleForm
+
+    form = FollowUpRuleForm(
+        {
+            "offence_groups": GROUPS,
+            "suspect_age_min": 18,
+            "suspect_age_max": 12,
+            "response_days": 7,
+            "owning_agency": "SSP",
+        },
+        instance=setup["rule"],
+    )
+    assert not form.is_valid()
+    assert "suspect_age_max" in form.errors
+
+
+def test_reports_after_the_programme_s_end_stay_out_of_its_queue(setup, coordinator):
+    programme = setup["programme"]
+    expected = _expected(setup)
+    last = CrimeReport.objects.filter(pk__in=expected).order_by("-occurred_at").first()
+    programme.end = last.occurred_at.astimezone(DANISH_TIME).date() - dt.timedelta(days=1)
+    programme.save()
+    actions.generate_queue(programme, today=dt.date(2026, 3, 2), actor=coordinator)
+    taken = set(
+        FollowUpItem.objects.filter(programme=programme).values_list("crime_report_id", flat=True)
+    )
+    assert last.pk not in taken and taken < expected

@@ -28,7 +28,7 @@ def _danish_download(client, settings, area):
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
     lines = content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "anmeldelses-id;tidspunkt;gerningskode;forbrydelse;x;y;crs"
+    assert lines[0] == "anmeldelses-id;tidspunkt;gerningskode;forbrydelse;x;y;crs;mistænktes alder"
     return content, len(lines) - 1
 
 
@@ -236,3 +236,36 @@ def test_an_unknown_offence_code_links_to_the_catalogue(login, analyst):
     _upload(client, "area,year,age_band,sex,count\nNOPE,1990,0-9,F,5\n", "p.csv", "population")
     other = client.get(ImportBatch.objects.get(file_name="p.csv").get_absolute_url()).content
     assert catalogue.encode() not in other
+
+
+def test_the_suspects_age_is_read_when_given_and_refused_with_its_row_when_not_an_age(
+    load, analyst, demo_municipality
+):
+    """Issue 15 part 4: a programme's follow-up rule may take reports by the suspect's age band, so the
+    report import reads the optional column (Danish header as the area download writes it)."""
+    model = _report_to_copy(demo_municipality)
+    code, area = model.offence.code, model.area.code
+    good = (
+        "Anmeldelses-id;Tidspunkt;Gerningskode;Område;Mistænktes alder\n"
+        f"SA-1;2024-03-05 14:30;{code};{area};15\n"
+        f"SA-2;2024-03-06 09:15;{code};{area};\n"
+    )
+    batch = load("reports", "alder.csv", good, commit=True, user=analyst)
+    assert batch.status == Status.COMMITTED, batch.error
+    ages = dict(
+        CrimeReport.objects.filter(external_id__in=["SA-1", "SA-2"]).values_list(
+            "external_id", "suspect_age"
+        )
+    )
+    assert ages == {"SA-1": 15, "SA-2": None}  # an empty cell: no suspect known
+    bad = (
+        "Anmeldelses-id;Tidspunkt;Gerningskode;Område;Mistænktes alder\n"
+        f"SA-3;2024-03-07 10:00;{code};{area};femten\n"
+        f"SA-4;2024-03-07 11:00;{code};{area};130\n"
+    )
+    refused = load("reports", "forkert-alder.csv", bad)
+    assert refused.status == Status.INVALID
+    problems = refused.problems.filter(severity="error")
+    assert sorted(p.row for p in problems) == [2, 3], [(p.row, p.column) for p in problems]
+    assert {p.column for p in problems} <= {"suspect_age", "Mistænktes alder"}
+    assert not CrimeReport.objects.filter(external_id__in=["SA-3", "SA-4"]).exists()
