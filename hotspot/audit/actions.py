@@ -21,7 +21,9 @@ _FIELD = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
 def _check(object_type: str, object_id: str, fields) -> None:
     if not _SAFE_ID.match(object_id) or _CPR.search(object_id):
         raise ValueError(
-            f"audit object_id must be a key of at most 64 letters, digits or _.:- and no CPR number; got {object_id!r}"
+            # the refused value is not repeated: it may be the very CPR number the rule keeps out
+            "audit object_id must be a key of at most 64 letters, digits or _.:- and no CPR number; "
+            f"got one of {len(str(object_id))} characters"
         )
     if not re.match(r"^[a-z_]*\.?[a-z_]*$", object_type):
         raise ValueError(f"audit object_type must look like 'app.model'; got {object_type!r}")

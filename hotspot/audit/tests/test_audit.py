@@ -106,8 +106,10 @@ def test_no_cpr_numbers_or_free_text(coordinator, kwargs):
         "object_id": "17",
     } | kwargs
     action = params.pop("action")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as refused:
         record(action, actor=coordinator, **params)
+    # the refusal does not repeat a refused CPR number (it would reach the log)
+    assert "1234" not in str(refused.value)
 
 
 def test_only_the_dpo_reads_the_log_and_sees_own_municipality_only(
