@@ -29,7 +29,9 @@ class IndicatorForm(forms.ModelForm):
                 "The code a register file uses in its indicator column: letters, digits, _ . and - "
                 "(no spaces). It cannot change once data use it."
             ),
-            "unit": _("What a value is, e.g. per cent or persons. It cannot change once values use it."),
+            "unit": _(
+                "What a value is, e.g. per cent or persons. It cannot change once values use it."
+            ),
             "direction": _(
                 "Whether a higher value is better or worse for an area; context only for figures "
                 "that enter the statutory criteria but not the index."
