@@ -87,7 +87,7 @@ def _seed_catalogues() -> dict[str, Offence]:
             "unit": unit,
             "direction": DIRECTIONS[direction],
             # The stored text names the generator's old module: kept, so the demo data stay the same.
-            "source": "Demo: synthetic register data (democity)",
+            "source": "Demo: syntetiske registerdata (democity)",
             "licence": "CC0 (synthetic)",
         }
         indicator = Indicator.objects.filter(code=code).first()
@@ -281,7 +281,7 @@ def build_city(
                 "indicator": indicators[convicted],
                 "year": int(year),
                 "value": float(value),
-                "source": "Demo: synthetic national share",
+                "source": "Demo: syntetisk landsandel",
             }
             same = NationalValue.objects.filter(indicator=data["indicator"], year=data["year"])
             stored = same.first()

@@ -68,7 +68,7 @@ class NationalValueForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = Indicator.objects.order_by("code")
-        self.fields["indicator"].label_from_instance = lambda i: f"{i.code}: {i.name}"
+        self.fields["indicator"].label_from_instance = lambda i: i.name  # codes are on the list
         _styled(self)
 
     def clean_year(self):
