@@ -110,6 +110,6 @@ def test_a_missing_referenced_row_is_refused(load, demo_municipality, settings, 
             values=kinds.ReportsAdapter.value_fields,
             direct=False,
         )
-        stream.put([f"X-1\t2020-01-01T00:00:00+00:00\t{offence.pk}\t\\N\t\\N\t987654321"], 1)
+        stream.put([f"X-1\t2020-01-01T00:00:00+00:00\t{offence.pk}\t\\N\t\\N\t987654321\t\\N"], 1)
         stream.close()
     assert not CrimeReport.objects.filter(external_id="X-1").exists()
