@@ -969,15 +969,19 @@ class SurveyAdapter(Adapter):
     value_fields = ("area_id", "weight", "answers")
 
     def extra_columns(self, extra):
-        self.items = {i.code.lower(): i for i in SurveyItem.objects.all()}
-        self.item_columns = [c for c in extra if c in self.items]
+        # a column names its item as other columns are matched (header_key: 'Safety', 'SAFETY' and
+        # 'safety' are one), and keeps the file's spelling for the problems it is named in
+        items = {header_key(i.code): i for i in SurveyItem.objects.all()}
+        self.items = {c: items[header_key(c)] for c in extra if header_key(c) in items}
+        self.item_columns = list(self.items)
+        self.item_codes = sorted(i.code for i in items.values())
         return [c for c in extra if c not in self.items]
 
     def setup(self, problems):
         if not self.item_columns:
             raise Refused(
                 _("%(name)s has no answer columns; expected survey item codes such as %(items)s.")
-                % {"name": self.batch.file_name, "items": ", ".join(sorted(self.items)[:5])},
+                % {"name": self.batch.file_name, "items": ", ".join(self.item_codes[:5])},
                 row=1,
             )
         self.waves = {

@@ -246,3 +246,23 @@ def test_rollback_restores_changed_rows_in_bulk(load, demo_municipality):
         assert (got.occurred_at, got.offence_id, got.x, got.y, got.area_id, got.batch_id) == (
             r.occurred_at, r.offence_id, r.x, r.y, r.area_id, r.batch_id,
         )  # fmt: skip
+
+
+def test_a_survey_column_names_its_item_in_any_case_or_spelling(load, demo_municipality):
+    """An item's column is matched as every other column is (header_key): 'Safety' and 'PROBLEM DRUGS'
+    are the items safety and problem_drugs, stored under the catalogue's code; a refused answer names
+    its column."""
+    s = load(
+        "survey",
+        "s.csv",
+        "respondent,year,area,weight,Safety,PROBLEM DRUGS\nR-CASE,2020,D01-R1,1,3,2\n",
+        commit=True,
+    )
+    assert s.status == Status.COMMITTED, list(s.problems.values_list("reason", flat=True))
+    assert SurveyResponse.objects.get(respondent="R-CASE").answers == {
+        "safety": 3,
+        "problem_drugs": 2,
+    }
+    bad = load("survey", "b.csv", "respondent,year,area,weight,Safety\nR-BAD,2020,D01-R1,1,99\n")
+    assert bad.status == Status.INVALID
+    assert [c.lower() for c in bad.problems.values_list("column", flat=True)] == ["safety"]
