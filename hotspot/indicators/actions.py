@@ -11,19 +11,22 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hotspot.audit.actions import record
-from hotspot.audit.models import Action, Purpose
+from hotspot.audit.models import Purpose
 from hotspot.indicators.models import Indicator, NationalValue
 
-# The catalogue's refusal and its "used by data" test are the survey catalogue's (the lower layer).
-from hotspot.surveys.actions import CatalogueRefused, in_use
+# The catalogue's refusal, its "used by data" test and its create and save steps are the survey
+# catalogue's (the lower layer).
+from hotspot.surveys.actions import (
+    CatalogueRefused,
+    changed_fields,
+    create_entry,
+    in_use,
+    refuse_taken_code,
+    save_changes,
+)
 
 INDICATOR_FIELDS = ("code", "name_da", "name_en", "unit", "direction", "source", "licence")
 NATIONAL_FIELDS = ("indicator", "year", "value", "source")
-
-
-def _changed(stored, data: dict, fields) -> list[str]:
-    return [f for f in fields if f in data and getattr(stored, f) != data[f]]
 
 
 @transaction.atomic
@@ -31,21 +34,10 @@ def create_indicator(
     data: dict, *, user, request=None, purpose=Purpose.ADMINISTRATION
 ) -> Indicator:
     """Create a register indicator from ``data`` (the form's cleaned data)."""
-    code = data["code"]
-    if Indicator.objects.filter(code=code).exists():
-        raise CatalogueRefused(
-            "code", _("code: %(code)s is in the catalogue already.") % {"code": code}
-        )
-    indicator = Indicator.objects.create(**{f: data[f] for f in INDICATOR_FIELDS if f in data})
-    record(
-        Action.CREATE,
-        actor=user,
-        obj=indicator,
-        purpose=purpose,
-        fields=[f for f in INDICATOR_FIELDS if f in data],
-        request=request,
+    refuse_taken_code(Indicator, data["code"])
+    return create_entry(
+        Indicator, data, INDICATOR_FIELDS, user=user, request=request, purpose=purpose
     )
-    return indicator
 
 
 @transaction.atomic
@@ -56,7 +48,7 @@ def update_indicator(
     that data use (values, national values, goals) stay as they are: the stored values were imported
     under them. Returns the changed field names."""
     stored = Indicator.objects.select_for_update().get(pk=indicator.pk)
-    changed = _changed(stored, data, INDICATOR_FIELDS)
+    changed = changed_fields(stored, data, INDICATOR_FIELDS)
     if not changed:
         return []
     used = ("code" in changed or "unit" in changed) and in_use(stored)
@@ -78,22 +70,9 @@ def update_indicator(
             )
             % {"code": stored.code, "unit": stored.unit},
         )
-    if "code" in changed and Indicator.objects.filter(code=data["code"]).exists():
-        raise CatalogueRefused(
-            "code", _("code: %(code)s is in the catalogue already.") % {"code": data["code"]}
-        )
-    for name in changed:
-        setattr(stored, name, data[name])
-    stored.save(update_fields=changed)
-    record(
-        Action.UPDATE,
-        actor=user,
-        obj=stored,
-        purpose=purpose,
-        fields=changed,
-        request=request,
-    )
-    return changed
+    if "code" in changed:
+        refuse_taken_code(Indicator, data["code"])
+    return save_changes(stored, data, changed, user=user, request=request, purpose=purpose)
 
 
 def _check_national(data: dict, pk=None) -> None:
@@ -114,16 +93,9 @@ def create_national_value(
 ) -> NationalValue:
     """Create a national (or regional) reference value of an indicator for one year."""
     _check_national(data)
-    value = NationalValue.objects.create(**{f: data[f] for f in NATIONAL_FIELDS if f in data})
-    record(
-        Action.CREATE,
-        actor=user,
-        obj=value,
-        purpose=purpose,
-        fields=[f for f in NATIONAL_FIELDS if f in data],
-        request=request,
+    return create_entry(
+        NationalValue, data, NATIONAL_FIELDS, user=user, request=request, purpose=purpose
     )
-    return value
 
 
 @transaction.atomic
@@ -132,21 +104,10 @@ def update_national_value(
 ) -> list[str]:
     """Change a reference value; an unchanged form writes nothing. Returns the changed field names."""
     stored = NationalValue.objects.select_for_update().get(pk=value.pk)
-    changed = _changed(stored, data, NATIONAL_FIELDS)
+    changed = changed_fields(stored, data, NATIONAL_FIELDS)
     if not changed:
         return []
     merged = {f: data.get(f, getattr(stored, f)) for f in NATIONAL_FIELDS}
     if "indicator" in changed or "year" in changed:
         _check_national(merged, pk=stored.pk)
-    for name in changed:
-        setattr(stored, name, data[name])
-    stored.save(update_fields=changed)
-    record(
-        Action.UPDATE,
-        actor=user,
-        obj=stored,
-        purpose=purpose,
-        fields=changed,
-        request=request,
-    )
-    return changed
+    return save_changes(stored, data, changed, user=user, request=request, purpose=purpose)

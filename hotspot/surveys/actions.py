@@ -50,27 +50,46 @@ def item_in_use(item: SurveyItem) -> bool:
     return in_use(item) or SurveyResponse.objects.filter(answers__has_key=item.code).exists()
 
 
-def _refuse_taken_code(code: str) -> None:
-    if SurveyItem.objects.filter(code=code).exists():
+# --- the catalogue's shared steps (survey items here, indicators and national values above) ---------
+
+
+def refuse_taken_code(model, code: str) -> None:
+    """Refuse a code another entry of ``model`` has."""
+    if model.objects.filter(code=code).exists():
         raise CatalogueRefused(
             "code", _("code: %(code)s is in the catalogue already.") % {"code": code}
         )
 
 
+def changed_fields(stored, data: dict, fields) -> list[str]:
+    """The ``fields`` of ``data`` that differ from ``stored`` (an unchanged form changes none)."""
+    return [f for f in fields if f in data and getattr(stored, f) != data[f]]
+
+
+def create_entry(model, data: dict, fields, *, user, request=None, purpose=Purpose.ADMINISTRATION):
+    """Create a catalogue entry from the ``fields`` of ``data``, with its audit row (field names)."""
+    given = [f for f in fields if f in data]
+    obj = model.objects.create(**{f: data[f] for f in given})
+    record(Action.CREATE, actor=user, obj=obj, purpose=purpose, fields=given, request=request)
+    return obj
+
+
+def save_changes(
+    stored, data: dict, changed, *, user, request=None, purpose=Purpose.ADMINISTRATION
+):
+    """Write the ``changed`` fields of ``data`` to ``stored``, with its audit row; -> ``changed``."""
+    for name in changed:
+        setattr(stored, name, data[name])
+    stored.save(update_fields=changed)
+    record(Action.UPDATE, actor=user, obj=stored, purpose=purpose, fields=changed, request=request)
+    return changed
+
+
 @transaction.atomic
 def create_item(data: dict, *, user, request=None, purpose=Purpose.ADMINISTRATION) -> SurveyItem:
     """Create a survey item from ``data`` (the form's cleaned data)."""
-    _refuse_taken_code(data["code"])
-    item = SurveyItem.objects.create(**{f: data[f] for f in ITEM_FIELDS})
-    record(
-        Action.CREATE,
-        actor=user,
-        obj=item,
-        purpose=purpose,
-        fields=list(ITEM_FIELDS),
-        request=request,
-    )
-    return item
+    refuse_taken_code(SurveyItem, data["code"])
+    return create_entry(SurveyItem, data, ITEM_FIELDS, user=user, request=request, purpose=purpose)
 
 
 @transaction.atomic
@@ -80,7 +99,7 @@ def update_item(
     """Change a survey item; an unchanged form writes nothing. The code of an item that answers use
     stays as it is, and its scale keeps every answer stored. Returns the changed field names."""
     stored = SurveyItem.objects.select_for_update().get(pk=item.pk)
-    changed = [f for f in ITEM_FIELDS if f in data and getattr(stored, f) != data[f]]
+    changed = changed_fields(stored, data, ITEM_FIELDS)
     if not changed:
         return []
     if "code" in changed:
@@ -93,7 +112,7 @@ def update_item(
                 )
                 % {"code": stored.code},
             )
-        _refuse_taken_code(data["code"])
+        refuse_taken_code(SurveyItem, data["code"])
     if "scale_min" in changed or "scale_max" in changed:
         seen = SurveyTally.objects.filter(item=stored).aggregate(lo=Min("value"), hi=Max("value"))
         lo, hi = data.get("scale_min", stored.scale_min), data.get("scale_max", stored.scale_max)
@@ -106,18 +125,7 @@ def update_item(
                 )
                 % {"code": stored.code, "lo": seen["lo"], "hi": seen["hi"]},
             )
-    for name in changed:
-        setattr(stored, name, data[name])
-    stored.save(update_fields=changed)
-    record(
-        Action.UPDATE,
-        actor=user,
-        obj=stored,
-        purpose=purpose,
-        fields=changed,
-        request=request,
-    )
-    return changed
+    return save_changes(stored, data, changed, user=user, request=request, purpose=purpose)
 
 
 def refresh_tallies(municipality_id: int, wave_ids: Iterable[int] | None = None) -> int:
