@@ -65,6 +65,9 @@ class NationalValue(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.FloatField(_("value"))
     source = models.CharField(_("source"), max_length=200, blank=True)
+    # The import batch (a national-values file or a Statistics Denmark fetch) that wrote the value;
+    # empty when an analyst entered it on the catalogue page.
+    batch = import_batch_field()
 
     class Meta:
         constraints = [
