@@ -4,8 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from hotspot.imports.models import Kind
 
 
+def file_kinds():
+    """The kinds a file can be uploaded as: those with a file adapter (a Statbank fetch is not a file)."""
+    from hotspot.imports.kinds import ADAPTERS
+
+    return [(k, label) for k, label in Kind.choices if k in ADAPTERS]
+
+
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of data"), choices=Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind of data"), choices=file_kinds)
     file = forms.FileField(
         label=_("File"),
         help_text=_(

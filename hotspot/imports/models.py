@@ -19,6 +19,8 @@ class Kind(models.TextChoices):
     POPULATION = "population", _("Population")
     SURVEY = "survey", _("Survey responses")
     REGISTERS = "registers", _("Register indicators")
+    NATIONAL = "national", _("National and regional reference values")
+    STATBANK = "statbank", _("Statistics Denmark (Statbank)")
 
 
 class Status(models.TextChoices):
