@@ -58,6 +58,16 @@ class Area(TenantModel):
     max_y = models.FloatField(null=True, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    # A hotspot or control area made of existing areas ("Ydre Nørrebro: distrikt 12 inklusiv rode
+    # 157"): its figures are its members' (each tiling area counted once), its outline their union.
+    # Set through areas.actions.compose_area, which refuses members of another municipality.
+    members = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="compositions",
+        verbose_name=_("made of"),
+    )
     batch = import_batch_field()
 
     class Meta:
@@ -95,13 +105,16 @@ class Area(TenantModel):
         return tiling_map_for(self.municipality_id)[self.pk]
 
 
-def tiling_map(rows) -> dict[int, list[int]]:
+def tiling_map(rows, members: dict[int, list[int]] | None = None) -> dict[int, list[int]]:
     """{area id: ids of the tiling areas whose data make up its figures} from (pk, parent_id, kind) rows.
 
-    A tiling area (rode, housing) is itself; a hotspot or control area is the area it covers (its
-    parent); any other area (district, municipality) is the tiling areas below it. This one function is
-    the rule every page and analysis uses to add areas up.
+    A tiling area (rode, housing) is itself; an area made of others (``members``: {area id: member
+    ids}, ``Area.members``) is the union of its members' tiling areas, each counted once however its
+    members overlap; a hotspot or control area is the area it covers (its parent); any other area
+    (district, municipality) is the tiling areas below it. This one function is the rule every page and
+    analysis uses to add areas up.
     """
+    members_of = members or {}
     kind_of, parent_of = {}, {}
     children: dict[int, list[int]] = {}
     for pk, parent_id, kind in rows:
@@ -133,7 +146,28 @@ def tiling_map(rows) -> dict[int, list[int]]:
             memo[pk] = found
         return memo[pk]
 
+    def composed(pk: int) -> list[int]:
+        """The union of the members' tiling areas, in the members' order; a member that is itself
+        composed counts with its own members, a cycle of compositions with nothing more."""
+        found, seen, done = [], set(), {pk}
+        stack = list(reversed(members_of[pk]))
+        while stack:
+            m = stack.pop()
+            if m in done or m not in kind_of:
+                continue
+            done.add(m)
+            if members_of.get(m):
+                stack.extend(reversed(members_of[m]))
+                continue
+            for t in below(m) if kind_of[m] not in overlays else members(m):
+                if t not in seen:
+                    seen.add(t)
+                    found.append(t)
+        return found
+
     def members(pk: int) -> list[int]:
+        if members_of.get(pk):
+            return composed(pk)
         if kind_of[pk] not in overlays:
             return below(pk)
         node, seen = parent_of[pk], {pk}  # an overlay covers what its first non-overlay parent is
@@ -146,9 +180,17 @@ def tiling_map(rows) -> dict[int, list[int]]:
 
 
 def tiling_map_for(municipality_id: int) -> dict[int, list[int]]:
-    """:func:`tiling_map` of one municipality's areas, in one query."""
+    """:func:`tiling_map` of one municipality's areas, in two queries (areas, compositions)."""
+    members: dict[int, list[int]] = {}
+    for composite, member in (
+        Area.members.through.objects.filter(from_area__municipality_id=municipality_id)
+        .order_by("from_area_id", "to_area__code")
+        .values_list("from_area_id", "to_area_id")
+    ):
+        members.setdefault(composite, []).append(member)
     return tiling_map(
-        Area.objects.filter(municipality_id=municipality_id).values_list("pk", "parent_id", "kind")
+        Area.objects.filter(municipality_id=municipality_id).values_list("pk", "parent_id", "kind"),
+        members,
     )
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from hotspot.areas.models import Area, AreaKind, Population
+from hotspot.areas.models import Area, AreaKind, Population, tiling_map_for
 from hotspot.indicators import measures
 from hotspot.indicators.models import IndicatorValue, NationalValue
 from hotspot.surveys.models import SurveyResponse
@@ -50,10 +50,16 @@ NORMALISATION_LABELS = {
 AREA_SETS = {
     "tiling": (AreaKind.RODE, AreaKind.HOUSING),
     "housing": (AreaKind.HOUSING,),
+    "rode": (AreaKind.RODE,),
+    # Copenhagen's tryghedsindeks placed its hotspots by district: a district's figures are those of
+    # the tiling areas below it (areas.models.tiling_map), so any kind of area can be scored
+    "district": (AreaKind.DISTRICT,),
 }
 AREA_SET_LABELS = {
     "tiling": _("Police areas and housing areas"),
     "housing": _("Housing areas only"),
+    "rode": _("Police areas (roder) only"),
+    "district": _("Districts"),
 }
 #: The indicators an index can use: the measures of the catalogue (``hotspot.indicators.measures``).
 CatalogueEntry = measures.Measure
@@ -236,10 +242,13 @@ def build_inputs(
     codes = tuple(codes)
     areas = list(scored_areas(municipality_id, area_set).values_list("pk", flat=True))
     years = sorted(
-        Population.objects.filter(area_id__in=areas).values_list("year", flat=True).distinct()
+        Population.objects.filter(area__municipality_id=municipality_id)
+        .values_list("year", flat=True)
+        .distinct()
     )
+    tiling = tiling_map_for(municipality_id)
     panel = measures.build_panel(
-        {a: [a] for a in areas},
+        {a: tiling[a] for a in areas},
         years,
         codes,
         municipality_id=municipality_id,
