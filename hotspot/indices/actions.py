@@ -6,15 +6,19 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from hotspot.areas.actions import CompositionRefused, compose_area
 from hotspot.areas.models import Area, AreaKind
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.indices import inputs as ix
 from hotspot.indices.models import (
+    NEED_OF_BAND,
     Candidate,
     IndexRun,
+    Need,
     SafetyIndex,
     SafetyIndexVersion,
+    SafetyScore,
     SelectionDossier,
     SensitivityRun,
     Status,
@@ -158,9 +162,28 @@ def _hotspot_code(parent: Area, year: int) -> str:
 
 @transaction.atomic
 def decide_dossier(
-    *, dossier, user, selected_area_ids, rationale: str, valid_from: dt.date, request=None
+    *,
+    dossier,
+    user,
+    selected_area_ids,
+    rationale: str,
+    valid_from: dt.date,
+    needs=None,
+    with_areas=None,
+    request=None,
 ):
-    """Record the decision; each selected candidate becomes a ``hotspot`` Area (same polygon)."""
+    """Record the decision; each selected candidate becomes a ``hotspot`` Area (same polygon).
+
+    ``needs`` ({candidate area id: Need}) is the level of need decided for each selected area; where
+    it is not given, the one the area's index band suggests (``NEED_OF_BAND``), and the band is kept
+    beside it. ``with_areas`` ({candidate area id: [areas]}) widens a hotspot to more areas ("distrikt
+    12 inklusiv rode 157"): the hotspot is then made of the candidate and those areas
+    (``areas.actions.compose_area``: figures summed once, outline their union)."""
+    needs = {int(k): v for k, v in (needs or {}).items()}
+    with_areas = {int(k): list(v) for k, v in (with_areas or {}).items()}
+    bad_need = {v for v in needs.values() if v and v not in Need.values}
+    if bad_need:
+        raise ValueError(f"need: expected one of {Need.values}, got {sorted(bad_need)}")
     dossier = SelectionDossier.objects.select_for_update().get(pk=dossier.pk)
     if dossier.decided:
         raise ValueError("this dossier has already been decided")
@@ -187,9 +210,21 @@ def decide_dossier(
         if parent.geometry:
             hotspot.set_polygon(parent.polygon)
         hotspot.save()
+        if with_areas.get(c.area_id):
+            try:
+                compose_area(hotspot, [parent, *with_areas[c.area_id]], user=user, request=request)
+            except CompositionRefused as exc:
+                raise ValueError(str(exc)) from exc
+        band = (
+            SafetyScore.objects.filter(run=dossier.run, area_id=c.area_id, year=dossier.year)
+            .values_list("band_label", flat=True)
+            .first()
+        ) or ""
         c.selected = True
         c.hotspot = hotspot
-        c.save(update_fields=["selected", "hotspot"])
+        c.need_band = band
+        c.need = needs.get(c.area_id) or NEED_OF_BAND.get(band, "")
+        c.save(update_fields=["selected", "hotspot", "need", "need_band"])
         record(
             Action.CREATE,
             actor=user,

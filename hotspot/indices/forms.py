@@ -262,6 +262,10 @@ class SensitivityForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """Which candidates become hotspots, with the level of need of each (suggested by its index band)
+    and, where the hotspot is wider than the candidate ("distrikt 12 inklusiv rode 157"), the areas it
+    also takes in. Per candidate: ``need_<area id>`` and ``with_<area id>``."""
+
     selected = forms.MultipleChoiceField(
         label=_("Selected as hotspots"), widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -277,5 +281,74 @@ class DecisionForm(forms.Form):
     )
 
     def __init__(self, *args, candidates=(), **kwargs):
+        from hotspot.areas.models import TILING_KINDS, Area, AreaKind
+        from hotspot.indices.models import NEED_OF_BAND, Need, SafetyScore
+
         super().__init__(*args, **kwargs)
-        self.fields["selected"].choices = [(str(c.area_id), c.area.name) for c in candidates]
+        self.candidates = list(candidates)
+        self.fields["selected"].choices = [(str(c.area_id), c.area.name) for c in self.candidates]
+        if not self.candidates:
+            return
+        dossier = self.candidates[0].dossier
+        bands = dict(
+            SafetyScore.objects.filter(
+                run_id=dossier.run_id,
+                year=dossier.year,
+                area_id__in=[c.area_id for c in self.candidates],
+            ).values_list("area_id", "band_label")
+        )
+        widen = [
+            (str(pk), f"{name} ({code})")
+            for pk, name, code in Area.objects.filter(
+                municipality_id=dossier.municipality_id,
+                kind__in=(AreaKind.DISTRICT, *TILING_KINDS),
+            )
+            .order_by("kind", "code")
+            .values_list("pk", "name", "code")
+        ]
+        self.rows = []
+        for c in self.candidates:
+            need = forms.ChoiceField(
+                label=_("Level of need: %(area)s") % {"area": c.area.name},
+                choices=[("", _("Choose")), *Need.choices],
+                required=False,
+                initial=NEED_OF_BAND.get(bands.get(c.area_id, ""), ""),
+            )
+            also = forms.MultipleChoiceField(
+                label=_("The hotspot also takes in (optional): %(area)s") % {"area": c.area.name},
+                choices=[w for w in widen if w[0] != str(c.area_id)],
+                required=False,
+            )
+            self.fields[f"need_{c.area_id}"] = need
+            self.fields[f"with_{c.area_id}"] = also
+            self.rows.append(
+                {
+                    "candidate": c,
+                    "band": bands.get(c.area_id, ""),
+                    "need": self[f"need_{c.area_id}"],
+                    "also": self[f"with_{c.area_id}"],
+                }
+            )
+
+    def clean(self):
+        data = super().clean()
+        for c in self.candidates:
+            if str(c.area_id) in data.get("selected", ()) and not data.get(f"need_{c.area_id}"):
+                self.add_error(
+                    f"need_{c.area_id}",
+                    _("Choose the level of need for %(area)s.") % {"area": c.area.name},
+                )
+        return data
+
+    def needs(self) -> dict[int, str]:
+        return {c.area_id: self.cleaned_data.get(f"need_{c.area_id}", "") for c in self.candidates}
+
+    def with_areas(self) -> dict[int, list]:
+        from hotspot.areas.models import Area
+
+        out = {}
+        for c in self.candidates:
+            ids = [int(i) for i in self.cleaned_data.get(f"with_{c.area_id}") or ()]
+            if ids:
+                out[c.area_id] = list(Area.objects.filter(pk__in=ids).order_by("code"))
+        return out

@@ -189,6 +189,19 @@ class SelectionDossier(TenantModel):
         return self.decided_at is not None
 
 
+class Need(models.TextChoices):
+    """The level of effort an area needs (Københavns Kommune's tryghedsindeks, 2010: "behov for en
+    markant tryghedsskabende indsats i Indre Nørrebro og en intensiveret ... i et udvidet Ydre
+    Nørrebro"), recorded with the selection decision."""
+
+    MARKED = "marked", _("Marked safety effort")
+    INTENSIFIED = "intensified", _("Intensified safety effort")
+
+
+#: The index bands (safetystats.index presets) that suggest a need level.
+NEED_OF_BAND = {"marked effort": Need.MARKED, "intensified effort": Need.INTENSIFIED}
+
+
 class Candidate(TenantModel):
     tenant_field = "dossier__municipality"
     dossier = models.ForeignKey(
@@ -205,6 +218,9 @@ class Candidate(TenantModel):
         related_name="+",
         verbose_name=_("hotspot area"),
     )
+    need = models.CharField(_("level of need"), max_length=12, choices=Need.choices, blank=True)
+    # the band of the index that suggested it, as the run stored it (a preset's label or the user's own)
+    need_band = models.CharField(_("index band"), max_length=60, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]

@@ -1028,6 +1028,8 @@ def dossier_page(dossier, *, raw: bool, may_decide: bool, form=None) -> dict:
             initial={"valid_from": timezone.localdate()},
         )
     if form is not None:
+        for row in getattr(form, "rows", ()):
+            row["band_shown"] = band_text(row["band"])
         context["form"] = form
     context["can_decide"] = can_decide
     return context

@@ -294,6 +294,8 @@ def dossier_decide(request, pk):
                 selected_area_ids=[int(i) for i in form.cleaned_data["selected"]],
                 rationale=form.cleaned_data["rationale"],
                 valid_from=form.cleaned_data["valid_from"],
+                needs=form.needs(),
+                with_areas=form.with_areas(),
                 request=request,
             )
         except ValueError as exc:

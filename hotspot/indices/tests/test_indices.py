@@ -24,6 +24,7 @@ from hotspot.indices import inputs as ix
 from hotspot.indices.models import (
     Candidate,
     IndexRun,
+    Need,
     SafetyIndex,
     SafetyScore,
     SelectionDossier,
@@ -449,9 +450,21 @@ def test_dossier_decision_creates_hotspot_areas(client, coordinator, demo_munici
     assert bad.status_code == 400
     assert Area.objects.filter(kind=AreaKind.HOTSPOT).count() == hotspots_before
     rationale = "Laveste indeks to år i træk, og flest utrygge beboere blandt kandidaterne."
-    ok = client.post(
+    # a selected area without its level of need: refused, nothing created
+    bad = client.post(
         reverse("indices:dossier_decide", args=[dossier.pk]),
         {"selected": [ids[0]], "rationale": rationale, "valid_from": "2026-01-01"},
+    )
+    assert bad.status_code == 400 and "Choose the level of need" in bad.content.decode()
+    assert Area.objects.filter(kind=AreaKind.HOTSPOT).count() == hotspots_before
+    ok = client.post(
+        reverse("indices:dossier_decide", args=[dossier.pk]),
+        {
+            "selected": [ids[0]],
+            f"need_{ids[0]}": "marked",
+            "rationale": rationale,
+            "valid_from": "2026-01-01",
+        },
     )
     assert ok.status_code == 302
     dossier.refresh_from_db()
@@ -482,6 +495,58 @@ def test_dossier_decision_creates_hotspot_areas(client, coordinator, demo_munici
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
+def test_the_norrebro_case_district_hotspots_with_need_and_a_rode(
+    client, coordinator, demo_municipality
+):
+    """Copenhagen 2011: a district-level index places two hotspots, "Indre Nørrebro (distrikt 8)" with a
+    marked need and "Ydre Nørrebro (distrikt 12 inklusiv rode 157)" with an intensified one."""
+    run = make_run(demo_municipality, spec=demo_spec(area_set="district"))
+    worst = list(
+        SafetyScore.objects.filter(run=run, year=2025, score__isnull=False)
+        .order_by("score")
+        .values_list("area_id", flat=True)[:2]
+    )
+    inner, outer = Area.objects.get(pk=worst[0]), Area.objects.get(pk=worst[1])
+    assert inner.kind == outer.kind == AreaKind.DISTRICT
+    rode = (
+        Area.objects.filter(municipality=demo_municipality, kind=AreaKind.RODE)
+        .exclude(parent=outer)
+        .order_by("code")
+        .first()
+    )
+    client.force_login(coordinator)
+    client.post(
+        reverse("indices:dossier_new", args=[run.pk]), {"year": "2025", "candidates": worst}
+    )
+    dossier = SelectionDossier.objects.filter(run=run).get()
+    page = client.get(dossier.get_absolute_url()).content.decode()
+    assert f'name="need_{inner.pk}"' in page and f'name="with_{outer.pk}"' in page
+    response = client.post(
+        reverse("indices:dossier_decide", args=[dossier.pk]),
+        {
+            "selected": worst,
+            f"need_{inner.pk}": "marked",
+            f"need_{outer.pk}": "intensified",
+            f"with_{outer.pk}": [rode.pk],
+            "rationale": "Tryghedsindekset 2025 viser behov for en markant og en intensiveret indsats.",
+            "valid_from": "2026-01-01",
+        },
+    )
+    assert response.status_code == 302
+    a = Candidate.objects.get(dossier=dossier, area=inner)
+    b = Candidate.objects.get(dossier=dossier, area=outer)
+    assert (a.need, b.need) == ("marked", "intensified")
+    assert a.need_band == SafetyScore.objects.get(run=run, area=inner, year=2025).band_label
+    assert sorted(b.hotspot.tiling_descendant_ids()) == sorted(
+        [*outer.tiling_descendant_ids(), rode.pk]
+    )
+    assert set(b.hotspot.members.all()) == {outer, rode}
+    assert a.hotspot.tiling_descendant_ids() == inner.tiling_descendant_ids()
+    # a foreign area cannot be slipped in: the choices are the municipality's own areas
+    decided = client.get(dossier.get_absolute_url()).content.decode()
+    assert str(Need.MARKED.label).lower() in decided
+
+
 def test_dossier_page_queries_do_not_grow_with_the_candidates(
     client, coordinator, demo_municipality
 ):
@@ -503,7 +568,8 @@ def test_dossier_page_queries_do_not_grow_with_the_candidates(
         assert all(col["assessment"] is not None for col in page.context["columns"])
         counts.append(len(queries))
     # criteria, survey shares and scores are read for all candidates at once (was 8 + 4 per candidate)
-    assert counts[0] == counts[1] <= 13, counts  # 13: with the finished-work notices' one query
+    # 15: with the finished-work notices' one query and the decision form's bands and areas (one each)
+    assert counts[0] == counts[1] <= 15, counts
 
 
 def test_batched_area_profile_matches_one_area_at_a_time(demo_municipality):
