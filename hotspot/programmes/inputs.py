@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotspot import disclosure
 from hotspot.areas.inputs import disclosure_plan
 from hotspot.areas.models import Population
 from hotspot.indicators import measures
@@ -42,19 +43,30 @@ def _year_end(year: int) -> dt.date:
     return dt.date(year, 12, 31)
 
 
-def goal_area_ids(goal: Goal, *, memo: dict | None = None) -> list[int]:
+def goal_unit(goal: Goal, *, memo: dict | None = None) -> tuple[object, list[int]]:
+    """(key, tiling area ids) of where the goal is measured: its own area, or else all of the
+    programme's areas together (a hotspot and its composed members, each tiling area once). The key
+    is the area's id when there is one area, so the area's small-cell plan applies as on its page."""
     memo = {} if memo is None else memo
     if goal.area_id is not None:
-        area = goal.area
+        areas = [goal.area]
     else:
-        if "default_area" not in memo:
-            memo["default_area"] = goal.programme.areas.order_by("code").first()
-        area = memo["default_area"]
-    if area is None:
-        return []
-    if ("ids", area.pk) not in memo:
-        memo["ids", area.pk] = area.tiling_descendant_ids()
-    return memo["ids", area.pk]
+        if "default_areas" not in memo:
+            memo["default_areas"] = list(goal.programme.areas.order_by("code"))
+        areas = memo["default_areas"]
+    if not areas:
+        return None, []
+    key = areas[0].pk if len(areas) == 1 else ("programme", goal.programme_id)
+    if ("ids", key) not in memo:
+        ids: list[int] = []
+        for area in areas:
+            ids.extend(i for i in area.tiling_descendant_ids() if i not in ids)
+        memo["ids", key] = ids
+    return key, memo["ids", key]
+
+
+def goal_area_ids(goal: Goal, *, memo: dict | None = None) -> list[int]:
+    return goal_unit(goal, memo=memo)[1]
 
 
 def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, float]]:
@@ -69,7 +81,7 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
     if goal.measure == Measure.TASKS_DONE:
         done = Task.objects.filter(plan_id=goal.action_plan_id, status=TaskStatus.DONE).count()
         return [(min(today(), goal.deadline), float(done))]
-    ids = goal_area_ids(goal, memo=memo)
+    unit, ids = goal_unit(goal, memo=memo)
     if not ids:
         return []
     code = str(goal.measure) if goal.measure in GOAL_MEASURES else None
@@ -77,8 +89,7 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
         code = f"reg_{goal.indicator.code}" if goal.indicator_id else None
     if code is None:
         return []
-    area_id = goal.area_id or memo["default_area"].pk
-    key = ("panel", area_id, code)
+    key = ("panel", unit, code)
     if key not in memo:
         municipality_id = goal.programme.municipality_id
         years_key = ("years", municipality_id)
@@ -88,7 +99,7 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
         if plan_key not in memo and code in measures.REPORT_MEASURES:
             memo[plan_key] = disclosure_plan(municipality_id)  # once for all goals of a page
         panel = measures.build_panel(
-            {area_id: ids},
+            {unit: ids},
             memo[years_key],
             [code],
             municipality_id=municipality_id,
@@ -99,7 +110,10 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
             value = panel.values[0, j, 0]
             # the small-cell plan of every page: scorecards reach the board and partners, and a
             # hidden count's rate would give it away; the year shows as without data for every role
-            if not panel.known[j, 0] or panel.small[0, j, 0] or np.isnan(value):
+            small = panel.small[0, j, 0]
+            if not isinstance(unit, int) and code in measures.REPORT_MEASURES:
+                small = bool(disclosure.is_small_array(panel.counts[0, j, 0]))  # several areas
+            if not panel.known[j, 0] or small or np.isnan(value):
                 continue
             series.append((_year_end(year), round(float(value), 2)))
         memo[key] = series

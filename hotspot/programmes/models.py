@@ -136,6 +136,20 @@ class Programme(TenantModel):
     def get_absolute_url(self) -> str:
         return reverse("programmes:detail", args=[self.pk])
 
+    def areas_with_need(self) -> list[tuple]:
+        """(area, level of need or "") of each of the programme's areas: the need recorded when the
+        selection decision made the area a hotspot (``indices.models.Candidate``)."""
+        from hotspot.indices.models import Candidate
+
+        areas = list(self.areas.order_by("code"))
+        need = dict(
+            Candidate.objects.filter(hotspot__in=areas, selected=True).values_list(
+                "hotspot_id", "need"
+            )
+        )
+        labels = dict(Candidate._meta.get_field("need").choices)
+        return [(a, labels.get(need.get(a.pk), "")) for a in areas]
+
     def clean(self):
         if self.start and self.end and self.end < self.start:
             raise ValidationError({"end": _("The programme cannot end before it starts.")})
@@ -311,7 +325,7 @@ class Goal(ProgrammeChild):
         on_delete=models.RESTRICT,
         related_name="+",
         verbose_name=_("area"),
-        help_text=_("Where the indicator is measured; empty for the programme's first area."),
+        help_text=_("Where the goal is measured; empty for all of the programme's areas together."),
     )
     baseline_value = models.FloatField(_("baseline value"))
     baseline_date = models.DateField(_("baseline date"))

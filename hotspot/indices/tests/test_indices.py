@@ -545,6 +545,20 @@ def test_the_norrebro_case_district_hotspots_with_need_and_a_rode(
     # a foreign area cannot be slipped in: the choices are the municipality's own areas
     decided = client.get(dossier.get_absolute_url()).content.decode()
     assert str(Need.MARKED.label).lower() in decided
+    # the programme of the two hotspots shows each one's need, and its goals read both together
+    from hotspot.programmes.models import Programme
+
+    programme = Programme.objects.create(
+        municipality=demo_municipality, name="Nørrebro", start=dt.date(2026, 1, 1),
+        end=dt.date(2029, 12, 31),
+    )  # fmt: skip
+    programme.areas.set([a.hotspot, b.hotspot])
+    assert [(x, str(n)) for x, n in programme.areas_with_need()] == sorted(
+        [(a.hotspot, str(Need.MARKED.label)), (b.hotspot, str(Need.INTENSIFIED.label))],
+        key=lambda p: p[0].code,
+    )
+    page = client.get(reverse("programmes:detail", args=[programme.pk])).content.decode()
+    assert str(Need.INTENSIFIED.label).lower() in page
 
 
 def test_dossier_page_queries_do_not_grow_with_the_candidates(

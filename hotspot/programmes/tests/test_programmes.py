@@ -136,6 +136,40 @@ def test_crime_goal_reads_report_counts(objs):
     assert dict(series)[D(2014, 12, 31)] == round(1000 * reports["n"] / residents["n"], 2)
 
 
+def test_a_goal_without_an_area_reads_all_of_the_programmes_areas(objs):
+    """Not the first area only: a programme of two areas measures its goals over both, each once."""
+    from django.db.models import Sum
+
+    from hotspot.areas.models import Area, Population
+    from hotspot.incidents.models import ReportCount
+
+    programme = objs["programme"]
+    first = programme.areas.get()
+    second = (
+        Area.objects.filter(municipality=programme.municipality, kind=first.kind)
+        .exclude(pk=first.pk)
+        .order_by("code")
+        .first()
+    )
+    programme.areas.add(second)
+    goal = Goal.objects.create(
+        programme=programme,
+        title="Færre anmeldelser i begge områder",
+        kind="effect",
+        measure="reports_total",
+        baseline_value=100,
+        baseline_date=D(2009, 12, 31),
+        target_value=50,
+        deadline=D(2014, 12, 31),
+    )
+    both = [first.pk, second.pk]
+    reports = ReportCount.objects.filter(area_id__in=both, year=2014).aggregate(n=Sum("reports"))
+    residents = Population.objects.filter(area_id__in=both, year=2014).aggregate(n=Sum("count"))
+    series = dict(inputs.goal_series(goal))
+    assert series[D(2014, 12, 31)] == round(1000 * reports["n"] / residents["n"], 2)
+    assert sorted(inputs.goal_area_ids(goal)) == sorted(both)
+
+
 # --- bad input: never a 500 --------------------------------------------------------------------------
 
 
