@@ -30,14 +30,31 @@ def to_wgs84(geom, source: int = STORAGE_SRID):
     return shapely.transform(geom, fn)
 
 
-def area_feature(area, properties: dict) -> dict:
-    """An area with a geometry as a GeoJSON Feature: its pk as the id, its outline in EPSG:4326."""
+#: The ring around a hotspot where displacement or diffusion of crime is looked for (METHODS.md §5:
+#: target, buffer ring, control area; Bowers & Johnson 2003 use rings of a few hundred metres).
+BUFFER_METRES = 250
+
+
+def buffer_ring(polygon, metres: float = BUFFER_METRES):
+    """The ring of ``metres`` around ``polygon`` (EPSG:25832, metres), the polygon itself left out."""
+    if polygon is None or polygon.is_empty:
+        return None
+    return polygon.buffer(metres).difference(polygon)
+
+
+def geometry_feature(feature_id, geom, properties: dict) -> dict:
+    """A geometry in EPSG:25832 as a GeoJSON Feature in EPSG:4326."""
     return {
         "type": "Feature",
-        "id": area.pk,
-        "geometry": json.loads(shapely.to_geojson(to_wgs84(area.polygon))),
+        "id": feature_id,
+        "geometry": json.loads(shapely.to_geojson(to_wgs84(geom))),
         "properties": properties,
     }
+
+
+def area_feature(area, properties: dict) -> dict:
+    """An area with a geometry as a GeoJSON Feature: its pk as the id, its outline in EPSG:4326."""
+    return geometry_feature(area.pk, area.polygon, properties)
 
 
 def feature_collection_of(features) -> dict:

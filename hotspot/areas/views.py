@@ -6,7 +6,7 @@ from hotspot import disclosure
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
 from hotspot.areas import pages
-from hotspot.areas.geo import centimetres
+from hotspot.areas.geo import BUFFER_METRES, centimetres
 from hotspot.areas.inputs import area_table, latest_year
 from hotspot.areas.models import Area, AreaKind
 from hotspot.incidents.models import CrimeReport
@@ -66,7 +66,11 @@ def area_list_export(request, fmt):
 
 @require_capability(Capability.VIEW_AGGREGATES)
 def area_map(request):
-    return render(request, "areas/area_map.html", {"year": latest_year(request.municipality)})
+    return render(
+        request,
+        "areas/area_map.html",
+        {"year": latest_year(request.municipality), "buffer_metres": BUFFER_METRES},
+    )
 
 
 @require_capability(Capability.VIEW_AGGREGATES)

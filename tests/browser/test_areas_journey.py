@@ -24,7 +24,15 @@ def test_coordinator_sees_overview_map_and_area_page(page):
     page.wait_for_selector("#area-map[data-ready='true']")
     shown = int(page.locator("#area-map").get_attribute("data-features"))
     assert shown >= 5
-    assert page.locator("#area-map path.leaflet-interactive").count() == shown
+    # hotspot and control areas drawn on top as outlines, with their keys beside the checkboxes
+    overlays = int(page.locator("#area-map").get_attribute("data-overlays"))
+    assert overlays >= 1
+    assert page.locator("#area-map path.leaflet-interactive").count() == shown + overlays
+    assert page.get_by_label(re.compile("Hotspotområder")).is_checked()
+    page.get_by_label(re.compile("Bufferzoner")).check()
+    with_buffers = int(page.locator("#area-map").get_attribute("data-overlays"))
+    assert with_buffers > overlays
+    page.get_by_label(re.compile("Bufferzoner")).uncheck()
     assert page.locator("#map-legend .swatch").count() == 5
     assert "Kilde" in page.locator("#map-source").inner_text()
     check_axe(page)

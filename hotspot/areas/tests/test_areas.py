@@ -5,6 +5,8 @@ import json
 import numpy as np
 import pytest
 import shapely
+import shapely.geometry
+import shapely.ops
 from django.db.models import Sum
 from django.urls import reverse
 from pyproj import CRS, Transformer
@@ -22,7 +24,19 @@ def test_geojson_is_wgs84_lon_lat(client, partner, demo_municipality):
     data = client.get(reverse("areas:geojson")).json()
     assert data["type"] == "FeatureCollection"
     areas = Area.objects.filter(municipality=demo_municipality)
-    assert len(data["features"]) == areas.count()
+    hotspots = areas.filter(kind="hotspot").exclude(geometry=None)
+    assert hotspots.exists()
+    # every area, and a buffer ring around each hotspot
+    assert len(data["features"]) == areas.count() + hotspots.count()
+    rings = [f for f in data["features"] if f["properties"]["kind"] == "buffer"]
+    assert len(rings) == hotspots.count()
+    ring = shapely.geometry.shape(rings[0]["geometry"])
+    hotspot = hotspots.get(code=rings[0]["properties"]["code"])
+    # the ring is outside the hotspot: back in metres it covers buffer(250) minus the hotspot
+    expected = hotspot.polygon.buffer(250).difference(hotspot.polygon).area
+    metres = Transformer.from_crs(4326, 25832, always_xy=True)
+    back = shapely.ops.transform(metres.transform, ring)
+    assert back.area == pytest.approx(expected, rel=0.01)
     feature = next(f for f in data["features"] if f["properties"]["kind"] == "housing")
     area = areas.get(pk=feature["id"])
     # Independent reference: EPSG:25832 -> 4326 with the authority's axis order, swapped by hand.

@@ -8,7 +8,15 @@
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: true });
   map.attributionControl.setPrefix(false);
   var layer = null;
+  var overlay = null;
   var data = null;
+  // Hotspot, control and buffer areas drawn over the choropleth as outlines (never filled, so the
+  // colours below stay readable); each has a checkbox and a legend entry.
+  var OVERLAYS = {
+    hotspot: { color: "#6a00a8", weight: 3, dashArray: null },
+    control: { color: "#1f4e99", weight: 3, dashArray: "8 5" },
+    buffer: { color: "#444444", weight: 2, dashArray: "2 4" },
+  };
   var fmt = new Intl.NumberFormat(document.documentElement.lang || "da", { maximumFractionDigits: 1 });
 
   function quantileBreaks(values, k) {
@@ -70,6 +78,34 @@
       lower = upper;
     });
     el.dataset.features = String(features.length);
+    drawOverlays();
+  }
+  function drawOverlays() {
+    if (overlay) map.removeLayer(overlay);
+    var shown = {};
+    Object.keys(OVERLAYS).forEach(function (k) {
+      var box = document.getElementById("show-" + k);
+      shown[k] = box ? box.checked : false;
+    });
+    var features = data.features.filter(function (f) { return shown[f.properties.kind]; });
+    overlay = L.geoJSON({ type: "FeatureCollection", features: features }, {
+      style: function (f) {
+        var o = OVERLAYS[f.properties.kind];
+        return { color: o.color, weight: o.weight, dashArray: o.dashArray, fill: false };
+      },
+      onEachFeature: function (f, l) {
+        var tip = document.createElement("span");
+        tip.textContent = f.properties.kind_label + ": " + f.properties.name;
+        l.bindTooltip(tip);
+      },
+    }).addTo(map);
+    el.dataset.overlays = String(features.length);
+    var counts = {};
+    data.features.forEach(function (f) { counts[f.properties.kind] = (counts[f.properties.kind] || 0) + 1; });
+    Object.keys(OVERLAYS).forEach(function (k) {
+      var n = document.getElementById("count-" + k);
+      if (n) n.textContent = "(" + (counts[k] || 0) + ")";
+    });
   }
   fetch(el.dataset.geojson, { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
@@ -78,6 +114,10 @@
       render();
       document.getElementById("measure").addEventListener("change", render);
       document.getElementById("layer").addEventListener("change", render);
+      Object.keys(OVERLAYS).forEach(function (k) {
+        var box = document.getElementById("show-" + k);
+        if (box) box.addEventListener("change", drawOverlays);
+      });
       el.dataset.ready = "true";
     });
 })();
