@@ -69,6 +69,25 @@ def check_members(area: Area, members) -> list[Overlap]:
 
 
 @transaction.atomic
+def create_composed_area(
+    *, municipality, code: str, name: str, kind: str, members, user=None, request=None
+) -> tuple[Area, list[Overlap]]:
+    """A new hotspot or control area made of ``members`` (:func:`compose_area`); nothing is saved
+    when the composition is refused."""
+    area = Area.objects.create(municipality=municipality, code=code, name=name, kind=kind)
+    record(
+        Action.CREATE,
+        actor=user,
+        municipality=municipality,
+        obj=area,
+        purpose=Purpose.ANALYSIS,
+        fields=["code", "name", "kind"],
+        request=request,
+    )
+    return area, compose_area(area, members, user=user, request=request)
+
+
+@transaction.atomic
 def compose_area(area: Area, members, *, user=None, request=None) -> list[Overlap]:
     """Make ``area`` (a hotspot or control area) of ``members``: its figures become theirs, each
     tiling area counted once (``areas.models.tiling_map``), its outline their union. Returns the

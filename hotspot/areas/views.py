@@ -1,11 +1,13 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotspot import disclosure
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.areas import pages
+from hotspot.areas import actions, pages
+from hotspot.areas.forms import CompositionForm
 from hotspot.areas.geo import BUFFER_METRES, centimetres
 from hotspot.areas.inputs import area_table, latest_year
 from hotspot.areas.models import Area, AreaKind
@@ -30,6 +32,7 @@ def area_list(request):
             "kind": kind,
             "year": year,
             "disclosure_note": None if raw else disclosure.note(),
+            "can_compose": request.membership.can(Capability.IMPORT_DATA),
         },
     )
 
@@ -82,6 +85,10 @@ def area_detail(request, pk):
         raw=disclosure.may_see_raw(request.user, area.municipality_id),
         can_raw=membership.can(Capability.VIEW_RAW_DATA),
     )
+    context["members"] = list(area.members.order_by("code"))
+    context["can_compose"] = (
+        membership.can(Capability.IMPORT_DATA) and area.kind in actions.COMPOSABLE_KINDS
+    )
     return render(request, "areas/area_detail.html", context)
 
 
@@ -128,3 +135,57 @@ def area_reports_csv(request, pk):
         obj=area,
         municipality=area.municipality,
     )
+
+
+def _composition_page(request, form, area=None, status=200):
+    return render(
+        request, "areas/composition_form.html", {"form": form, "area": area}, status=status
+    )
+
+
+def _overlap_notes(request, overlaps) -> None:
+    for o in overlaps:
+        messages.warning(
+            request,
+            _("%(a)s and %(b)s overlap (%(shared)s): the shared areas are counted once.")
+            % {"a": o.first.name, "b": o.second.name, "shared": ", ".join(o.shared)},
+        )
+
+
+@require_capability(Capability.IMPORT_DATA)
+def composition_new(request):
+    form = CompositionForm(request.POST or None, municipality=request.municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            area, overlaps = actions.create_composed_area(
+                municipality=request.municipality,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                members=form.chosen(),
+                user=request.user,
+                request=request,
+            )
+        except actions.CompositionRefused as exc:
+            form.add_error("members", str(exc))
+        else:
+            _overlap_notes(request, overlaps)
+            messages.success(request, _("The area was saved."))
+            return redirect(area)
+    return _composition_page(request, form, status=400 if request.method == "POST" else 200)
+
+
+@require_capability(Capability.IMPORT_DATA)
+def composition_edit(request, pk):
+    area = get_for_user(Area, request.user, Capability.IMPORT_DATA, pk=pk)
+    form = CompositionForm(request.POST or None, municipality=area.municipality, area=area)
+    if request.method == "POST" and form.is_valid():
+        try:
+            overlaps = actions.compose_area(area, form.chosen(), user=request.user, request=request)
+        except actions.CompositionRefused as exc:
+            form.add_error("members", str(exc))
+        else:
+            _overlap_notes(request, overlaps)
+            messages.success(request, _("The area was saved."))
+            return redirect(area)
+    return _composition_page(request, form, area, status=400 if request.method == "POST" else 200)

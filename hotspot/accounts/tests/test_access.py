@@ -9,8 +9,16 @@ import importlib
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from hotspot.accounts.tests.table import ALL, RAW, ROLES, foreign_only, only
+from hotspot.accounts.tests.table import ALL, IMPORTERS, RAW, ROLES, foreign_only, only
 from hotspot.areas.models import Area, AreaKind
+
+
+def _hotspot_of(municipality):
+    area, _new = Area.objects.get_or_create(
+        municipality=municipality, code="HS-ACCESS", defaults={"name": "Adgang", "kind": "hotspot"}
+    )
+    return reverse("areas:composition_edit", args=[area.pk])
+
 
 TABLE = {
     "home": ("none", ALL, 302),
@@ -28,6 +36,18 @@ TABLE = {
     "areas:detail#foreign": ("foreign", foreign_only(), 302),
     "areas:reports_csv": ("own", only(RAW, outsider=404), 302),
     "areas:reports_csv#foreign": ("foreign", foreign_only(), 302),
+    "areas:composition_new": ("none", only(IMPORTERS, outsider=200), 302),
+    "areas:composition_edit": (
+        lambda own, foreign: _hotspot_of(own),
+        only(IMPORTERS, outsider=404),
+        302,
+    ),
+    "areas:composition_edit#foreign": (
+        lambda own, foreign: _hotspot_of(foreign),
+        # the roles that may compose areas find no such area; the others may not compose at all
+        {**only(IMPORTERS, outsider=200, other=403), **dict.fromkeys(IMPORTERS, 404)},
+        302,
+    ),
     "audit:list": ("none", only({"dpo"}), 302),
     "audit:export": ("none", only({"dpo"}), 302),
 }

@@ -25,7 +25,9 @@ def test_tiling_map_of_compositions():
     assert m[8] == [3, 4]  # district 2 and its own rode 3: rode 3 once
     assert m[9] == [3, 4, 6]  # a composition of compositions, each tiling area once
     assert m[10] == []  # made of itself: nothing, and no endless loop
-    assert tiling_map(rows)[7] == []  # without the compositions, a parentless hotspot covers nothing
+    assert (
+        tiling_map(rows)[7] == []
+    )  # without the compositions, a parentless hotspot covers nothing
 
 
 @pytest.fixture
@@ -94,7 +96,10 @@ def test_the_index_scores_districts_from_their_tiling_areas(demo_municipality):
     districts = list(ix.scored_areas(demo_municipality.pk, "district"))
     assert districts and all(a.kind == D for a in districts)
     inputs = ix.build_inputs(
-        demo_municipality.pk, ["reports_total", "survey_unsafe"], area_set="district", survey_min_n=5
+        demo_municipality.pk,
+        ["reports_total", "survey_unsafe"],
+        area_set="district",
+        survey_min_n=5,
     )
     assert list(inputs.area_ids) == [a.pk for a in districts]
     first = districts[0]
@@ -109,3 +114,36 @@ def test_the_index_scores_districts_from_their_tiling_areas(demo_municipality):
     want = np.where(panel.known, panel.values[0], np.nan)
     assert np.allclose(got, want, equal_nan=True)
     assert np.isfinite(got[:, 0]).sum() >= 3  # a district has report rates, not missing as before
+
+
+def test_the_pages_make_a_control_area_of_areas(client, analyst, parts, other_municipality):
+    from django.urls import reverse
+
+    district, inside, outside, _hotspot = parts
+    client.force_login(analyst)
+    url = reverse("areas:composition_new")
+    foreign = Area.objects.filter(municipality=other_municipality).first()
+    refused = client.post(
+        url, {"code": "KO-1", "name": "Kontrol", "kind": "control", "members": [foreign.pk]}
+    )
+    assert refused.status_code == 400 and not Area.objects.filter(code="KO-1").exists()
+    response = client.post(
+        url,
+        {"code": "KO-1", "name": "Kontrol", "kind": "control",
+         "members": [district.pk, inside.pk, outside.pk]},
+        follow=True,
+    )  # fmt: skip
+    control = Area.objects.get(code="KO-1", municipality=district.municipality)
+    assert control.kind == C and set(control.members.all()) == {district, inside, outside}
+    html = response.content.decode()
+    assert "counted once" in html and inside.code in html  # the overlap, reported
+    assert 'id="made-of"' in html and 'id="edit-composition"' in html
+    # change it: the district alone
+    client.post(reverse("areas:composition_edit", args=[control.pk]), {"members": [district.pk]})
+    assert list(control.members.all()) == [district]
+    assert sorted(control.tiling_descendant_ids()) == sorted(district.tiling_descendant_ids())
+    # a taken code is refused with a reason
+    again = client.post(
+        url, {"code": "KO-1", "name": "X", "kind": "control", "members": [district.pk]}
+    )
+    assert again.status_code == 400 and "exists already" in again.content.decode()
