@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,6 @@ from hotspot.areas.models import (
     TILING_KINDS,
     Area,
     AreaKind,
-    Population,
     tiling_map_for,
 )
 from hotspot.evaluations.models import COUNT_OUTCOMES, SCORE_OUTCOMES, Outcome
@@ -175,45 +174,20 @@ def control_pool(municipality, treated: list[Area]) -> list[Area]:
 # The panel
 
 
-def _cells(panel_areas, years):
-    by_tile = defaultdict(list)
-    for i, pa in enumerate(panel_areas):
-        for t in pa.tiling:
-            by_tile[t].append(i)
-    return by_tile, {y: j for j, y in enumerate(years)}
-
-
-def _population(by_tile, col, shape, tiles, years, bands=None):
-    pop = np.zeros(shape)
-    qs = Population.objects.filter(area_id__in=tiles, year__in=years)
-    if bands:
-        qs = qs.filter(age_band__in=bands)
-    for area_id, year, n in qs.values_list("area_id", "year").annotate(n=Sum("count")).order_by():
-        for i in by_tile[area_id]:
-            pop[i, col[year]] += n
-    return pop
-
-
 def latest_index_run(version):
     """The latest successful run of an index definition version (None if it has none)."""
-    from hotspot.indices.models import IndexRun, Status
+    from hotspot.indices.inputs import latest_run
 
-    if version is None:
-        return None
-    return (
-        IndexRun.objects.filter(version=version, status=Status.DONE)
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
+    return latest_run(version)
 
 
-def _index_scores(panel_areas, by_tile, col, shape, tiles, years, index_version):
+def _index_scores(panel_areas, years, index_version):
     """Safety index scores of the latest successful run of ``index_version`` for the study areas.
 
     A study area made of several tiling areas gets the population-weighted mean of their scores, and
     only when every one of them has a score that year; anything else is missing (``present`` False).
     """
-    from hotspot.indices.models import SafetyScore
+    from hotspot.indices.inputs import unit_scores
 
     if index_version is None:
         raise StudyInputError(
@@ -228,35 +202,9 @@ def _index_scores(panel_areas, by_tile, col, shape, tiles, years, index_version)
             )
             % {"version": str(index_version)}
         )
-    score = {}
-    for area_id, year, value in (
-        SafetyScore.objects.filter(
-            run=run, area_id__in=tiles, year__in=years, score__isnull=False, no_data=False
-        )
-        .values_list("area_id", "year", "score")
-        .order_by()
-    ):
-        if np.isfinite(value):
-            score[area_id, year] = float(value)
-    pop = defaultdict(float)
-    for area_id, year, n in (
-        Population.objects.filter(area_id__in=tiles, year__in=years)
-        .values_list("area_id", "year")
-        .annotate(n=Sum("count"))
-        .order_by()
-    ):
-        pop[area_id, year] = float(n)
-    counts = np.zeros(shape)
-    present = np.zeros(shape, dtype=bool)
-    for i, pa in enumerate(panel_areas):
-        for year, j in col.items():
-            vals = [score.get((t, year)) for t in pa.tiling]
-            if not vals or any(v is None for v in vals):
-                continue
-            w = np.array([pop[t, year] for t in pa.tiling])
-            w = w if w.sum() > 0 else np.ones(len(vals))
-            counts[i, j] = float(np.average(vals, weights=w))
-            present[i, j] = True
+    # the index's one rule for an area it did not score itself (indices.inputs.unit_scores)
+    values, present = unit_scores(run, {i: pa.area for i, pa in enumerate(panel_areas)}, years)
+    counts = np.nan_to_num(values)
     source = {
         "index_run": run.pk,
         "index_version": index_version.pk,
@@ -276,16 +224,12 @@ def build_panel(
 ) -> Panel:
     years = list(range(int(first_year), int(last_year) + 1))
     shape = (len(panel_areas), len(years))
-    by_tile, col = _cells(panel_areas, years)
-    tiles = sorted(by_tile)
     counts = np.zeros(shape)
     present = np.ones(shape, dtype=bool)
     source = {}
     if outcome == Outcome.SAFETY_INDEX:
         # population 1 in every scored cell: the methods' "counts / population" is the score itself
-        counts, population, present, source = _index_scores(
-            panel_areas, by_tile, col, shape, tiles, years, index_version
-        )
+        counts, population, present, source = _index_scores(panel_areas, years, index_version)
     elif outcome in measures.catalogue(with_registers=False):
         # the measures layer: the same reports, distinct youths and survey coding as every page
         panel = measures.build_panel(

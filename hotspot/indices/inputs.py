@@ -424,3 +424,78 @@ def assess_area(area, year: int, rules: str = "2018"):
     """The statutory assessment, and, for an area below the minimum of residents (which the rules do
     not cover), the criteria evaluated anyway so their values can be shown: ``(official, values)``."""
     return _assess(criteria_history(area), year, rules)
+
+
+# -- an index's scores for any area -------------------------------------------------------------------
+def latest_run(version):
+    """The latest successful run of an index definition version (None if it has none)."""
+    from hotspot.indices.models import IndexRun, Status
+
+    if version is None:
+        return None
+    return (
+        IndexRun.objects.filter(version=version, status=Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def unit_scores(run, units: dict, years) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, present), both (units, years), of a run for ``units`` ({key: Area}).
+
+    An area the run scored has its own score (a district in a district-level index). Any other area
+    (a hotspot, a control area, an area made of others) has the population-weighted mean of the
+    scores of the scored areas that make it up — its members, or else the area it covers, or else its
+    tiling areas — and only when every one of them has a score that year; anything else is missing.
+    """
+    from hotspot.indices.models import SafetyScore
+
+    keys = list(units)
+    years = [int(y) for y in years]
+    scored = set(SafetyScore.objects.filter(run=run).values_list("area_id", flat=True).distinct())
+    municipality_ids = {a.municipality_id for a in units.values()}
+    tiling: dict[int, list[int]] = {}
+    for m in municipality_ids:
+        tiling.update(tiling_map_for(m))
+    parts_of = {}
+    for key, area in units.items():
+        members = list(area.members.values_list("pk", flat=True))
+        for candidate in ([area.pk], members, [area.parent_id] if area.parent_id else []):
+            if candidate and all(pk in scored for pk in candidate):
+                parts_of[key] = candidate
+                break
+        else:
+            parts_of[key] = tiling.get(area.pk, [])
+    wanted = {pk for parts in parts_of.values() for pk in parts}
+    score = {
+        (a, y): float(v)
+        for a, y, v in SafetyScore.objects.filter(
+            run=run, area_id__in=wanted, year__in=years, score__isnull=False, no_data=False
+        ).values_list("area_id", "year", "score")
+        if np.isfinite(v)
+    }
+    # residents of each part: its tiling areas' (a district's are those below it)
+    tiles = {pk: tiling.get(pk, [pk]) for pk in wanted}
+    pop_tile = defaultdict(float)
+    for area_id, year, n in (
+        Population.objects.filter(
+            area_id__in={t for ts in tiles.values() for t in ts}, year__in=years
+        )
+        .values_list("area_id", "year")
+        .annotate(n=Sum("count"))
+        .order_by()
+    ):
+        pop_tile[area_id, year] = float(n)
+    values = np.full((len(keys), len(years)), np.nan)
+    present = np.zeros((len(keys), len(years)), dtype=bool)
+    for i, key in enumerate(keys):
+        parts = parts_of[key]
+        for j, year in enumerate(years):
+            vals = [score.get((p, year)) for p in parts]
+            if not vals or any(v is None for v in vals):
+                continue
+            w = np.array([sum(pop_tile[t, year] for t in tiles[p]) for p in parts])
+            w = w if w.sum() > 0 else np.ones(len(vals))
+            values[i, j] = float(np.average(vals, weights=w))
+            present[i, j] = True
+    return values, present

@@ -1,11 +1,14 @@
 """Forms of the programmes app. Choice fields only offer the municipality's own objects."""
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.models import User
 from hotspot.areas.models import Area
 from hotspot.indicators.models import Indicator
+from hotspot.indices.models import SafetyIndex
+from hotspot.parsing import parse_number
 from hotspot.programmes.inputs import core_areas_for
 from hotspot.programmes.models import (
     ActionPlan,
@@ -16,6 +19,7 @@ from hotspot.programmes.models import (
     FocusArea,
     Funder,
     Goal,
+    GoalMilestone,
     GoalValue,
     Grant,
     Group,
@@ -160,6 +164,16 @@ class InitiativeForm(forms.ModelForm):
 
 class GoalForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    milestones = forms.CharField(
+        label=_("Yearly milestones"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One year per line, e.g. 2027: 95 — the value the goal should have reached by the end "
+            "of that year. The scorecard then compares each year with its milestone instead of a "
+            "straight line from the baseline to the target."
+        ),
+    )
 
     class Meta:
         model = Goal
@@ -170,6 +184,7 @@ class GoalForm(forms.ModelForm):
             "measure",
             "indicator",
             "action_plan",
+            "index",
             "area",
             "unit",
             "baseline_value",
@@ -191,8 +206,69 @@ class GoalForm(forms.ModelForm):
         self.fields["action_plan"].queryset = programme.plans.all()
         self.fields["area"].queryset = Area.objects.in_municipality(programme.municipality)
         self.fields["initiatives"].queryset = programme.initiatives.all()
+        self.fields["index"].queryset = SafetyIndex.objects.filter(
+            municipality=programme.municipality
+        )
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["milestones"].initial = "\n".join(
+                f"{m.year}: {formats.number_format(m.target_value, use_l10n=True)}"
+                for m in self.instance.milestones.all()
+            )
+
+    def clean_milestones(self) -> dict[int, float]:
+        """{year: value} from lines "2027: 95" (a decimal comma is fine); each bad line is named."""
+        out: dict[int, float] = {}
+        errors = []
+        text = self.cleaned_data.get("milestones") or ""
+        for number, line in enumerate(text.replace(";", "\n").splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            year, sep, value = line.partition(":")
+            try:
+                y = int(year.strip())
+                v = parse_number(value)
+                if not sep or not 1900 < y < 2200:
+                    raise ValueError(line)
+            except ValueError:
+                errors.append(
+                    _("Line %(n)s, “%(line)s”: write a year, a colon and a number, e.g. 2027: 95.")
+                    % {"n": number, "line": line}
+                )
+                continue
+            if y in out:
+                errors.append(_("Year %(year)s is given twice.") % {"year": y})
+            out[y] = v
+        if errors:
+            raise forms.ValidationError(errors)
+        return out
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("baseline_date"), data.get("deadline")
+        outside = [
+            y
+            for y in data.get("milestones") or {}
+            if first and last and not first.year <= y <= last.year
+        ]
+        if outside:
+            self.add_error(
+                "milestones",
+                _("Milestones must lie between the baseline year and the deadline: %(years)s.")
+                % {"years": ", ".join(str(y) for y in sorted(outside))},
+            )
+        return data
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        wanted = self.cleaned_data.get("milestones") or {}
+        goal = self.instance
+        goal.milestones.exclude(year__in=list(wanted)).delete()
+        for year, value in wanted.items():
+            GoalMilestone.objects.update_or_create(
+                goal=goal, year=year, defaults={"target_value": value}
+            )
 
 
 class GoalValueForm(forms.ModelForm):

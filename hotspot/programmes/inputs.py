@@ -81,6 +81,8 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
     if goal.measure == Measure.TASKS_DONE:
         done = Task.objects.filter(plan_id=goal.action_plan_id, status=TaskStatus.DONE).count()
         return [(min(today(), goal.deadline), float(done))]
+    if goal.measure == Measure.SAFETY_INDEX:
+        return _index_series(goal, memo)
     unit, ids = goal_unit(goal, memo=memo)
     if not ids:
         return []
@@ -120,6 +122,38 @@ def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, 
     return memo[key]
 
 
+def _index_series(goal: Goal, memo: dict) -> list[tuple[dt.date, float]]:
+    """The goal's safety-index score per year: the latest successful run of the index's current
+    version, for the goal's area or else the programme's areas (their mean, in years all of them
+    have a score). An area the index did not score itself has the score of the areas it is made of
+    (``indices.inputs.unit_scores``)."""
+    from hotspot.indices.inputs import latest_run, unit_scores
+
+    if goal.index_id is None:
+        return []
+    run = latest_run(goal.index.current)
+    if run is None:
+        return []
+    areas = [goal.area] if goal.area_id else list(goal.programme.areas.order_by("code"))
+    if not areas:
+        return []
+    years = list(run.years)
+    values, present = unit_scores(run, {a.pk: a for a in areas}, years)
+    series = []
+    for j, year in enumerate(years):
+        if present[:, j].all():
+            series.append((_year_end(year), round(float(values[:, j].mean()), 2)))
+    return series
+
+
+def milestone_for(goal: Goal, year: int) -> float | None:
+    """The goal's milestone for ``year`` (None without one)."""
+    for m in goal.milestones.all():
+        if m.year == year:
+            return m.target_value
+    return None
+
+
 #: The goal measures that are codes of the catalogue (hotspot.indicators.measures) themselves; an
 #: indicator goal reads its register indicator's code, own counts and tasks are the programme's.
 GOAL_MEASURES = (
@@ -147,6 +181,7 @@ class GoalStatus:
     current_date: dt.date | None = None
     progress: float | None = None  # (x_t - x_base) / (target - x_base)
     expected: float | None = None  # share of the period from baseline to deadline that has passed
+    milestone: float | None = None  # the milestone of the current value's year, when there is one
     band: str = NO_DATA
 
     @property
@@ -199,8 +234,14 @@ def goal_status(
     if not usable:
         return status
     status.current_date, status.current = usable[-1]
-    span = (goal.deadline - goal.baseline_date).days
-    status.expected = max(0.0, min(1.0, (status.current_date - goal.baseline_date).days / span))
+    milestone = milestone_for(goal, status.current_date.year)
+    if milestone is not None:
+        # the year's milestone is what the goal should have reached by now (not a straight line)
+        status.milestone = milestone
+        status.expected = max(0.0, progress(milestone, goal.baseline_value, goal.target_value))
+    else:
+        span = (goal.deadline - goal.baseline_date).days
+        status.expected = max(0.0, min(1.0, (status.current_date - goal.baseline_date).days / span))
     status.progress = progress(status.current, goal.baseline_value, goal.target_value)
     status.band = band(status.progress, status.expected)
     return status
@@ -209,8 +250,8 @@ def goal_status(
 def scorecard(programme: Programme) -> list[GoalStatus]:
     """Every goal's status; the goals share their area look-ups and yearly counts (one query each)."""
     goals = programme.goals.select_related(
-        "indicator", "area", "challenge", "programme"
-    ).prefetch_related("values")
+        "indicator", "area", "challenge", "programme", "index"
+    ).prefetch_related("values", "milestones")
     memo = {}
     return [goal_status(g, memo=memo) for g in goals]
 

@@ -286,6 +286,8 @@ class Measure(models.TextChoices):
         _("Police reports followed up within the deadline (%)"),
     )
     FOLLOWUP_DAYS = "followup_median_days", _("Median days to follow up a police report")
+    # the programme's baseline score and its yearly development (the 2008 framework's baseline)
+    SAFETY_INDEX = "safety_index", _("Safety index score")
 
 
 class Goal(ProgrammeChild):
@@ -316,6 +318,17 @@ class Goal(ProgrammeChild):
         on_delete=models.RESTRICT,
         related_name="+",
         verbose_name=_("action plan"),
+    )
+    index = models.ForeignKey(
+        "indices.SafetyIndex",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("safety index"),
+        help_text=_(
+            "For a goal on the safety index: the index whose latest computed scores count."
+        ),
     )
     unit = models.CharField(_("unit"), max_length=40, blank=True)
     area = models.ForeignKey(
@@ -357,6 +370,8 @@ class Goal(ProgrammeChild):
             errors["indicator"] = _("A goal measured by an indicator needs the indicator.")
         if self.measure == Measure.TASKS_DONE and not self.action_plan_id:
             errors["action_plan"] = _("Choose the action plan whose tasks are counted.")
+        if self.measure == Measure.SAFETY_INDEX and not self.index_id:
+            errors["index"] = _("Choose the safety index whose scores the goal follows.")
         if (
             self.target_value is not None
             and self.baseline_value is not None
@@ -365,6 +380,24 @@ class Goal(ProgrammeChild):
             errors["target_value"] = _("The target must differ from the baseline.")
         if errors:
             raise ValidationError(errors)
+
+
+class GoalMilestone(TenantModel):
+    """A yearly target on the way from the baseline to the goal's target (the 2008 framework asks for
+    activity, result and effect targets per year): the scorecard compares the year's value with it."""
+
+    tenant_field = "goal__programme__municipality"
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
+    year = models.PositiveSmallIntegerField(_("year"))
+    target_value = models.FloatField(_("milestone"))
+
+    class Meta:
+        ordering = ["goal", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "year"], name="goal_milestone_unique")
+        ]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
 
 
 class GoalValue(TenantModel):

@@ -204,7 +204,18 @@ def goal_detail(goal) -> dict:
         "target": goal.target_value,
         "deadline": goal.deadline.isoformat(),
     }
-    return {"status": status, "chart": chart}
+    by_year = {d.year: v for d, v in status.series}
+    towards = 1 if goal.target_value > goal.baseline_value else -1
+    milestones = [
+        {
+            "year": m.year,
+            "target": m.target_value,
+            "value": by_year.get(m.year),
+            "reached": m.year in by_year and towards * (by_year[m.year] - m.target_value) >= 0,
+        }
+        for m in goal.milestones.all()
+    ]
+    return {"status": status, "chart": chart, "milestones": milestones}
 
 
 # --- action plans and tasks ------------------------------------------------------------------------

@@ -705,3 +705,72 @@ def test_deleting_a_programme_takes_everything_with_it(objs):
     objs["goal"].initiatives.add(objs["initiative"])
     p.delete()
     assert not Initiative.objects.filter(pk=objs["initiative"].pk).exists()
+
+
+def test_a_goal_on_the_safety_index_with_yearly_milestones(login, coordinator, objs):
+    """The programme's baseline safety-index score and its yearly development as a goal: the scores
+    of the index's latest run for the programme's area, compared year by year with milestones."""
+    from hotspot.indices.inputs import latest_run
+    from hotspot.indices.models import SafetyIndex, SafetyScore
+
+    programme = objs["programme"]
+    index = SafetyIndex.objects.filter(municipality=programme.municipality).first()
+    run = latest_run(index.current)
+    area = programme.areas.get()
+    scores = dict(
+        SafetyScore.objects.filter(run=run, area=area, score__isnull=False).values_list(
+            "year", "score"
+        )
+    )
+    assert len(scores) >= 3
+    url = reverse("programmes:goal_new", args=[programme.pk])
+    client = login(coordinator)
+    # without the index: refused with the field named
+    response = client.post(url, _goal_data(title="Tryghed", measure="safety_index"))
+    assert response.status_code == 200 and "index" in response.context["form"].errors
+    # a bad milestone line is named, nothing saved
+    bad = client.post(
+        url,
+        _goal_data(
+            title="Tryghed", measure="safety_index", index=index.pk, milestones="2012: 101\n2013 x"
+        ),
+    )
+    errors = bad.context["form"].errors["milestones"]
+    assert any("2013 x" in e and "Line 2" in e for e in errors)
+    outside = client.post(
+        url,
+        _goal_data(title="Tryghed", measure="safety_index", index=index.pk, milestones="2030: 1"),
+    )
+    assert "between the baseline year and the deadline" in str(outside.context["form"].errors)
+    assert not Goal.objects.filter(title="Tryghed").exists()
+    years = sorted(y for y in scores if 2011 < y <= 2014)
+    first, last = years[0], years[-1]
+    target = scores[last] + 5
+    ok = client.post(
+        url,
+        _goal_data(
+            title="Tryghed",
+            kind="effect",
+            measure="safety_index",
+            index=index.pk,
+            baseline_value=str(scores[2011] if 2011 in scores else scores[first] - 1),
+            target_value=str(target),
+            milestones=f"{first}: {scores[first]:.2f}".replace(".", ",") + f"\n{last}: {target}",
+        ),
+    )
+    assert ok.status_code == 302
+    goal = Goal.objects.get(title="Tryghed")
+    assert [(m.year, m.target_value) for m in goal.milestones.all()] == [
+        (first, pytest.approx(scores[first], abs=0.005)),
+        (last, target),
+    ]
+    series = dict(inputs.goal_series(goal))
+    for y in years:
+        assert series[D(y, 12, 31)] == round(scores[y], 2)
+    status = inputs.goal_status(goal, as_of=D(2014, 12, 31))
+    assert status.milestone == target and status.current == round(scores[last], 2)
+    page = client.get(goal.get_absolute_url()).content.decode()
+    assert 'id="goal-milestones"' in page and index.name in page
+    # the edit form shows the milestones as typed (Danish decimal comma in Danish)
+    edit = client.get(reverse("programmes:goal_edit", args=[goal.pk]))
+    assert str(first) in edit.context["form"]["milestones"].value()
