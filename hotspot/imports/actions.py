@@ -39,7 +39,12 @@ MODELS = {
     "population": ("areas.population",),
     "survey": ("surveys.surveyresponse",),
     "registers": ("indicators.indicatorvalue",),
+    # Shared by every municipality (no municipality column): a roll-back finds them by the batch id
+    # alone, as it finds every kind's rows.
+    "national": ("indicators.nationalvalue",),
 }
+# Kinds whose rows every municipality shares: a later batch of another municipality may change them.
+SHARED_KINDS = ("national",)
 COPY_CHUNK = 1024 * 1024
 RESTORE_CHUNK = 20_000  # previous values put back per UPDATE … FROM
 HEARTBEAT_SECONDS = 30
@@ -459,16 +464,10 @@ def _model(label):
 
 
 def _later_batch(batch):
-    return (
-        RowChange.objects.filter(
-            batch__municipality=batch.municipality,
-            batch__status=Status.COMMITTED,
-            previous__batch_id=batch.pk,
-        )
-        .exclude(batch=batch)
-        .values_list("batch_id", flat=True)
-        .first()
-    )
+    later = RowChange.objects.filter(batch__status=Status.COMMITTED, previous__batch_id=batch.pk)
+    if batch.kind not in SHARED_KINDS:
+        later = later.filter(batch__municipality=batch.municipality)
+    return later.exclude(batch=batch).values_list("batch_id", flat=True).first()
 
 
 def _refuse_later(batch) -> None:

@@ -32,7 +32,7 @@ from hotspot.imports.engine import (
 from hotspot.imports.models import RowChange
 from hotspot.incidents.actions import mixed_levels
 from hotspot.incidents.models import Charge, CrimeReport, Offence
-from hotspot.indicators.models import Indicator, IndicatorValue
+from hotspot.indicators.models import Indicator, IndicatorValue, NationalValue
 from hotspot.parsing import parse_date, parse_datetime, parse_int, parse_number
 from hotspot.surveys.models import SurveyItem, SurveyResponse, SurveyWave
 
@@ -1058,11 +1058,22 @@ class SurveyAdapter(Adapter):
     narrow_by = "wave_id"
 
 
+# Ways a file writes "per cent": one unit, whichever the catalogue or the file uses.
+_PER_CENT = {"%", "pct", "pct.", "procent", "percent", "per cent"}
+
+
+def _unit_key(unit: str) -> str:
+    """A unit as it is compared: case and spacing aside, and every spelling of per cent as %."""
+    key = " ".join(unicodedata.normalize("NFC", str(unit)).split()).casefold()
+    return "%" if key in _PER_CENT else key
+
+
 class RegistersAdapter(Adapter):
-    """area, year, indicator, value and/or numerator and denominator (an empty cell = not available)."""
+    """area, year, indicator, value and/or numerator and denominator (an empty cell = not available),
+    and optionally the unit, which must be the catalogue indicator's."""
 
     required = ("area", "year", "indicator")
-    optional = ("value", "numerator", "denominator")
+    optional = ("value", "numerator", "denominator", "unit")
     aliases = {
         "område": "area",
         "områdekode": "area",
@@ -1072,6 +1083,7 @@ class RegistersAdapter(Adapter):
         "værdi": "value",
         "tæller": "numerator",
         "nævner": "denominator",
+        "enhed": "unit",
     }
     model = IndicatorValue
     key_fields = ("indicator_id", "area_id", "year")
@@ -1087,6 +1099,7 @@ class RegistersAdapter(Adapter):
                 row=1,
             )
         self.indicators = dict(Indicator.objects.values_list("code", "pk"))
+        self.units = dict(Indicator.objects.values_list("pk", "unit"))
 
     def check(self, first_row, rows, problems):
         cols, ok = self.columns(first_row, rows, problems)
@@ -1099,6 +1112,22 @@ class RegistersAdapter(Adapter):
             _("unknown indicator code"),
         )  # fmt: skip
         n = len(ok)
+        for k, given in enumerate(cols.get("unit") or ()):
+            if not ok[k] or not given:
+                continue  # an empty unit cell says nothing
+            expected = self.units[inds[k]]
+            if _unit_key(given) != _unit_key(expected):
+                problems.error(
+                    first_row + k,
+                    "unit",
+                    _(
+                        "the unit %(given)s differs from the unit of %(code)s in the indicator "
+                        "catalogue, %(expected)s; values are stored in the catalogue's unit"
+                    )
+                    % {"given": given, "code": cols["indicator"][k], "expected": expected},
+                    given,
+                )
+                ok[k] = False
         parsed = {}
         for column in ("value", "numerator", "denominator"):
             parsed[column] = self.parse_each(
@@ -1135,6 +1164,81 @@ class RegistersAdapter(Adapter):
 
     def comparable(self, values):
         return tuple(None if v is None else float(v) for v in values)
+
+
+class NationalAdapter(Adapter):
+    """indicator, year, value and optionally source: national (or regional) reference values, such
+    as the national share of convicted residents that the statutory criteria compare an area with.
+
+    Shared by every municipality, like the catalogue: one value per indicator and year, in the
+    indicator's unit (a share in % lies from 0 to 100). An empty source cell takes the batch's source.
+    """
+
+    required = ("indicator", "year", "value")
+    optional = ("source",)
+    aliases = {
+        "indikator": "indicator",
+        "indikatorkode": "indicator",
+        "år": "year",
+        "værdi": "value",
+        "kilde": "source",
+    }
+    model = NationalValue
+    key_fields = ("indicator_id", "year")
+    value_fields = ("value", "source")
+    narrow_by = "indicator_id"
+
+    def setup(self, problems):
+        self.indicators = dict(Indicator.objects.values_list("code", "pk"))
+        self.units = dict(Indicator.objects.values_list("pk", "unit"))
+        self.default_source = (self.batch.source or "")[
+            : NationalValue._meta.get_field("source").max_length
+        ]
+
+    def check(self, first_row, rows, problems):
+        cols, ok = self.columns(first_row, rows, problems)
+        inds = self.codes(
+            first_row, cols["indicator"], ok, problems, "indicator", self.indicators,
+            _("unknown indicator code"),
+        )  # fmt: skip
+        this_year = timezone.localdate().year
+
+        def year(v):  # as the catalogue's form: a reference value is of a year that has been
+            y = parse_int(v)
+            if not 1900 <= y <= this_year:
+                raise ValueError(v)
+            return y
+
+        years = self.parse_each(
+            first_row, cols["year"], ok, problems, "year", year,
+            _("not a year between 1900 and %(y)s") % {"y": this_year},
+        )  # fmt: skip
+        values = self.parse_each(
+            first_row, cols["value"], ok, problems, "value", parse_number, _("not a number")
+        )
+        for k, v in enumerate(values):
+            if ok[k] and _unit_key(self.units[inds[k]]) == "%" and not 0 <= v <= 100:
+                problems.error(
+                    first_row + k,
+                    "value",
+                    _("%(code)s is a share in per cent, so the value lies from 0 to 100")
+                    % {"code": cols["indicator"][k]},
+                    cols["value"][k],
+                )
+                ok[k] = False
+        sources = cols.get("source") or [""] * len(ok)
+        self.too_long(first_row, sources, ok, problems, "source", "source")
+        # a repeated indicator and year is named by the file's code, not the catalogue's id
+        self.key_check(first_row, list(zip(cols["indicator"], years)), ok, problems, "indicator")
+        keys = list(zip(inds, years))
+        return {
+            keys[k]: (values[k], sources[k] or self.default_source)
+            for k in np.flatnonzero(ok).tolist()
+        }
+
+    def comparable(self, values):
+        value, source = values
+        return (None if value is None else float(value), source)
 
 
 # GEOS's reasons (shapely.is_valid_reason) in words; the point where it happens is kept.
@@ -1410,6 +1514,7 @@ ADAPTERS = {
     "population": PopulationAdapter,
     "survey": SurveyAdapter,
     "registers": RegistersAdapter,
+    "national": NationalAdapter,
 }
 
 

@@ -71,7 +71,8 @@ UNKNOWN_SHOWN = 50
 
 
 def _unknown_indicator_codes(batch) -> list[str]:
-    """The indicator codes a register file names that the catalogue does not hold (now)."""
+    """The indicator codes a register or national-values file names that the catalogue does not
+    hold (now)."""
     headers = {
         key for key, column in ADAPTERS[batch.kind].column_names().items() if column == "indicator"
     }
@@ -90,15 +91,15 @@ def _unknown_indicator_codes(batch) -> list[str]:
 
 
 def unknown_codes(batch) -> dict | None:
-    """What a refused survey or register file names that the catalogue lacks, each with the address
-    of the create page filled in with it (and back to the batch): the way forward, never a silent
-    creation. None for other kinds, or when nothing is unknown."""
+    """What a refused survey, register or national-values file names that the catalogue lacks, each
+    with the address of the create page filled in with it (and back to the batch): the way forward,
+    never a silent creation. None for other kinds, or when nothing is unknown."""
     if batch.status != Status.INVALID:
         return None
     back = batch.get_absolute_url()
     if batch.kind == Kind.SURVEY:
         codes, page = _unknown_survey_columns(batch), "surveys:item_new"
-    elif batch.kind == Kind.REGISTERS:
+    elif batch.kind in (Kind.REGISTERS, Kind.NATIONAL):
         codes, page = _unknown_indicator_codes(batch), "indicators:indicator_new"
     else:
         return None
