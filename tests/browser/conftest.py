@@ -101,24 +101,35 @@ def _copy_of_test_database(tmp_path):
     return _new_postgres_database(cfg, template=cfg["NAME"])
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory, django_db_setup, django_db_blocker):
+def need_chromium() -> None:
     if not Path(CHROMIUM).exists():
         message = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, django_db_setup, django_db_blocker):
+    need_chromium()
     tmp = tmp_path_factory.mktemp("browser")
     with django_db_blocker.unblock():
         if django_db_setup:  # the test database with the demo city (conftest.py)
             url, drop = _copy_of_test_database(tmp)
         else:
             url, drop = _fresh_database(tmp)
+    yield from serve(url, tmp, demo=True)
+    if drop:
+        drop()
+
+
+def serve(url, tmp, *, demo: bool):
+    """gunicorn on the database at ``url`` until the caller is done: yields the base address."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "hotspot.test_settings",
-        "DEMO_MODE": "1",
+        "DEMO_MODE": "1" if demo else "0",
     }
     port = _free_port()
     log = open(tmp / "server.log", "w")
@@ -151,18 +162,38 @@ def server(tmp_path_factory, django_db_setup, django_db_blocker):
                 proc.kill()
                 raise RuntimeError((tmp / "server.log").read_text()) from None
             time.sleep(0.3)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
-    if drop:
-        drop()
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def empty_database(tmp_path):
+    """A new, migrated database with nothing in it but what the migrations seed (a fresh install):
+    a SQLite file, or a new PostgreSQL database when DATABASE_URL points at PostgreSQL. Returns its URL,
+    the environment to run manage.py against it and a function that drops it (or None)."""
+    url = os.environ.get("DATABASE_URL", "")
+    drop = None
+    if url.startswith(("postgres://", "postgresql://")):
+        from django.db import connection
+
+        url, drop = _new_postgres_database(dict(connection.settings_dict))
+    else:
+        url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hotspot.test_settings"}
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], env=env, check=True, cwd=ROOT
+    )
+    return url, env, drop
 
 
 @pytest.fixture(scope="session")
-def browser(server):
+def browser():
     from playwright.sync_api import sync_playwright
 
+    need_chromium()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         yield b
