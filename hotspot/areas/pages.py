@@ -12,6 +12,16 @@ from hotspot.areas.inputs import (
 from hotspot.areas.models import AGE_BANDS
 from hotspot.incidents.models import OffenceGroup
 
+#: Figures of the apps above this one shown beside the area's own (the municipality and Denmark as a
+#: whole, from Statistics Denmark): registered with :func:`register_comparison` from the app's
+#: ``AppConfig.ready``, as measures are registered with the measures layer; this app imports none.
+_COMPARISON = []
+
+
+def register_comparison(builder) -> None:
+    """``builder(area, years, raw=…)`` -> the rows of the area page's comparison table."""
+    _COMPARISON[:] = [builder]
+
 
 def area_detail(area, *, raw: bool, can_raw: bool) -> dict:
     """The area page: ``raw`` is whether the reader sees counts under the small-cell rule's threshold,
@@ -60,6 +70,7 @@ def area_detail(area, *, raw: bool, can_raw: bool) -> dict:
         "survey": survey,
         "can_raw": can_raw,
         "disclosure_note": None if raw else disclosure.note(),
+        "comparison": _COMPARISON[0](area, years, raw=raw) if _COMPARISON else [],
     }
 
 

@@ -42,9 +42,11 @@ MODELS = {
     # Shared by every municipality (no municipality column): a roll-back finds them by the batch id
     # alone, as it finds every kind's rows.
     "national": ("indicators.nationalvalue",),
+    # a Statistics Denmark fetch: the municipality's figures and Denmark's (imports.statbank)
+    "statbank": ("indicators.indicatorvalue", "indicators.nationalvalue"),
 }
 # Kinds whose rows every municipality shares: a later batch of another municipality may change them.
-SHARED_KINDS = ("national",)
+SHARED_KINDS = ("national", "statbank")
 COPY_CHUNK = 1024 * 1024
 RESTORE_CHUNK = 20_000  # previous values put back per UPDATE … FROM
 HEARTBEAT_SECONDS = 30

@@ -5,6 +5,7 @@ import logging
 from django_tasks import task
 
 from hotspot.imports import actions
+from hotspot.imports import statbank as statbank_sync
 from hotspot.imports.models import ImportBatch, Status
 from hotspot.incidents.signals import reports_changed
 
@@ -64,3 +65,16 @@ def refresh_figures_task(municipality_id: int) -> int:
     disclosure_plan(municipality_id)
     reports_changed.send(sender=ImportBatch, municipality_id=municipality_id)
     return rows
+
+
+@task()
+def fetch_statbank_task(batch_id: int) -> str:
+    """Fetch the configured Statbank tables into a queued batch (``statbank_sync.queue_fetch``); a
+    refusal or failure is the batch's message, never an exception out of the worker."""
+    Batch = statbank_sync.batch_model()
+    batch = Batch.objects.select_related("municipality", "created_by").get(pk=batch_id)
+    try:
+        statbank_sync.run_fetch(batch)
+    except Exception:  # recorded on the batch (failed, nothing written); the page says so
+        log.exception("statbank fetch, batch %s: failed", batch_id)
+    return Batch.objects.get(pk=batch_id).status

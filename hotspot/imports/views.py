@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from hotspot.accounts.access import get_for_user, require_capability
 from hotspot.accounts.roles import Capability
-from hotspot.imports import actions, engine, pages, tasks
+from hotspot.imports import actions, engine, pages, statbank_pages, tasks
+from hotspot.imports import statbank as statbank_sync
 from hotspot.imports.forms import UploadForm
 from hotspot.imports.kinds import ADAPTERS, header_key
 from hotspot.imports.models import ImportBatch, ImportProblem, Kind, Status
@@ -244,3 +245,30 @@ def batches_export(request, fmt):
         request, list(batches), BATCH_COLUMNS, "import-batches", fmt,
         object_type="imports.importbatch",
     )  # fmt: skip
+
+
+# Statistics Denmark: for the roles that import (a fetch is an import batch of the municipality).
+@require_capability(Capability.IMPORT_DATA)
+def statbank(request):
+    return render(
+        request,
+        "imports/statbank.html",
+        statbank_pages.statbank_page(request.municipality, request.user),
+    )
+
+
+@require_capability(Capability.IMPORT_DATA)
+@require_POST
+def statbank_fetch(request):
+    """Queue a fetch of every configured table; the task worker does the work."""
+    try:
+        batch = statbank_sync.queue_fetch(request.municipality, user=request.user, request=request)
+    except statbank_sync.FetchRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("imports:statbank")
+    tasks.fetch_statbank_task.enqueue(batch.pk)
+    messages.info(
+        request,
+        _("The fetch from Statistics Denmark has started as batch #%(pk)s.") % {"pk": batch.pk},
+    )
+    return redirect("imports:statbank")

@@ -1,4 +1,4 @@
-"""What the indicator catalogue pages show: register indicators and national reference values."""
+"""What the indicator pages show: register indicators and national reference values."""
 
 from django.db.models import Exists, OuterRef
 
@@ -29,3 +29,6 @@ def initial_national(params) -> dict:
     code = (params.get("indicator") or "").strip()
     indicator = Indicator.objects.filter(code=code).first() if code else None
     return {"indicator": indicator} if indicator else {}
+
+
+# -- Statistics Denmark ------------------------------------------------------------------------------

@@ -8,7 +8,11 @@ What the client guarantees:
 - totals ("I alt", TOT, "Hele landet") and unknown codes ("Uoplyst") are dropped, so sums never double
   count;
 - quarters are summed to years only when all four are there (``yearly`` refuses partial years);
-- every raw answer is stored (``StatbankResponse``) with its query and retrieval time.
+- every raw answer is stored (``StatbankResponse``) with its query and retrieval time, an error answer
+  (HTTP 4xx/5xx, or Statbank's error JSON) too, before the error is raised.
+
+Every refusal is a :class:`StatbankError` whose attributes (``reason``, ``table``, ``variable``,
+``values``, ``detail``, ``response_id``) let a caller say in the user's language what changed.
 
 Tests run from recorded fixtures (``tests/fixtures``): ``Client(fetch=...)`` takes the HTTP function.
 """
@@ -21,6 +25,7 @@ import hashlib
 import io
 import json
 import re
+import urllib.error
 import urllib.request
 
 from django.utils import timezone
@@ -38,7 +43,33 @@ _QUARTER = re.compile(r"^(\d{4})K([1-4])$")
 
 
 class StatbankError(ValueError):
-    """The query or the answer does not fit the table (names what was expected and what was given)."""
+    """The query or the answer does not fit the table (names what was expected and what was given).
+
+    ``reason`` says which refusal it is: ``no_variable`` (the table has no such variable),
+    ``new_variable`` (the table has a variable the query does not choose values for), ``no_value``
+    (the variable has no such value), ``partial_year`` (a year lacks a quarter or a value),
+    ``bad_answer`` (the answer is not the expected CSV/JSON), ``http`` (an HTTP error status),
+    ``api_error`` (Statbank's error JSON) or ``unreachable`` (no answer at all). ``variable`` and
+    ``values`` name what is concerned, ``detail`` is the rest (Statbank's own message, the quarters
+    found) and ``response_id`` the stored raw answer (``StatbankResponse``), when there is one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = "",
+        table: str = "",
+        variable: str = "",
+        values=(),
+        detail: str = "",
+        status: int | None = None,
+        response_id: int | None = None,
+    ):
+        super().__init__(message)
+        self.reason, self.table, self.variable = reason, table, variable
+        self.values = tuple(values)
+        self.detail, self.status, self.response_id = detail, status, response_id
 
 
 def _http_post(url: str, payload: dict) -> str:  # pragma: no cover - network, never in tests
@@ -97,17 +128,31 @@ class TableInfo:
             variable = self.variables.get(name)
             if variable is None:
                 raise StatbankError(
-                    f"{self.id} has no variable {name!r}; it has {sorted(self.variables)}"
+                    f"{self.id} has no variable {name!r}; it has {sorted(self.variables)}",
+                    reason="no_variable",
+                    table=self.id,
+                    variable=name,
+                    detail=", ".join(self.variables),
                 )
             unknown = [v for v in values if v != "*" and v not in variable.values]
             if unknown:
                 raise StatbankError(
-                    f"{self.id}.{name} has no value(s) {unknown}; e.g. {list(variable.values)[:8]}"
+                    f"{self.id}.{name} has no value(s) {unknown}; e.g. {list(variable.values)[:8]}",
+                    reason="no_value",
+                    table=self.id,
+                    variable=name,
+                    values=unknown,
                 )
         missing = sorted(set(self.variables) - set(selection))
         if missing:
             # BULK needs every variable; we ask for them all explicitly so totals never sneak in.
-            raise StatbankError(f"{self.id}: choose values for every variable; missing {missing}")
+            raise StatbankError(
+                f"{self.id}: choose values for every variable; missing {missing}",
+                reason="new_variable",
+                table=self.id,
+                variable=missing[0],
+                values=missing,
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,41 +163,107 @@ class Rows:
     response_id: int | None = None
 
 
+def error_message(raw: str) -> str | None:
+    """Statbank's message when ``raw`` is its error JSON (``{"errorTypeCode": …, "message": …}``),
+    else None (a table's ``tableinfo`` JSON is no error)."""
+    text = raw.lstrip("\ufeff").strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or "variables" in data:
+        return None
+    if "errorTypeCode" in data or "message" in data:
+        return str(data.get("message") or data.get("errorTypeCode"))
+    return None
+
+
+def _http_body(exc: urllib.error.HTTPError) -> str:
+    try:
+        return (exc.read() or b"").decode("utf-8-sig", errors="replace")
+    except Exception:  # noqa: BLE001 - an unreadable body is an empty one
+        return ""
+
+
 class Client:
     def __init__(self, *, fetch=None, lang: str = "da", store: bool = True):
         self.fetch = fetch or _http_post
         self.lang = lang
         self.store = store
         self._info: dict[str, TableInfo] = {}
+        #: the stored answers (``StatbankResponse`` ids) of this client, in the order received
+        self.response_ids: list[int] = []
+
+    def _store(self, endpoint: str, payload: dict, url: str, fmt: str, raw: str) -> int | None:
+        if not self.store:
+            return None
+        from hotspot.indicators.models import StatbankResponse
+
+        pk = StatbankResponse.objects.create(
+            endpoint=endpoint,
+            table=payload.get("table", ""),
+            query=payload,
+            url=url,
+            retrieved_at=timezone.now(),
+            format=fmt[:10],
+            raw=raw,
+            sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+        ).pk
+        self.response_ids.append(pk)
+        return pk
 
     def _call(self, endpoint: str, payload: dict, fmt: str) -> tuple[str, int | None]:
         url = f"{BASE_URL}/{endpoint}"
-        raw = self.fetch(url, payload)
-        pk = None
-        if self.store:
-            from hotspot.indicators.models import StatbankResponse
-
-            pk = StatbankResponse.objects.create(
-                endpoint=endpoint,
-                table=payload.get("table", ""),
-                query=payload,
-                url=url,
-                retrieved_at=timezone.now(),
-                format=fmt,
-                raw=raw,
-                sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
-            ).pk
+        table = payload.get("table", "")
+        try:
+            raw = self.fetch(url, payload)
+        except urllib.error.HTTPError as exc:
+            body = _http_body(exc)
+            pk = self._store(endpoint, payload, url, f"HTTP {exc.code}", body)
+            message = error_message(body) or body.strip()[:200] or str(exc.reason or "")
+            raise StatbankError(
+                f"{table}: {url} answered HTTP {exc.code}: {message}",
+                reason="http",
+                table=table,
+                detail=message,
+                status=exc.code,
+                response_id=pk,
+            ) from None
+        except (urllib.error.URLError, OSError) as exc:  # no answer: nothing to store
+            reason = getattr(exc, "reason", None) or exc
+            raise StatbankError(
+                f"{table}: {url} could not be reached: {reason}",
+                reason="unreachable",
+                table=table,
+                detail=str(reason),
+            ) from None
+        pk = self._store(endpoint, payload, url, fmt, raw)
+        message = error_message(raw)
+        if message is not None:
+            raise StatbankError(
+                f"{table}: Statbank refused the query: {message}",
+                reason="api_error",
+                table=table,
+                detail=message,
+                response_id=pk,
+            )
         return raw, pk
 
     def tableinfo(self, table: str) -> TableInfo:
         if table not in self._info:
             payload = {"table": table, "format": "JSON", "lang": self.lang}
-            raw, _pk = self._call("tableinfo", payload, "JSON")
+            raw, pk = self._call("tableinfo", payload, "JSON")
             try:
                 self._info[table] = TableInfo.from_json(json.loads(raw))
-            except (ValueError, KeyError) as exc:
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise StatbankError(
-                    f"tableinfo for {table} is not the expected JSON: {exc}"
+                    f"tableinfo for {table} is not the expected JSON: {exc}",
+                    reason="bad_answer",
+                    table=table,
+                    detail=str(exc),
+                    response_id=pk,
                 ) from None
         return self._info[table]
 
@@ -183,12 +294,25 @@ def parse_csv(raw: str, info: TableInfo, *, response_id=None) -> Rows:
     reader = csv.reader(io.StringIO(raw.lstrip("\ufeff")), delimiter=";")
     header = [h.strip() for h in next(reader, [])]
     if not header or header[-1].upper() != "INDHOLD":
-        raise StatbankError(f"{info.id}: expected a CSV whose last column is INDHOLD; got {header}")
+        raise StatbankError(
+            f"{info.id}: expected a CSV whose last column is INDHOLD; got {header}",
+            reason="bad_answer",
+            table=info.id,
+            detail=";".join(header)[:200],
+            response_id=response_id,
+        )
     by_upper = {k.upper(): k for k in info.variables}
     names = []
     for h in header[:-1]:
         if h.upper() not in by_upper:
-            raise StatbankError(f"{info.id}: column {h!r} is not a variable of the table")
+            raise StatbankError(
+                f"{info.id}: column {h!r} is not a variable of the table",
+                reason="bad_answer",
+                table=info.id,
+                variable=h,
+                detail=h,
+                response_id=response_id,
+            )
         names.append(by_upper[h.upper()])
     rows = []
     for line_no, cells in enumerate(reader, start=2):
@@ -196,16 +320,36 @@ def parse_csv(raw: str, info: TableInfo, *, response_id=None) -> Rows:
             continue
         if len(cells) != len(header):
             raise StatbankError(
-                f"{info.id}: line {line_no} has {len(cells)} cells, expected {len(header)}"
+                f"{info.id}: line {line_no} has {len(cells)} cells, expected {len(header)}",
+                reason="bad_answer",
+                table=info.id,
+                detail=f"{line_no}",
+                response_id=response_id,
             )
         row = {}
         for name, value in zip(names, cells[:-1]):
             if value not in info.variables[name].values:
                 raise StatbankError(
-                    f"{info.id}: line {line_no}: {name}={value!r} is not in tableinfo"
+                    f"{info.id}: line {line_no}: {name}={value!r} is not in tableinfo",
+                    reason="no_value",
+                    table=info.id,
+                    variable=name,
+                    values=[value],
+                    response_id=response_id,
                 )
             row[name] = value
-        row["INDHOLD"] = _number(cells[-1])
+        try:
+            row["INDHOLD"] = _number(cells[-1])
+        except ValueError:
+            raise StatbankError(
+                f"{info.id}: line {line_no}: INDHOLD={cells[-1]!r} is not a number",
+                reason="bad_answer",
+                table=info.id,
+                variable="INDHOLD",
+                values=[cells[-1]],
+                detail=f"{line_no}",
+                response_id=response_id,
+            ) from None
         rows.append(row)
     return Rows(info.id, tuple(names), rows, response_id)
 
@@ -229,7 +373,7 @@ def yearly(rows: Rows, info: TableInfo) -> Rows:
     """Sum quarters (2024K1...) to years; refuses a year that lacks a quarter or has a missing value."""
     time_var = next((n for n in rows.columns if info.variables[n].time), None)
     if time_var is None:
-        raise StatbankError(f"{info.id} has no time variable")
+        raise StatbankError(f"{info.id} has no time variable", reason="no_variable", table=info.id)
     groups: dict[tuple, dict[int, float | None]] = {}
     for r in rows.rows:
         m = _QUARTER.match(r[time_var])
@@ -243,7 +387,13 @@ def yearly(rows: Rows, info: TableInfo) -> Rows:
         if sorted(quarters) != [1, 2, 3, 4] or any(v is None for v in quarters.values()):
             raise StatbankError(
                 f"{info.id}: {year} has quarters {sorted(quarters)} with values; a partial year "
-                "is not summed (expected K1-K4)"
+                "is not summed (expected K1-K4)",
+                reason="partial_year",
+                table=info.id,
+                variable=time_var,
+                values=[year],
+                detail=", ".join(f"K{q}" for q in sorted(quarters) if quarters[q] is not None),
+                response_id=rows.response_id,
             )
         out.append({**dict(key), "INDHOLD": sum(quarters.values())})
     return dataclasses.replace(rows, rows=out)

@@ -30,6 +30,10 @@ POST_ONLY["outsider"] = 405
 
 TABLE = {
     "imports:home": ("none", only(IMPORTERS, outsider=200), 302),
+    # Statistics Denmark: the page of the user's own municipality (the outsider's is Lillekommune's);
+    # the fetch is POST only
+    "imports:statbank": ("none", only(IMPORTERS, outsider=200), 302),
+    "imports:statbank_fetch": ("none", POST_ONLY, 302),
     # GET on the upload URL sends the form back to the Data page.
     "imports:upload": (
         "none",
