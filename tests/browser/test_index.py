@@ -13,7 +13,7 @@ from tests.browser.conftest import assert_visible, check_axe, log_in
 pytestmark = pytest.mark.browser
 
 
-def _index_run(page):
+def _index_run(page, area_set="tiling"):
     """Analyst: define an index from the Copenhagen preset and compute it; returns the run URL."""
     log_in(page, "analyst")
     page.get_by_role("navigation", name="Hovedmenu").get_by_role(
@@ -25,6 +25,7 @@ def _index_run(page):
     page.select_option("select[name=reference_year]", "2009")
     # the demo city at scale 0.1 has 5-17 respondents per estate and wave
     page.fill("input[name=survey_min_n]", "5")
+    page.select_option("select[name=area_set]", area_set)
     page.click("#create-preset")
     page.wait_for_url(re.compile(r".*/index/definitions/\d+/$"))
     check_axe(page)
@@ -83,6 +84,8 @@ def test_journey_3_ranking_candidates_dossier_decision_pdf(page, browser, server
     check_axe(page)
     assert_visible(page, page.locator(f"label[for=select-{first}]"))
     page.locator(f"label[for=select-{first}]").click()
+    # the level of need, suggested by the index band (the worst areas: a marked effort)
+    assert page.locator(f"#id_need_{first}").input_value() == "marked"
     page.fill(
         "#id_rationale", "Laveste tryghedsindeks i 2025 og stigende utryghed; kandidat 2 følges."
     )
@@ -98,3 +101,42 @@ def test_journey_3_ranking_candidates_dossier_decision_pdf(page, browser, server
     assert download.suggested_filename.endswith(".pdf")
     with open(download.path(), "rb") as fh:
         assert fh.read(5) == b"%PDF-"
+
+
+def test_the_norrebro_case_on_a_district_index(page):
+    """Copenhagen 2011 on the demo city: a district-level index places two hotspots, one with a marked
+    need, one with an intensified need that also takes in a police area (distrikt 12 inklusiv rode
+    157); the decision shows both, and the wider hotspot's page says what it is made of."""
+    run_url = _index_run(page, area_set="district")
+    page.context.clear_cookies()
+    log_in(page, "coordinator")
+    page.goto(run_url + "ranking/?year=2025")
+    rows = page.locator("#ranking tbody tr")
+    assert rows.count() >= 2
+    first, second = (rows.nth(k).get_attribute("data-area") for k in (0, 1))
+    names = [rows.nth(k).locator("th a").inner_text() for k in (0, 1)]
+    for area in (first, second):
+        page.locator(f"#cand-{area}").click()
+    page.click("#make-dossier")
+    page.wait_for_url(re.compile(r".*/index/dossiers/\d+/$"))
+    for area in (first, second):
+        page.locator(f"label[for=select-{area}]").click()
+    page.select_option(f"#id_need_{first}", "marked")
+    page.select_option(f"#id_need_{second}", "intensified")
+    rode = page.locator(f"#id_with_{second} option", has_text="-R").first
+    rode_name = rode.inner_text()
+    page.select_option(f"#id_with_{second}", rode.get_attribute("value"))
+    check_axe(page)
+    page.fill(
+        "#id_rationale", "Tryghedsindekset 2025: behov for en markant og en intensiveret indsats."
+    )
+    page.click("#record-decision")
+    page.wait_for_selector("#decision-recorded")
+    decided = page.locator("#decision-recorded").inner_text()
+    assert names[0] in decided and names[1] in decided
+    assert "markant tryghedsskabende indsats" in decided
+    assert "intensiveret tryghedsskabende indsats" in decided
+    page.locator("#decision-recorded a", has_text=names[1]).click()
+    made_of = page.locator("#made-of").inner_text()
+    assert names[1] in made_of and rode_name.split(" (")[0] in made_of
+    check_axe(page)
