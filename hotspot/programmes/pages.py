@@ -34,6 +34,7 @@ from hotspot.programmes.models import (
     GroupKind,
     GroupMember,
     Level,
+    Measure,
     Programme,
     ProgrammeStatus,
     TargetKind,
@@ -215,7 +216,38 @@ def goal_detail(goal) -> dict:
         }
         for m in goal.milestones.all()
     ]
-    return {"status": status, "chart": chart, "milestones": milestones}
+    return {
+        "status": status,
+        "chart": chart,
+        "milestones": milestones,
+        "beside": _beside(goal, by_year),
+    }
+
+
+#: Goal measures that Statistics Denmark has a municipal and national figure of (imports.statbank).
+_BESIDE = {Measure.REPORT_RATE: "dst_reports_per_1000"}
+
+
+def _beside(goal, by_year: dict) -> dict | None:
+    """The goal's yearly values beside the municipality's and Denmark's (the 2015 evaluation compared
+    the hotspots with both), where Statistics Denmark has the measure and it was fetched."""
+    from hotspot.imports.statbank_pages import comparison
+
+    code = _BESIDE.get(goal.measure)
+    area = goal.area or goal.programme.areas.order_by("code").first()
+    if code is None or area is None or not by_year:
+        return None
+    for m in comparison(area, list(by_year)):
+        if m["measure"] == code:
+            rows = [
+                {
+                    **{k: r[k] for k in ("year", "municipality", "denmark")},
+                    "goal": by_year[r["year"]],
+                }
+                for r in m["rows"]
+            ]
+            return {"name": m["name"], "unit": m["unit"], "digits": m["digits"], "rows": rows}
+    return None
 
 
 # --- action plans and tasks ------------------------------------------------------------------------

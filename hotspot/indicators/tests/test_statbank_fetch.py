@@ -573,3 +573,43 @@ def test_the_area_page_shows_the_comparison(client, kobenhavn, analyst, partner)
         assert 'id="table-comparison"' in html
         assert 'data-measure="dst_reports_per_1000" data-year="2023"' in html
         assert "Anmeldte straffelovsovertrædelser" in html
+
+
+def test_a_crime_goal_shows_the_municipality_and_denmark(client, kobenhavn, analyst, coordinator):
+    """The 2015 evaluation compared the hotspots with the municipality and the whole country: a goal
+    on reports per 1,000 residents shows its values beside Statistics Denmark's."""
+    import datetime as dt
+
+    from hotspot.programmes.models import Goal, Programme
+
+    statbank_sync.fetch_now(kobenhavn, user=analyst, fetch=Statbank())
+    area = Area.objects.filter(municipality=kobenhavn, kind=AreaKind.HOUSING).first()
+    programme = Programme.objects.create(
+        municipality=kobenhavn, name="P", start=dt.date(2022, 1, 1), end=dt.date(2026, 12, 31)
+    )
+    programme.areas.add(area)
+    goal = Goal.objects.create(
+        programme=programme, title="Færre anmeldelser", kind="effect", measure="reports_total",
+        baseline_value=100, baseline_date=dt.date(2021, 12, 31), target_value=50,
+        deadline=dt.date(2026, 12, 31),
+    )  # fmt: skip
+    client.force_login(coordinator)
+    page = client.get(goal.get_absolute_url())
+    beside = page.context["beside"]
+    assert beside is not None and beside["rows"]
+    home = _home(kobenhavn)
+    for row in beside["rows"]:
+        stored = IndicatorValue.objects.get(
+            area=home, indicator__code="dst_reports_per_1000", year=row["year"]
+        )
+        assert row["municipality"] == stored.value
+        assert (
+            row["denmark"]
+            == NationalValue.objects.get(
+                indicator__code="dst_reports_per_1000", year=row["year"]
+            ).value
+        )
+        assert (
+            row["goal"] == dict((d.year, v) for d, v in page.context["status"].series)[row["year"]]
+        )
+    assert 'id="goal-beside"' in page.content.decode()
