@@ -34,7 +34,10 @@ def check_members(area: Area, members) -> list[Overlap]:
     members = list(members)
     if area.kind not in COMPOSABLE_KINDS:
         raise CompositionRefused(
-            _("Only hotspot and control areas can be made of other areas; %(area)s is a %(kind)s.")
+            _(
+                "Only hotspot and control areas can be made of other areas; %(area)s is of the "
+                "kind %(kind)s."
+            )
             % {"area": area, "kind": area.get_kind_display().lower()}
         )
     if not members:

@@ -5,7 +5,7 @@ import hashlib
 from collections import defaultdict
 
 import numpy as np
-from django.db.models import Case, Max, Sum, Value, When
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from hotspot import disclosure
@@ -351,42 +351,12 @@ def survey_unsafe_by_year(area_ids, *, min_n: int = 20) -> list[dict]:
     Wilson interval on the effective n (METHODS.md §3); years with fewer than ``min_n`` answers are
     suppressed, never shown as 0.
 
-    Read from the survey tally (``surveys.models.SurveyTally``: n, Σw and Σw² per wave × area × item
-    × answer, rebuilt when an import changes the answers): the database adds up a few rows per area
-    and year instead of casting a JSON key of every answer (a district or the whole municipality is
-    tens of thousands of answers). The share, the Kish effective n = (Σw)²/Σw² and the interval come
-    from :mod:`safetystats.survey`; answers off its coding are left out. A test checks the result
-    against ``weighted_share`` on the raw answers.
+    Read from the survey tally through its one reader (``surveys.inputs``: a few rows per area and
+    year instead of every answer; a district or the whole municipality is tens of thousands of
+    answers); a test checks the result against ``weighted_share`` on the raw answers.
     """
-    from hotspot.surveys.models import SurveyTally
-    from safetystats.survey import SAFETY_CODING, wilson_interval
+    from hotspot.surveys.inputs import share_rows, tally_sums
+    from safetystats.survey import SAFETY_CODING
 
-    unsafe = list(SAFETY_CODING["unsafe"])
-    coded = [c for codes in SAFETY_CODING.values() for c in codes]
-    rows = (
-        SurveyTally.objects.filter(area_id__in=area_ids, item__code="safety", value__in=coded)
-        .values("wave__year")
-        .annotate(
-            n_=Sum("n"),
-            sw_=Sum("sw"),
-            sw2_=Sum("sw2"),
-            su=Sum(Case(When(value__in=unsafe, then="sw"), default=Value(0.0))),
-        )
-        .order_by("wave__year")
-    )
-    out = []
-    for r in rows:
-        suppressed = r["n_"] < min_n
-        share = r["su"] / r["sw_"]
-        low, high = wilson_interval(share, r["sw_"] ** 2 / r["sw2_"])
-        out.append(
-            {
-                "year": int(r["wave__year"]),
-                "n": int(r["n_"]),
-                "suppressed": suppressed,
-                "share": None if suppressed else 100 * float(share),
-                "low": None if suppressed else 100 * float(low),
-                "high": None if suppressed else 100 * float(high),
-            }
-        )
-    return out
+    sums = tally_sums({0: list(area_ids)}, None, "safety", SAFETY_CODING, "unsafe")
+    return share_rows(sums, 0, min_n=min_n)

@@ -43,7 +43,7 @@ from hotspot import disclosure
 from hotspot.areas.models import YOUTH_BANDS, Population
 from hotspot.incidents.models import Charge, OffenceGroup, ReportCount
 from hotspot.indicators.models import Direction, Indicator, IndicatorValue
-from hotspot.surveys.models import SurveyTally
+from hotspot.surveys.inputs import tally_sums
 from safetystats import rates as sr
 from safetystats import survey as ss
 
@@ -362,9 +362,7 @@ def build_panel(
     step(0.7)
     wanted = [c for c in codes if c in SURVEY_ITEMS]
     if wanted:
-        _survey(
-            wanted, col, of_area, areas, y_index, survey_min_n, values, counts, denominators, small
-        )
+        _survey(wanted, col, units, y_index, survey_min_n, values, counts, denominators, small)
 
     step(0.85)
     wanted = {c[4:]: c for c in codes if c.startswith("reg_")}
@@ -457,46 +455,19 @@ def _youth(keys, of_area, areas, y_index, years, municipality_id, youths):
     return br.count[:, :, 0].astype(float), br.rate[:, :, 0]
 
 
-def _survey(wanted, col, of_area, areas, y_index, min_n, values, counts, denominators, small):
-    """Shares of the survey tally (``surveys.models.SurveyTally``: n, Σw and Σw² per wave × area ×
-    item × answer value), suppressed below ``min_n`` respondents; numerator and denominator are the
-    weighted answers in the category and in the coding. An answer off the coding is refused by
-    ``safetystats.survey`` with the codes it expected, as on the raw answers (never counted).
-
-    The share is Σw of the category / Σw of the coding (``safetystats.survey.weighted_share``, METHODS.md
-    §3): adding up the tally's sums per unit and year gives the same figure as the answers do."""
-    items = {SURVEY_ITEMS[c][0] for c in wanted}
-    rows = [
-        (u, y_index[year], item, value, n, sw)
-        for area_id, year, item, value, n, sw in SurveyTally.objects.filter(
-            area_id__in=areas, wave__year__in=list(y_index), item__code__in=items
-        ).values_list("area_id", "wave__year", "item__code", "value", "n", "sw")
-        for u in of_area.get(area_id, ())
-    ]
-    shape = values.shape[:2]
+def _survey(wanted, col, units, y_index, min_n, values, counts, denominators, small):
+    """Shares of the survey tally through its one reader (``surveys.inputs.tally_sums``), suppressed
+    below ``min_n`` respondents; numerator and denominator are the weighted answers in the category
+    and in the coding (``safetystats.survey.weighted_share``, METHODS.md §3)."""
     for c in wanted:
         k = col[c]
         item, coding, category = SURVEY_ITEMS[c]
-        cells = [r for r in rows if r[2] == item]
-        answer = np.array([r[3] for r in cells], dtype=float)
-        # the library's check of the coding, on the distinct values answered
-        ss.weighted_share(np.unique(answer), category=category, coding=coding, min_n=1)
-        unit_of = np.array([r[0] for r in cells], dtype=int)
-        year_of = np.array([r[1] for r in cells], dtype=int)
-        n_of = np.array([r[4] for r in cells], dtype=float)
-        sw_of = np.array([r[5] for r in cells], dtype=float)
-        hit = np.isin(answer, coding[category])
-        n = np.zeros(shape)
-        den = np.zeros(shape)
-        num = np.zeros(shape)
-        np.add.at(n, (unit_of, year_of), n_of)  # every value in the tally is coded (checked above)
-        np.add.at(den, (unit_of, year_of), sw_of)
-        np.add.at(num, (unit_of[hit], year_of[hit]), sw_of[hit])
-        counts[:, :, k] = num
-        denominators[:, :, k] = den
-        shown = (n >= min_n) & (den > 0)
-        values[:, :, k] = np.where(shown, 100.0 * num / np.where(shown, den, 1.0), np.nan)
-        small[:, :, k] = n < min_n
+        sums = tally_sums(units, list(y_index), item, coding, category)
+        shares = sums.shares(min_n=min_n)
+        counts[:, :, k] = sums.hit
+        denominators[:, :, k] = sums.sw
+        values[:, :, k] = 100.0 * shares["share"]
+        small[:, :, k] = shares["suppressed"]
 
 
 def _registers(wanted, col, of_area, areas, y_index, residents_by_area, values):

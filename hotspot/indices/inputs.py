@@ -30,9 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from hotspot.areas.models import Area, AreaKind, Population, tiling_map_for
 from hotspot.indicators import measures
 from hotspot.indicators.models import IndicatorValue, NationalValue
-from hotspot.surveys.models import SurveyResponse
+from hotspot.surveys.inputs import share_rows, tally_sums
 from safetystats import index as sx
-from safetystats import survey as ss
 from safetystats.criteria import AreaYear, assess, get_rules
 
 PILLARS = ("objective", "subjective", "socio_economic")
@@ -300,45 +299,15 @@ def _tiling_ids(areas) -> dict[int, list[int]]:
 
 def survey_shares_for_areas(areas, *, min_n: int = 20) -> dict[int, list[dict]]:
     """Area id -> per wave: the weighted unsafe share with its Wilson interval, n and n_eff
-    (suppressed < min_n). One query for all the areas."""
-    owners = defaultdict(list)  # tiling area id -> the given areas it is part of
-    for pk, tiling in _tiling_ids(areas).items():
-        for i in tiling:
-            owners[i].append(pk)
-    rows_of = {a.pk: [] for a in areas}
-    for tiling_id, *row in SurveyResponse.objects.filter(area_id__in=list(owners)).values_list(
-        "area_id", "wave__year", "weight", "answers"
-    ):
-        for pk in owners[tiling_id]:
-            rows_of[pk].append(row)
-    return {pk: _survey_shares(rows, min_n=min_n) for pk, rows in rows_of.items()}
-
-
-def _survey_shares(rows, *, min_n: int) -> list[dict]:
-    if not rows:
-        return []
-    year = np.array([r[0] for r in rows])
-    weight = np.array([r[1] for r in rows], dtype=float)
-    out = []
+    (suppressed < min_n), of the felt-safety measures, from the survey tally (``surveys.inputs``).
+    One query per measure for all the areas."""
+    groups = _tiling_ids(areas)
+    out: dict[int, list[dict]] = {pk: [] for pk in groups}
     for code in ("survey_unsafe", "survey_unsafe_evening"):
         item, coding, category = SURVEY_ITEMS[code]
-        answers = np.array([r[2].get(item, np.nan) for r in rows], dtype=float)
-        g = ss.grouped_shares(
-            answers, weight, by=year, category=category, coding=coding, min_n=min_n
-        )
-        for k, y in enumerate(g.keys[0]):
-            out.append(
-                {
-                    "code": code,
-                    "year": int(y),
-                    "share": None if g.suppressed[k] else 100 * float(g.share[k]),
-                    "low": None if g.suppressed[k] else 100 * float(g.low[k]),
-                    "high": None if g.suppressed[k] else 100 * float(g.high[k]),
-                    "n": int(g.n[k]),
-                    "n_eff": float(g.n_eff[k]),
-                    "suppressed": bool(g.suppressed[k]),
-                }
-            )
+        sums = tally_sums(groups, None, item, coding, category)
+        for g, pk in enumerate(sums.keys):
+            out[pk].extend(share_rows(sums, g, min_n=min_n, code=code))
     return out
 
 

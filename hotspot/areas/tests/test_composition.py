@@ -69,7 +69,7 @@ def test_a_district_plus_a_rode_sums_its_members_once(parts, demo_municipality):
     assert event is not None and "members" in event.fields and event.count == 3
 
 
-def test_members_of_another_municipality_are_refused(parts, other_municipality):
+def test_members_of_another_municipality_are_refused(parts, other_municipality, english):
     district, _inside, _outside, hotspot = parts
     foreign = Area.objects.filter(municipality=other_municipality).first()
     with pytest.raises(CompositionRefused, match="another municipality"):
@@ -77,7 +77,7 @@ def test_members_of_another_municipality_are_refused(parts, other_municipality):
     assert not hotspot.members.exists()  # nothing half-written
 
 
-def test_a_tiling_area_or_a_cycle_is_refused(parts):
+def test_a_tiling_area_or_a_cycle_is_refused(parts, english):
     district, inside, _outside, hotspot = parts
     with pytest.raises(CompositionRefused, match="Only hotspot and control"):
         compose_area(inside, [district])
@@ -136,7 +136,7 @@ def test_the_pages_make_a_control_area_of_areas(client, analyst, parts, other_mu
     control = Area.objects.get(code="KO-1", municipality=district.municipality)
     assert control.kind == C and set(control.members.all()) == {district, inside, outside}
     html = response.content.decode()
-    assert "counted once" in html and inside.code in html  # the overlap, reported
+    assert "tælles én gang" in html and inside.code in html  # the overlap, reported
     assert 'id="made-of"' in html and 'id="edit-composition"' in html
     # change it: the district alone
     client.post(reverse("areas:composition_edit", args=[control.pk]), {"members": [district.pk]})
@@ -146,4 +146,4 @@ def test_the_pages_make_a_control_area_of_areas(client, analyst, parts, other_mu
     again = client.post(
         url, {"code": "KO-1", "name": "X", "kind": "control", "members": [district.pk]}
     )
-    assert again.status_code == 400 and "exists already" in again.content.decode()
+    assert again.status_code == 400 and "findes allerede" in again.content.decode()

@@ -582,8 +582,9 @@ def test_dossier_page_queries_do_not_grow_with_the_candidates(
         assert all(col["assessment"] is not None for col in page.context["columns"])
         counts.append(len(queries))
     # criteria, survey shares and scores are read for all candidates at once (was 8 + 4 per candidate)
-    # 15: with the finished-work notices' one query and the decision form's bands and areas (one each)
-    assert counts[0] == counts[1] <= 15, counts
+    # 16: with the finished-work notices' one query, the decision form's bands and areas (one each)
+    # and the two felt-safety measures of the survey tally (one each)
+    assert counts[0] == counts[1] <= 16, counts
 
 
 def test_batched_area_profile_matches_one_area_at_a_time(demo_municipality):
