@@ -29,23 +29,20 @@ def population_by_year(area_ids) -> dict[int, dict[str, int]]:
 
 
 def reports_by_year(area_ids) -> dict[int, dict[str, int]]:
-    """{year: {group: reports, "citizen_directed": n, "serious": n, "total": n}}."""
+    """{year: {group: reports, "citizen_directed": n, "serious": n, "total": n}} summed over the
+    given tiling areas (``incidents.inputs.report_count_rows``, the one reader of the counts)."""
+    from hotspot.incidents.inputs import report_count_rows
+
     groups = [g for g, _ in OffenceGroup.choices]
     result: dict[int, dict[str, int]] = {}
-    rows = (
-        ReportCount.objects.filter(area_id__in=area_ids)
-        .values("year", "group")
-        .annotate(n=Sum("reports"), cd=Sum("citizen_directed"), s=Sum("serious"))
-        .order_by()
-    )
-    for r in rows:
+    for _area, year, group, n, cd, serious in report_count_rows(area_ids):
         row = result.setdefault(
-            r["year"], {**dict.fromkeys(groups, 0), "citizen_directed": 0, "serious": 0, "total": 0}
+            year, {**dict.fromkeys(groups, 0), "citizen_directed": 0, "serious": 0, "total": 0}
         )
-        row[r["group"]] += r["n"]
-        row["citizen_directed"] += r["cd"]
-        row["serious"] += r["s"]
-        row["total"] += r["n"]
+        row[group] += n
+        row["citizen_directed"] += cd
+        row["serious"] += serious
+        row["total"] += n
     return dict(sorted(result.items()))
 
 

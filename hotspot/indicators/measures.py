@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotspot import disclosure
 from hotspot.areas.models import YOUTH_BANDS, Population
+from hotspot.incidents.inputs import report_count_rows
 from hotspot.incidents.models import Charge, OffenceGroup, ReportCount
 from hotspot.indicators.models import Direction, Indicator, IndicatorValue
 from hotspot.surveys.inputs import tally_sums
@@ -411,9 +412,7 @@ def _reports(wanted, col, areas, of_area, y_index, municipality_id, residents, v
     for c in wanted:
         counts[:, :, col[c]] = 0.0
     group_code = {str(g): f"reports_{g}" for g, _label in OffenceGroup.choices}
-    for area_id, year, group, n, cd, serious in ReportCount.objects.filter(
-        area_id__in=areas, year__in=list(y_index)
-    ).values_list("area_id", "year", "group", "reports", "citizen_directed", "serious"):
+    for area_id, year, group, n, cd, serious in report_count_rows(areas, list(y_index)):
         j = y_index[year]
         for c, v in (
             (group_code.get(group), n),
