@@ -27,7 +27,7 @@ from django.urls import Resolver404, resolve
 
 from hotspot.accounts.tests.test_access import TABLE, _url
 
-ROLES = ["coordinator", "analyst", "partner", "board", "dpo"]
+ROLES = ["coordinator", "analyst", "partner", "board", "dpo", "admin"]
 PO = Path(__file__).resolve().parent.parent / "locale" / "da" / "LC_MESSAGES" / "django.po"
 
 #: Words seen leaking onto Danish pages, and common English words that are not Danish.

@@ -241,10 +241,19 @@ def test_first_install_with_the_sample_files(client, capsys, tmp_path):
     page = client.get(reverse("indices:profile", args=[run.pk, hyben.pk]) + "?year=2025")
     assert page.context["assessment"].classification == "prevention"
 
-    # 7. a programme with two goals. The administrator manages users, not programmes: the
-    # coordinator the guide adds in the administration site does it (here made directly).
-    coordinator = User.objects.create_user("kim", password=PASSWORD + "-kim")
-    Membership.objects.create(user=coordinator, municipality=municipality, role=Role.COORDINATOR)
+    # 7. a programme with two goals. The administrator manages users, not programmes: they add a
+    # coordinator under Administration, who does it.
+    response = client.post(
+        reverse("member_new"),
+        {"username": "kim", "email": "kim@eksempelkoebing.dk", "full_name": "Kim Sekretariat",
+         "role": Role.COORDINATOR, "organisation": "", "password1": PASSWORD + "-kim",
+         "password2": PASSWORD + "-kim"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    coordinator = User.objects.get(username="kim")
+    assert (
+        Membership.objects.get(user=coordinator, municipality=municipality).role == Role.COORDINATOR
+    )
     client.force_login(coordinator)
     response = client.post(
         reverse("programmes:new"),

@@ -15,7 +15,12 @@ NAVIGATION = [
     ("programmes:list", _("Programmes"), Capability.VIEW_AGGREGATES, ("programmes:",)),
     ("casework:home", _("Casework"), Capability.VIEW_PERSON_DATA, ("casework:",)),
     ("evaluations:list", _("Evaluation"), Capability.VIEW_AGGREGATES, ("evaluations:",)),
-    ("administration", _("Administration"), None, ("administration", "audit:")),
+    (
+        "administration",
+        _("Administration"),
+        None,
+        ("administration", "member_new", "member_edit", "member_end", "audit:"),
+    ),  # fmt: skip
 ]
 ADMINISTRATION_CAPABILITIES = (Capability.VIEW_AUDIT, Capability.MANAGE_MEMBERS)
 

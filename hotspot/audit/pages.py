@@ -8,6 +8,7 @@ SYSTEM_ACTORS = {
     "task": gettext_lazy("background task"),
     "make_demo_programmes": gettext_lazy("demo city builder"),
     "manage.py verify_audit_log": gettext_lazy("check of the hash chain"),
+    "manage.py": gettext_lazy("command line (manage.py)"),
     "(unknown user)": gettext_lazy("(unknown user)"),
 }
 

@@ -1,11 +1,11 @@
-"""Audit logins, failed logins, lock-outs, logouts and password changes."""
+"""Audit logins, failed logins, lock-outs, logouts, password changes and changes to memberships."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from hotspot.accounts.signals import password_changed
+from hotspot.accounts.signals import membership_changed, password_changed
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 
@@ -62,5 +62,26 @@ def on_password_changed(sender, request, user, **kwargs):
         obj=user,
         fields=["password"],
         purpose=Purpose.AUTHENTICATION,
+        request=request,
+    )
+
+
+_MEMBERSHIP_ACTIONS = {"create": Action.CREATE, "update": Action.UPDATE, "delete": Action.DELETE}
+
+
+@receiver(membership_changed)
+def on_membership_changed(
+    sender, action, membership, actor=None, request=None, fields=(), username="", **kwargs
+):
+    # Sent inside the change's transaction (hotspot.accounts.actions, create_municipality): the row is
+    # written with the change or not at all. Field names only, never a value or a password.
+    record(
+        _MEMBERSHIP_ACTIONS[action],
+        actor=actor,
+        username="" if actor is not None else username,
+        municipality=membership.municipality,
+        obj=membership,
+        fields=fields,
+        purpose=Purpose.ADMINISTRATION,
         request=request,
     )

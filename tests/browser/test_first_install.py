@@ -172,16 +172,18 @@ def test_a_fresh_install_from_the_sample_files(fresh, fresh_page, capsys):
     check_axe(page)
     profile = page.url
 
-    # 5. a coordinator (added by the administrator) sets two goals
-    _base, env = fresh
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c",
-         "from hotspot.accounts.models import Membership, Municipality, User;"
-         f"u = User.objects.create_user('kim', password='{PASSWORD}-kim');"
-         "Membership.objects.create(user=u, municipality=Municipality.objects.get(code='990'),"
-         " role='coordinator')"],
-        env=env, check=True, cwd=ROOT, capture_output=True,
-    )  # fmt: skip
+    # 5. the administrator adds a coordinator under Administration, who sets two goals
+    page.goto("/administration/members/new/")
+    page.fill("#id_username", "kim")
+    page.fill("#id_email", "kim@eksempelkoebing.dk")
+    page.fill("#id_full_name", "Kim Sekretariat")
+    page.select_option("#id_role", "coordinator")
+    page.fill("#id_password1", PASSWORD + "-kim")
+    page.fill("#id_password2", PASSWORD + "-kim")
+    page.click("#member-add")
+    page.wait_for_url(lambda url: "/members/new/" not in url)
+    assert "kim" in page.locator("main").inner_text()
+    check_axe(page)
     page.context.clear_cookies()
     _log_in(page, "kim", PASSWORD + "-kim")
     page.goto("/programmes/new/")

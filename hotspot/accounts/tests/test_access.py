@@ -15,10 +15,32 @@ from hotspot.areas.models import Area, AreaKind
 
 def _hotspot_of(municipality):
     area, _new = Area.objects.get_or_create(
-        municipality=municipality, code="HS-ACCESS", defaults={"name": "Adgang", "kind": "hotspot"}
+        municipality=municipality, code="HS-ADGANG", defaults={"name": "Adgang", "kind": "hotspot"}
     )
     return reverse("areas:composition_edit", args=[area.pk])
 
+
+def _member_url(name):
+    """The URL ``name`` of a membership that is not an administrator's (own) / the outsider's
+    (foreign), so that the table's GETs never meet the last-administrator rule."""
+
+    def build(municipality):
+        from hotspot.accounts.models import Membership
+
+        membership = (
+            Membership.objects.filter(municipality=municipality)
+            .exclude(role="admin")
+            .order_by("pk")
+            .first()
+        )
+        return reverse(name, args=[membership.pk])
+
+    return build
+
+
+#: the administrator of Demokommune finds no membership of Lillekommune; the others may not manage
+#: members at all (the outsider neither: a coordinator)
+_FOREIGN_MEMBER = {**only({"admin"}), "admin": 404}
 
 TABLE = {
     "home": ("none", ALL, 302),
@@ -29,6 +51,19 @@ TABLE = {
     # test_session_timeout.py
     "session_keepalive": ("none", {role: 405 for role in ROLES}, 405),
     "administration": ("none", only({"dpo", "admin"}), 302),
+    "member_new": ("none", only({"admin"}), 302),
+    "member_edit": (lambda own, foreign: _member_url("member_edit")(own), only({"admin"}), 302),
+    "member_edit#foreign": (
+        lambda own, foreign: _member_url("member_edit")(foreign),
+        _FOREIGN_MEMBER,
+        302,
+    ),
+    "member_end": (lambda own, foreign: _member_url("member_end")(own), only({"admin"}), 302),
+    "member_end#foreign": (
+        lambda own, foreign: _member_url("member_end")(foreign),
+        _FOREIGN_MEMBER,
+        302,
+    ),
     "areas:list": ("none", ALL, 302),
     "areas:map": ("none", ALL, 302),
     "areas:geojson": ("none", ALL, 302),

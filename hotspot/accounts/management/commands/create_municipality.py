@@ -23,6 +23,7 @@ from django.db import transaction
 
 from hotspot.accounts.models import Membership, Municipality, User
 from hotspot.accounts.roles import Role
+from hotspot.accounts.signals import membership_changed
 
 
 def _code(code: str) -> str:
@@ -84,8 +85,8 @@ def plan(code: str, name: str, username: str) -> tuple[Municipality | None, bool
         if admins:
             raise CommandError(
                 f"{municipality.name} ({code}) has an administrator already "
-                f"({', '.join(admins)}); further users and memberships are added in /django-admin/. "
-                "Nothing was created."
+                f"({', '.join(admins)}); further users and memberships are added by an "
+                "administrator on /administration/. Nothing was created."
             )
     if user is not None:
         raise CommandError(
@@ -107,7 +108,17 @@ def create(code: str, name: str, *, username: str, email: str, password: str):
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    Membership.objects.create(user=user, municipality=municipality, role=Role.ADMIN)
+    membership = Membership.objects.create(user=user, municipality=municipality, role=Role.ADMIN)
+    # the audit row of the first membership, as for every membership made on /administration/
+    membership_changed.send(
+        Membership,
+        action="create",
+        membership=membership,
+        actor=None,
+        username="manage.py",
+        request=None,
+        fields=["user", "municipality", "role", "username", "email", "password"],
+    )
     return municipality, user
 
 
