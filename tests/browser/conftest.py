@@ -190,10 +190,11 @@ def empty_database(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(server):
+    # After the server: Playwright's sync API runs an event loop in this thread, and the server's set-up
+    # (a copy of the test database) is Django database work, which refuses to run beside one.
     from playwright.sync_api import sync_playwright
 
-    need_chromium()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         yield b

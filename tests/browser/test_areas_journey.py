@@ -27,7 +27,8 @@ def test_coordinator_sees_overview_map_and_area_page(page):
     # hotspot and control areas drawn on top as outlines, with their keys beside the checkboxes
     overlays = int(page.locator("#area-map").get_attribute("data-overlays"))
     assert overlays >= 1
-    assert page.locator("#area-map path.leaflet-interactive").count() == shown + overlays
+    assert page.locator("#area-map path.leaflet-interactive").count() == shown
+    assert page.locator("#area-map path.map-overlay").count() == overlays
     assert page.get_by_label(re.compile("Hotspotområder")).is_checked()
     page.get_by_label(re.compile("Bufferzoner")).check()
     with_buffers = int(page.locator("#area-map").get_attribute("data-overlays"))

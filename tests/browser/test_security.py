@@ -74,6 +74,7 @@ def _import_area(page, tmp_path):
 
 def _hover_rightmost_area(page, selector):
     """Move the mouse onto the easternmost area (the imported one); returns the point."""
+    page.locator(selector.split(" ")[0]).scroll_into_view_if_needed()
     point = page.evaluate(
         """(sel) => {
           const boxes = [...document.querySelectorAll(sel)]

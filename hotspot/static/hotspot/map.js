@@ -88,15 +88,15 @@
       shown[k] = box ? box.checked : false;
     });
     var features = data.features.filter(function (f) { return shown[f.properties.kind]; });
+    // Not interactive: the areas below keep their tooltips and popups; the legend says what a line is.
     overlay = L.geoJSON({ type: "FeatureCollection", features: features }, {
+      interactive: false,
       style: function (f) {
         var o = OVERLAYS[f.properties.kind];
-        return { color: o.color, weight: o.weight, dashArray: o.dashArray, fill: false };
-      },
-      onEachFeature: function (f, l) {
-        var tip = document.createElement("span");
-        tip.textContent = f.properties.kind_label + ": " + f.properties.name;
-        l.bindTooltip(tip);
+        return {
+          color: o.color, weight: o.weight, dashArray: o.dashArray, fill: false,
+          className: "map-overlay map-overlay-" + f.properties.kind,
+        };
       },
     }).addTo(map);
     el.dataset.overlays = String(features.length);
