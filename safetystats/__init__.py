@@ -1,5 +1,11 @@
 """safetystats: the statistics of the Danish hotspot model (safety index, rates, survey, criteria,
-effect evaluation), pure Python on numpy and scipy, with no Django and no knowledge of the platform.
+effect evaluation, spatial hot spots), pure Python on numpy and scipy (shapely for polygons), with
+no Django and no knowledge of the platform.
+
+Modules: ``rates``, ``survey``, ``index``, ``criteria``, ``evaluation``, ``spatial`` (spatial
+weights from grids, polygons, distance bands and k nearest neighbours; Getis–Ord Gi* with box sums
+on grids and conditional-permutation p, local Moran's I, Benjamini–Hochberg FDR and the ArcGIS
+confidence bins; ``docs/methods/spatial.md``).
 
 ``__version__`` is stored with every computed result (index runs, sensitivity runs, study results), so
 a published figure can be traced to the methods that produced it. Raise it whenever a change alters

@@ -177,6 +177,42 @@ LIBRARY_MESSAGES = {
     "criteria.history_record": _("A year in the area's history has the wrong type."),
     "criteria.not_a_number": _("A criterion value is not a number."),
     "criteria.operator": _("Unknown comparison."),
+    # spatial weights and hot spots
+    "spatial.empty": _("There are no cells to analyse (an empty grid, or no areas or points)."),
+    "spatial.one_cell": _(
+        "There is only one cell; a hot spot analysis needs at least two cells that can be "
+        "neighbours."
+    ),
+    "spatial.grid_shape": _("The grid must be given as a number of rows and a number of columns."),
+    "spatial.geometry": _(
+        "The geometry at position %(index)s (counting from 0) is not an area with a boundary."
+    ),
+    "spatial.points": _("The points must be given as pairs of coordinates (x, y) without gaps."),
+    "spatial.knn_k": _(
+        "The number of nearest neighbours must be at least 1 and smaller than the number of "
+        "points (%(n)s)."
+    ),
+    "spatial.threshold": _("The neighbour distance must be a positive distance."),
+    "spatial.weights": _("The definition of neighbours is invalid."),
+    "spatial.length": _(
+        "There are %(given)s values, but the definition of neighbours has %(expected)s cells."
+    ),
+    "spatial.missing_values": _(
+        "%(count)s cells have no value (missing or infinite); the first is cell number "
+        "%(first)s (counting from 0). Cells without events must have the value 0."
+    ),
+    "spatial.constant": _(
+        "Every cell has the same value (%(value)s), so there are no hot or cold spots to find."
+    ),
+    "spatial.no_neighbours": _(
+        "None of the %(n)s cells has a neighbour; choose a larger neighbour distance or "
+        "neighbours by shared borders."
+    ),
+    "spatial.permutations": _(
+        "The number of permutations must be a whole number from 1 to %(maximum)s."
+    ),
+    "spatial.p_values": _("%(count)s p-values are missing or lie outside 0 to 1."),
+    "spatial.alpha": _("The significance level must lie between 0 and 1."),
 }
 
 #: refusals of the hotspot layer's own calculations, worded the same way (raised as StudyRefusal)
