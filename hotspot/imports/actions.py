@@ -24,6 +24,7 @@ from hotspot.imports.models import (
     WORKING,
     ImportBatch,
     ImportProblem,
+    Kind,
     RowChange,
     Status,
     WriteLock,
@@ -715,9 +716,15 @@ def fail_stale(now=None) -> int:
             ),
         ),
     }
+    fetch_stopped = _(
+        "The fetch from Statistics Denmark stopped because the task worker stopped or lost the "
+        "database; nothing was changed. Fetch again on the page Statistics Denmark."
+    )
     marked = 0
     for batch in ImportBatch.objects.filter(silent, status__in=WORKING):
         status, message = messages[batch.status]
+        if batch.kind == Kind.STATBANK:  # a fetch writes in one transaction: nothing to undo
+            message = fetch_stopped
         with transaction.atomic():
             if not ImportBatch.objects.filter(silent, pk=batch.pk, status=batch.status).update(
                 status=status, error=message, progress=0

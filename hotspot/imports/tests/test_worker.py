@@ -46,6 +46,18 @@ def test_a_batch_left_importing_with_an_old_heartbeat_is_marked_failed(load):
     assert not stuck.running  # the page stops refreshing and says why
 
 
+def test_a_stopped_statbank_fetch_says_fetch_again_not_upload_again(demo_municipality):
+    fetch = ImportBatch.objects.create(
+        municipality=demo_municipality, kind="statbank", file_name="Danmarks Statistik",
+        status=Status.COMMITTING, inputs_hash="0" * 64,
+    )  # fmt: skip
+    _set(fetch, Status.COMMITTING, OLD)
+    assert actions.fail_stale() == 1
+    fetch.refresh_from_db()
+    assert fetch.status == Status.FAILED and "Fetch again" in fetch.error
+    assert "Upload the file" not in fetch.error
+
+
 def test_a_commit_that_stopped_half_way_is_undone(load, demo_municipality, settings):
     """What an interrupted commit in chunks (SQLite) left is removed: all or nothing."""
     settings.IMPORT_CHUNKED_COMMIT = True
