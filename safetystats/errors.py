@@ -146,6 +146,17 @@ CODES: dict[str, str] = {
     "spatial.permutations": "permutations < 1 or above the maximum (params: given, maximum)",
     "spatial.p_values": "p-values outside [0, 1] or missing (params: count)",
     "spatial.alpha": "a significance level outside (0, 1) (params: given)",
+    # space-time hot spots, near repeat and concentration
+    "spatial.cell_size": "a cell size or time step that is not a positive number (params: name, given)",
+    "spatial.bounds": "bounds or an origin that are not (xmin, ymin, xmax, ymax) / (x0, y0, t0)",
+    "spatial.times": "missing or non-date times (params: count, first)",
+    "spatial.too_many_cells": (
+        "a space-time cube with more cells than the maximum (params: cells, maximum, slices, rows, cols)"
+    ),
+    "spatial.cube": "a cube that is not slices × rows × cols with at least 3 slices (params: given)",
+    "spatial.too_few_events": "too few events or time points (params: n)",
+    "spatial.bands": "distance or time bands that are not increasing edges (params: name, given)",
+    "concentration.counts": "negative, NaN or infinite counts per place (params: count, first)",
     # statutory criteria
     "criteria.rules": "an unknown rule set",
     "criteria.history": "the area history is not a mapping year → values",

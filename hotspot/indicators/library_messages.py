@@ -213,6 +213,25 @@ LIBRARY_MESSAGES = {
     ),
     "spatial.p_values": _("%(count)s p-values are missing or lie outside 0 to 1."),
     "spatial.alpha": _("The significance level must lie between 0 and 1."),
+    "spatial.cell_size": _("The cell size and the time step must be positive numbers."),
+    "spatial.bounds": _("The study area must be given as the smallest and largest x and y."),
+    "spatial.times": _(
+        "%(count)s events have no date; the first is event number %(first)s (counting from 0)."
+    ),
+    "spatial.too_many_cells": _(
+        "The chosen cell size and time step give %(cells)s cells (%(slices)s periods of "
+        "%(rows)s × %(cols)s cells), more than the maximum of %(maximum)s. Choose larger cells or "
+        "longer periods."
+    ),
+    "spatial.cube": _("A trend over time needs at least three periods."),
+    "spatial.too_few_events": _("There are too few events or periods (%(n)s) for this analysis."),
+    "spatial.bands": _(
+        "The distance and time bands must be given as increasing limits from 0 or more."
+    ),
+    "concentration.counts": _(
+        "%(count)s places have a negative or missing count; the first is place number "
+        "%(first)s (counting from 0)."
+    ),
 }
 
 #: refusals of the hotspot layer's own calculations, worded the same way (raised as StudyRefusal)

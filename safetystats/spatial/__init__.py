@@ -4,11 +4,23 @@
   (contiguity), a distance band or k nearest neighbours, with islands reported;
 - :mod:`~safetystats.spatial.hotspots`: Getis–Ord Gi* (analytic z, box sums on grids,
   conditional-permutation p), local Moran's I with quadrants, Benjamini–Hochberg FDR and the
-  ArcGIS confidence bins.
+  ArcGIS confidence bins;
+- :mod:`~safetystats.spatial.spacetime`: space-time cube, Mann-Kendall trend, emerging hot spots
+  (the ArcGIS categories) and the Knox near-repeat test;
+- :mod:`~safetystats.spatial.concentration`: Lorenz curve, Gini, generalized Gini and the share
+  of crime in the top places, with bootstrap intervals.
 
 Uses numpy, scipy and shapely only.
 """
 
+from .concentration import (
+    ConcentrationResult,
+    concentration,
+    generalized_gini,
+    gini,
+    lorenz_curve,
+    top_share,
+)
 from .hotspots import (
     QUADRANTS,
     FdrResult,
@@ -20,6 +32,17 @@ from .hotspots import (
     gi_star_grid,
     local_moran,
 )
+from .spacetime import (
+    CATEGORIES,
+    EmergingResult,
+    KnoxResult,
+    MannKendallResult,
+    SpaceTimeCube,
+    emerging_hotspots,
+    knox,
+    mann_kendall,
+    space_time_cube,
+)
 from .weights import (
     Weights,
     distance_band_weights,
@@ -30,6 +53,21 @@ from .weights import (
 )
 
 __all__ = [
+    "CATEGORIES",
+    "ConcentrationResult",
+    "EmergingResult",
+    "KnoxResult",
+    "MannKendallResult",
+    "SpaceTimeCube",
+    "concentration",
+    "emerging_hotspots",
+    "generalized_gini",
+    "gini",
+    "knox",
+    "lorenz_curve",
+    "mann_kendall",
+    "space_time_cube",
+    "top_share",
     "QUADRANTS",
     "FdrResult",
     "GiStarResult",
