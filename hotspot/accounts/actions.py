@@ -185,12 +185,7 @@ def change_member(
     organisation = organisation.strip()
     with transaction.atomic():
         administrators = _lock_administrators(membership.municipality_id)
-        current = (
-            Membership.objects.select_for_update()
-            .select_related("user", "municipality")
-            .filter(pk=membership.pk)
-            .first()
-        )
+        current = _locked(membership.pk)
         if current is None:
             raise MembershipRefused(_("The membership has ended meanwhile. Nothing was changed."))
         changed = [
@@ -216,17 +211,22 @@ def change_member(
     return Outcome(current, changed=True)
 
 
+def _locked(pk) -> Membership | None:
+    """The membership as it is now, locked until the transaction ends (None once it has ended)."""
+    return (
+        Membership.objects.select_for_update()
+        .select_related("user", "municipality")
+        .filter(pk=pk)
+        .first()
+    )
+
+
 def end_membership(membership: Membership, *, actor=None, request=None) -> Outcome:
     """End ``membership`` (the user stays: they may belong to another municipality). A membership that
     has ended already: nothing changes. Ending the municipality's only administrator is refused."""
     with transaction.atomic():
         administrators = _lock_administrators(membership.municipality_id)
-        current = (
-            Membership.objects.select_for_update()
-            .select_related("user", "municipality")
-            .filter(pk=membership.pk)
-            .first()
-        )
+        current = _locked(membership.pk)
         if current is None:
             return Outcome(None, changed=False)
         _refuse_last_administrator(current, administrators, _("The membership cannot be ended."))

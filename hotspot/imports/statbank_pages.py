@@ -71,7 +71,7 @@ def stored_figures(area, *, last: int = 6) -> list[dict]:
     return out
 
 
-def comparison(area, years, *, raw: bool = True) -> list[dict]:
+def comparison(area, years, *, raw: bool = True, own: bool = True) -> list[dict]:
     """Per measure fetched from Statistics Denmark: the area's own value, the municipality's and
     Denmark's, for those of ``years`` that the municipality or Denmark has a value of.
 
@@ -79,7 +79,8 @@ def comparison(area, years, *, raw: bool = True) -> list[dict]:
     1,000 residents, and its residents); a measure the panel has no area figure of (charges of all
     ages) shows none. ``raw`` False hides the area's rate where the small-cell plan says so. ->
     ``[{"measure", "name", "unit", "digits", "rows": [{"year", "area", "municipality",
-    "denmark"}]}]``; empty when nothing was fetched."""
+    "denmark"}]}]``; empty when nothing was fetched. ``own`` False leaves the area's own figures out
+    (``"area"`` None): a caller that has them already (a goal's series) saves the panel."""
     years = sorted({int(y) for y in years})
     codes = list(statbank_sync.MEASURE_BY_CODE)
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=codes)} if years else {}
@@ -99,7 +100,7 @@ def comparison(area, years, *, raw: bool = True) -> list[dict]:
     shown = [y for y in years if any(y in local[c] or y in national[c] for c in codes)]
     if not shown:
         return []
-    own = _own_figures(area, shown, raw=raw)
+    own = _own_figures(area, shown, raw=raw) if own else {}
     out = []
     for m in statbank_sync.MEASURES:
         if m.code not in indicators or not (local[m.code] or national[m.code]):

@@ -346,9 +346,13 @@ class DecisionForm(forms.Form):
     def with_areas(self) -> dict[int, list]:
         from hotspot.areas.models import Area
 
-        out = {}
-        for c in self.candidates:
-            ids = [int(i) for i in self.cleaned_data.get(f"with_{c.area_id}") or ()]
-            if ids:
-                out[c.area_id] = list(Area.objects.filter(pk__in=ids).order_by("code"))
-        return out
+        wanted = {
+            c.area_id: [int(i) for i in self.cleaned_data.get(f"with_{c.area_id}") or ()]
+            for c in self.candidates
+        }
+        areas = Area.objects.in_bulk({i for ids in wanted.values() for i in ids})
+        return {
+            pk: sorted((areas[i] for i in ids), key=lambda a: a.code)
+            for pk, ids in wanted.items()
+            if ids
+        }

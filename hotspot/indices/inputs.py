@@ -426,9 +426,14 @@ def unit_scores(run, units: dict, years) -> tuple[np.ndarray, np.ndarray]:
     tiling: dict[int, list[int]] = {}
     for m in municipality_ids:
         tiling.update(tiling_map_for(m))
+    members_of: dict[int, list[int]] = defaultdict(list)  # one query for every unit's members
+    for composite, member in Area.members.through.objects.filter(
+        from_area_id__in=[a.pk for a in units.values()]
+    ).values_list("from_area_id", "to_area_id"):
+        members_of[composite].append(member)
     parts_of = {}
     for key, area in units.items():
-        members = list(area.members.values_list("pk", flat=True))
+        members = members_of.get(area.pk, [])
         for candidate in ([area.pk], members, [area.parent_id] if area.parent_id else []):
             if candidate and all(pk in scored for pk in candidate):
                 parts_of[key] = candidate

@@ -65,10 +65,6 @@ def goal_unit(goal: Goal, *, memo: dict | None = None) -> tuple[object, list[int
     return key, memo["ids", key]
 
 
-def goal_area_ids(goal: Goal, *, memo: dict | None = None) -> list[int]:
-    return goal_unit(goal, memo=memo)[1]
-
-
 def goal_series(goal: Goal, *, memo: dict | None = None) -> list[tuple[dt.date, float]]:
     """Stored values of the goal's measure as (date, value), oldest first.
 

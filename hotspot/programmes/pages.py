@@ -237,7 +237,7 @@ def _beside(goal, by_year: dict) -> dict | None:
     area = goal.area or goal.programme.areas.order_by("code").first()
     if code is None or area is None or not by_year:
         return None
-    for m in comparison(area, list(by_year)):
+    for m in comparison(area, list(by_year), own=False):
         if m["measure"] == code:
             rows = [
                 {

@@ -4,7 +4,6 @@ Data pages, computes an index with all three pillars and reads the § 61 a/b cri
 a coordinator sets a goal on a register indicator and one on the safety index. Everything a person
 does, through the pages, in Danish; runs on SQLite and on PostgreSQL (.ci/run's second pass)."""
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -19,29 +18,12 @@ from tests.browser.conftest import (
     need_chromium,
     serve,
 )
+from tests.test_first_install import DIRECTIONS, EXAMPLES, FILES, NATIONAL, PASSWORD, _examples
 
 pytestmark = [pytest.mark.browser, pytest.mark.fresh_install]
 
-EXAMPLES = ROOT / "docs" / "examples"
-PASSWORD = "lang-sommer-ved-fjorden-7"
-#: (file, kind of data, source) in the guide's order
-FILES = (
-    ("areas.geojson", "areas", "Eksempelkøbing, GIS-afdelingen"),
-    ("population.csv", "population", "Danmarks Statistik (opdigtet)"),
-    ("reports.csv", "reports", "Politiet, udtræk (opdigtet)"),
-    ("charges.csv", "charges", "Politiet, udtræk (opdigtet)"),
-    ("survey.csv", "survey", "Tryghedsundersøgelsen (opdigtet)"),
-    ("registers.csv", "registers", "Danmarks Statistik (opdigtet)"),
-    ("national.csv", "national", "Danmarks Statistik (opdigtet)"),
-)
-DIRECTIONS = {"higher is worse": "-1", "higher is better": "1", "context only": "0"}
-
-
-def _examples():
-    spec = importlib.util.spec_from_file_location("make_examples", EXAMPLES / "make_examples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# the sample files, their order and the catalogue entries: the same as the test-client path's
+FILES = (*FILES, NATIONAL)
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,13 @@ def urls(browser, server):
         "casework": "/casework/",
         "due": "/casework/overdue/",
     }
+    # this round's pages: the decision form with the level of need, a goal with its milestones and
+    # Statistics Denmark beside it, an area made of areas, Statistics Denmark, the catalogue
+    found["dossier"] = first_href("/index/", "#dossiers a")
+    found["goal"] = first_href(programme + "goals/", "a[href^='/programmes/goals/']")
+    found["composition"] = "/areas/composed/new/"
+    found["statbank"] = "/data/statbank/"
+    found["catalogue"] = "/indicators/"
     found["casework-programme"] = first_href("/casework/", "#programmes a")
     found["case"] = first_href(found["casework-programme"], "#cases a")
     context.close()

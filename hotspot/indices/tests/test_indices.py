@@ -713,3 +713,31 @@ def test_a_run_reports_its_progress_while_it_reads_its_inputs(demo_municipality,
     assert seen == sorted(seen) and seen[-1] < 100  # finish() sets 100
     run.refresh_from_db()
     assert run.progress == 100
+
+
+def test_a_composed_hotspot_has_the_population_weighted_score_of_its_members(demo_municipality):
+    """indices.inputs.unit_scores: an area the index did not score, made of two it did, has their
+    residents-weighted mean score, checked by hand from the stored scores and residents."""
+    from hotspot.areas.actions import compose_area
+
+    run = make_run(demo_municipality)
+    a, b = (
+        Area.objects.get(pk=pk)
+        for pk in SafetyScore.objects.filter(run=run, year=2025, score__isnull=False)
+        .order_by("score")
+        .values_list("area_id", flat=True)[:2]
+    )
+    hotspot = Area.objects.create(
+        municipality=demo_municipality, code="HS-SAMLET", name="Samlet", kind=AreaKind.HOTSPOT
+    )
+    compose_area(hotspot, [a, b])
+    values, present = ix.unit_scores(run, {"h": hotspot, "a": a}, [2025])
+    score = {s.area_id: s.score for s in SafetyScore.objects.filter(run=run, year=2025)}
+    pop = {
+        x.pk: Population.objects.filter(area=x, year=2025).aggregate(n=Sum("count"))["n"]
+        for x in (a, b)
+    }
+    expected = (score[a.pk] * pop[a.pk] + score[b.pk] * pop[b.pk]) / (pop[a.pk] + pop[b.pk])
+    assert present.all()
+    assert values[0, 0] == pytest.approx(expected, rel=1e-12)
+    assert values[1, 0] == pytest.approx(score[a.pk], rel=1e-12)  # a scored area: its own score

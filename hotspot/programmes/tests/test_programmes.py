@@ -167,7 +167,7 @@ def test_a_goal_without_an_area_reads_all_of_the_programmes_areas(objs):
     residents = Population.objects.filter(area_id__in=both, year=2014).aggregate(n=Sum("count"))
     series = dict(inputs.goal_series(goal))
     assert series[D(2014, 12, 31)] == round(1000 * reports["n"] / residents["n"], 2)
-    assert sorted(inputs.goal_area_ids(goal)) == sorted(both)
+    assert sorted(inputs.goal_unit(goal)[1]) == sorted(both)
 
 
 # --- bad input: never a 500 --------------------------------------------------------------------------
