@@ -66,7 +66,13 @@ def tally_sums(
     tally = SurveyTally.objects.filter(area_id__in=list(of_area), item__code=item)
     if years is not None:
         tally = tally.filter(wave__year__in=[int(y) for y in years])
-    found = list(tally.values_list("area_id", "wave__year", "value", "n", "sw", "sw2"))
+    # in a fixed order: floating-point sums in the database's order of the day would differ in the last
+    # digit from one query to the next (PostgreSQL), and with them an index run's inputs hash
+    found = list(
+        tally.order_by("area_id", "wave__year", "value").values_list(
+            "area_id", "wave__year", "value", "n", "sw", "sw2"
+        )
+    )
     years = tuple(sorted({int(r[1]) for r in found}) if years is None else (int(y) for y in years))
     y_index = {y: j for j, y in enumerate(years)}
     rows = [
