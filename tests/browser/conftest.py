@@ -236,6 +236,12 @@ def log_in(page, username, password=None):
 # axe-core checks names, roles and contrast, not where a control is drawn: a checkbox drawn at the page's
 # top-left corner, or a link under an overlay, passes it. These checks do what a person's eye does.
 
+# A drawer that slides in (DKFDS's 0.3 s "slidein-left") is measured where it comes to rest, not mid-way:
+# every finite animation on the page is awaited first (an endless one, a spinner, is not).
+_SETTLED = """() => Promise.all(document.getAnimations()
+    .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+    .map(a => a.finished.catch(() => null)))"""
+
 _HIT_TEST = """el => {
     const r = el.getBoundingClientRect();
     const x = r.left + r.width / 2, y = r.top + r.height / 2;
@@ -258,6 +264,7 @@ def assert_visible(page, locator):
     assert locator.count() == 1, f"{locator} matches {locator.count()} elements on {page.url}"
     assert locator.is_visible(), f"{locator} is not visible on {page.url}"
     locator.scroll_into_view_if_needed()
+    page.evaluate(_SETTLED)
     box = locator.evaluate(_HIT_TEST)
     assert box["width"] > 0 and box["height"] > 0, (
         f"{locator} has an empty box on {page.url}: {box}"
