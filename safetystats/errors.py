@@ -155,6 +155,7 @@ CODES: dict[str, str] = {
     ),
     "spatial.cube": "a cube that is not slices × rows × cols with at least 3 slices (params: given)",
     "spatial.too_few_events": "too few events or time points (params: n)",
+    "spatial.bandwidth": "a bandwidth rule with one point or all points at the same place (params: rule, n)",
     "spatial.bands": "distance or time bands that are not increasing edges (params: name, given)",
     "concentration.counts": "negative, NaN or infinite counts per place (params: count, first)",
     # statutory criteria

@@ -8,7 +8,9 @@
 - :mod:`~safetystats.spatial.spacetime`: space-time cube, Mann-Kendall trend, emerging hot spots
   (the ArcGIS categories) and the Knox near-repeat test;
 - :mod:`~safetystats.spatial.concentration`: Lorenz curve, Gini, generalized Gini and the share
-  of crime in the top places, with bootstrap intervals.
+  of crime in the top places, with bootstrap intervals;
+- :mod:`~safetystats.spatial.density`: Gaussian kernel density of points on the cube's grid
+  (events per km², Scott/Silverman or fixed bandwidth; exact, or binned and convolved).
 
 Uses numpy, scipy and shapely only.
 """
@@ -21,6 +23,7 @@ from .concentration import (
     lorenz_curve,
     top_share,
 )
+from .density import DensityResult, bandwidth, kernel_density
 from .hotspots import (
     QUADRANTS,
     FdrResult,
@@ -55,14 +58,17 @@ from .weights import (
 __all__ = [
     "CATEGORIES",
     "ConcentrationResult",
+    "DensityResult",
     "EmergingResult",
     "KnoxResult",
     "MannKendallResult",
     "SpaceTimeCube",
+    "bandwidth",
     "concentration",
     "emerging_hotspots",
     "generalized_gini",
     "gini",
+    "kernel_density",
     "knox",
     "lorenz_curve",
     "mann_kendall",
