@@ -14,10 +14,19 @@ _END_SALT = "hotspot.accounts.member_end"
 _NEW_USER = {"required": _("Needed for a new user.")}
 
 
-def _styled(form):
+def styled(form):
+    """The design system's classes on a form's widgets (every app's forms use this one)."""
     for field in form.fields.values():
-        css = "form-select" if isinstance(field.widget, forms.Select) else "form-input"
-        field.widget.attrs.setdefault("class", css)
+        widget = field.widget
+        if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-checkbox"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-input"
+        widget.attrs.setdefault("class", css)
 
 
 def _role_field():
@@ -79,7 +88,7 @@ class MemberAddForm(forms.Form):
         self.fields["password1"].help_text = " ".join(
             password_validation.password_validators_help_texts()
         )
-        _styled(self)
+        styled(self)
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
@@ -148,7 +157,7 @@ class MemberChangeForm(forms.Form):
             "organisation_shown": membership.organisation,
         }
         super().__init__(*args, initial=initial, **kwargs)
-        _styled(self)
+        styled(self)
 
     def shown(self) -> tuple[str, str]:
         return self.cleaned_data["role_shown"], self.cleaned_data["organisation_shown"]

@@ -7,17 +7,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotspot.accounts.forms import styled
 from hotspot.indicators.models import Indicator, NationalValue
 
 # A register file names an indicator by this code, as written: no spaces, so that a cell can hold it.
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 FIRST_YEAR = 1900
-
-
-def _styled(form):
-    for field in form.fields.values():
-        css = "form-select" if isinstance(field.widget, forms.Select) else "form-input"
-        field.widget.attrs.setdefault("class", css)
 
 
 class IndicatorForm(forms.ModelForm):
@@ -41,7 +36,7 @@ class IndicatorForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _styled(self)
+        styled(self)
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip()
@@ -69,7 +64,7 @@ class NationalValueForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = Indicator.objects.order_by("code")
         self.fields["indicator"].label_from_instance = lambda i: i.name  # codes are on the list
-        _styled(self)
+        styled(self)
 
     def clean_year(self):
         year = self.cleaned_data["year"]

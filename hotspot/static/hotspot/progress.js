@@ -1,4 +1,4 @@
-// A running study: reload the page every few seconds until the background task has finished.
+// A running computation (a study, a spatial run): reload the page every few seconds until the background task has finished.
 (function () {
   "use strict";
   window.setTimeout(function () { window.location.reload(); }, 3000);
