@@ -1,10 +1,14 @@
 """Every state change of the programmes app: atomic, and each writes its audit row (field names only)."""
 
+import math
+
+import shapely
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotspot.areas.geo import BUFFER_METRES
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.programmes.inputs import agenda_for
@@ -17,6 +21,8 @@ from hotspot.programmes.models import (
     DecisionKind,
     Initiative,
     Meeting,
+    Place,
+    PlaceKind,
     Task,
     TaskStatus,
     TheoryOfChange,
@@ -249,3 +255,101 @@ def create_plan_with_focus_areas(form, titles, *, programme, actor, request=None
         focus = plan.focus_areas.create(number=number, title=title)
         _audit(Action.CREATE, focus, actor, ["number", "title"], request)
     return plan
+
+
+# --- places ----------------------------------------------------------------------------------------
+
+
+def check_place_point(programme, x, y) -> None:
+    """Refuse (ValueError, a sentence for the user) a point that lies neither inside one of the
+    programme's areas nor within ``BUFFER_METRES`` of one: a place of the programme is where it works.
+
+    ``x``/``y`` are EPSG:25832 metres, as the areas' outlines (``Area.polygon``) are stored.
+    """
+    try:
+        x, y = float(x), float(y)
+    except (TypeError, ValueError):
+        raise ValueError(
+            _("The place needs a point: an easting and a northing in metres.")
+        ) from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ValueError(_("The place needs a point: an easting and a northing in metres."))
+    polygons = [a.polygon for a in programme.areas.all() if a.polygon is not None]
+    polygons = [p for p in polygons if not p.is_empty]
+    if not polygons:
+        raise ValueError(
+            _(
+                "None of the programme's areas has an outline, so a place cannot be checked against "
+                "them. Import the areas' outlines first."
+            )
+        )
+    point = shapely.Point(x, y)
+    nearest = min(p.distance(point) for p in polygons)
+    if nearest > BUFFER_METRES:
+        raise ValueError(
+            _(
+                "The point lies %(distance)s m from the nearest of the programme's areas. A place must "
+                "lie inside one of them or within %(metres)s m of one."
+            )
+            % {"distance": f"{nearest:.0f}", "metres": BUFFER_METRES}
+        )
+
+
+@transaction.atomic
+def add_place(
+    programme,
+    *,
+    user,
+    request=None,
+    name,
+    kind,
+    x,
+    y,
+    cell_size=None,
+    source="",
+    note="",
+) -> Place:
+    """A new place of ``programme`` at (``x``, ``y``) in EPSG:25832 metres: a hot cell of side
+    ``cell_size`` metres (``source`` says which analysis found it), or a drawn point (no cell size).
+    A name or source longer than its field is cut to it. Raises ValueError if the point is far from
+    the programme's areas (``check_place_point``)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValueError(_("Give the place a name."))
+    if kind not in PlaceKind.values:
+        raise ValueError(f"kind must be one of {PlaceKind.values}; got {kind!r}")
+    if cell_size is not None and (int(cell_size) != cell_size or cell_size <= 0):
+        raise ValueError(f"cell_size must be a positive whole number of metres; got {cell_size!r}")
+    check_place_point(programme, x, y)
+    place = Place.objects.create(
+        programme=programme,
+        name=name[:160],
+        kind=kind,
+        x=float(x),
+        y=float(y),
+        cell_size=None if cell_size is None else int(cell_size),
+        source=(source or "")[:300],
+        note=note or "",
+    )
+    fields = ["name", "kind", "x", "y", "source", "note", "programme"]
+    if cell_size is not None:
+        fields.append("cell_size")
+    _audit(Action.CREATE, place, user, fields, request)
+    return place
+
+
+@transaction.atomic
+def delete_place(place: Place, *, user, request=None) -> None:
+    """Delete a place; tasks that named it keep their other fields and lose the place."""
+    programme = place.programme
+    pk = place.pk
+    place.delete()
+    record(
+        Action.DELETE,
+        actor=user,
+        municipality=programme.municipality,
+        object_type="programmes.place",
+        object_id=pk,
+        purpose=Purpose.ADMINISTRATION,
+        request=request,
+    )

@@ -26,6 +26,7 @@ for _model in (
     models.Goal,
     models.ActionPlan,
     models.Task,
+    models.Place,
     models.Funder,
     models.Grant,
     models.Group,

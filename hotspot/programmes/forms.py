@@ -5,7 +5,8 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.models import User
-from hotspot.areas.models import Area
+from hotspot.areas.geo import WGS84, transformer
+from hotspot.areas.models import STORAGE_SRID, Area
 from hotspot.indicators.models import Indicator
 from hotspot.indices.models import SafetyIndex
 from hotspot.parsing import parse_number
@@ -26,6 +27,7 @@ from hotspot.programmes.models import (
     GroupMember,
     Initiative,
     Meeting,
+    Place,
     Programme,
     Spend,
     Task,
@@ -346,16 +348,131 @@ class TaskForm(forms.ModelForm):
 
     class Meta:
         model = Task
-        fields = ["title", "focus_area", "initiative", "owner", "owner_name", "due", "status"]
+        fields = [
+            "title",
+            "focus_area",
+            "initiative",
+            "place",
+            "owner",
+            "owner_name",
+            "due",
+            "status",
+        ]
         widgets = {"due": DATE}
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["focus_area"].queryset = plan.focus_areas.all()
         self.fields["initiative"].queryset = plan.programme.initiatives.all()
+        # only the programme's own places: one of another programme posted is not a valid choice
+        self.fields["place"].queryset = plan.programme.places.all()
         self.fields["owner"].queryset = _members(plan.programme.municipality)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+
+
+class NumberField(forms.CharField):
+    """A number as people type it: 1234.5, 1234,5 (Danish decimal comma); empty is None."""
+
+    default_error_messages = {"invalid": _("Enter a number.")}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_number(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class PlaceForm(forms.ModelForm):
+    """A place of the programme. The point is given either as easting/northing in EPSG:25832 (as the
+    areas are stored) or as latitude/longitude in WGS 84 (a GPS, a web map), converted here; a click on
+    the form's map fills the latitude and longitude. ``cleaned_data["point"]`` is (x, y) in EPSG:25832.
+    Whether the point lies near the programme's areas is ``actions.check_place_point``'s to say."""
+
+    x = NumberField(label=_("Easting (EPSG:25832, m)"))
+    y = NumberField(label=_("Northing (EPSG:25832, m)"))
+    latitude = NumberField(label=_("Latitude (WGS 84)"), help_text=_("E.g. 55.6761."))
+    longitude = NumberField(label=_("Longitude (WGS 84)"), help_text=_("E.g. 12.5683."))
+
+    POINT_FIELDS = ("x", "y", "latitude", "longitude")
+
+    class Meta:
+        model = Place
+        fields = ["name", "kind", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["name", "kind", *self.POINT_FIELDS, "note"])
+
+    def _pair(self, first, second, missing_first, missing_second):
+        """The pair of values, None if neither was given; an error on the missing one otherwise."""
+        a, b = self.cleaned_data.get(first), self.cleaned_data.get(second)
+        if first in self.errors or second in self.errors:
+            return "invalid"
+        if a is None and b is None:
+            return None
+        if a is None:
+            self.add_error(first, missing_first)
+            return "invalid"
+        if b is None:
+            self.add_error(second, missing_second)
+            return "invalid"
+        return a, b
+
+    def clean(self):
+        data = super().clean()
+        xy = self._pair(
+            "x",
+            "y",
+            _("Give the easting too, or leave both empty and give latitude and longitude."),
+            _("Give the northing too, or leave both empty and give latitude and longitude."),
+        )
+        latlon = self._pair(
+            "latitude",
+            "longitude",
+            _("Give the latitude too, or leave both empty and give easting and northing."),
+            _("Give the longitude too, or leave both empty and give easting and northing."),
+        )
+        if xy == "invalid" or latlon == "invalid":
+            return data
+        if xy is None and latlon is None:
+            raise forms.ValidationError(
+                _(
+                    "Give the point: either easting and northing (EPSG:25832, metres) or latitude "
+                    "and longitude (WGS 84)."
+                ),
+                code="no_point",
+            )
+        if xy is not None and latlon is not None:
+            raise forms.ValidationError(
+                _(
+                    "Give the point one way only: either easting and northing or latitude and "
+                    "longitude. Empty the other pair."
+                ),
+                code="two_points",
+            )
+        if xy is not None:
+            data["point"] = xy
+            return data
+        lat, lon = latlon
+        if not -90 <= lat <= 90:
+            self.add_error("latitude", _("A latitude lies between -90 and 90 degrees."))
+        if not -180 <= lon <= 180:
+            self.add_error("longitude", _("A longitude lies between -180 and 180 degrees."))
+        if "latitude" not in self.errors and "longitude" not in self.errors:
+            # always_xy: (longitude, latitude) in, (easting, northing) out
+            x, y = transformer(WGS84, STORAGE_SRID).transform(lon, lat)
+            data["point"] = (float(x), float(y))
+        return data
 
 
 class TaskStatusForm(forms.Form):

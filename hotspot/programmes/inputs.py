@@ -352,7 +352,7 @@ def overdue_tasks(programmes) -> list[Task]:
     return list(
         Task.objects.filter(programme__in=programmes)
         .overdue(today())
-        .select_related("programme", "plan", "owner", "focus_area")
+        .select_related("programme", "plan", "owner", "focus_area", "place")
     )
 
 

@@ -13,7 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.models import TenantModel, TenantQuerySet
@@ -497,6 +497,46 @@ class FocusArea(TenantModel):
         return self.title
 
 
+class PlaceKind(models.TextChoices):
+    PHYSICAL = "physical", _("Physical measure (lighting, cutting back, CCTV …)")
+    POLICE = "police", _("Police presence")
+    OTHER = "other", _("Other")
+
+
+class Place(ProgrammeChild):
+    """A place the programme works on: a hot cell of a spatial analysis, or a point drawn on the map, for
+    physical measures or police presence. Tasks of the action plans can name it.
+
+    ``x``/``y`` are EPSG:25832 metres, as crime reports and area outlines are stored
+    (``hotspot.areas.models.STORAGE_SRID``); ``cell_size`` is the side of the hot cell it was saved from.
+    Created through ``actions.add_place``, which refuses a point far from the programme's areas.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="places")
+    name = models.CharField(_("name"), max_length=160)
+    kind = models.CharField(_("kind"), max_length=10, choices=PlaceKind.choices)
+    x = models.FloatField(_("easting (EPSG:25832, m)"))
+    y = models.FloatField(_("northing (EPSG:25832, m)"))
+    cell_size = models.PositiveIntegerField(
+        _("cell size (m)"),
+        null=True,
+        blank=True,
+        help_text=_("The side of the hot cell the place was saved from; empty for a drawn point."),
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place")
+        # not the casework lists' "places" (slots on a list)
+        verbose_name_plural = pgettext_lazy("location", "places")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class TaskStatus(models.TextChoices):
     OPEN = "open", _("Not started")
     IN_PROGRESS = "in_progress", _("In progress")
@@ -536,6 +576,14 @@ class Task(ProgrammeChild):
         on_delete=models.SET_NULL,
         related_name="tasks",
         verbose_name=_("initiative"),
+    )
+    place = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        verbose_name=_("place"),
     )
     title = models.CharField(_("task"), max_length=200)
     owner = models.ForeignKey(

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from hotspot.accounts.roles import Capability
+from hotspot.areas.geo import BUFFER_METRES
 from hotspot.downloads import xlsx_cell
 from hotspot.programmes import inputs
 from hotspot.programmes.inputs import (
@@ -278,7 +279,7 @@ def plans(programme: Programme) -> dict:
 
 def plan_detail(plan) -> dict:
     """The plan's tasks by focus area, and those without one."""
-    tasks = plan.tasks.select_related("owner", "focus_area", "initiative")
+    tasks = plan.tasks.select_related("owner", "focus_area", "initiative", "place")
     focus = [(f, [t for t in tasks if t.focus_area_id == f.pk]) for f in plan.focus_areas.all()]
     loose = [t for t in tasks if t.focus_area_id is None]
     return {
@@ -296,7 +297,7 @@ def my_tasks(user, municipality) -> dict:
         .in_municipality(municipality)
         .filter(owner=user)
         .open()
-        .select_related("programme", "plan", "owner")
+        .select_related("programme", "plan", "owner", "place")
     )
     return {"tasks": tasks, "today": inputs.today()}
 
@@ -305,6 +306,24 @@ def overdue(user, municipality) -> dict:
     """The overdue tasks of the programmes the user manages in the municipality."""
     programmes = Programme.objects.visible_to(user, MANAGE).in_municipality(municipality)
     return {"tasks": overdue_tasks(programmes), "today": inputs.today()}
+
+
+# --- places ----------------------------------------------------------------------------------------
+
+
+def places(programme: Programme) -> dict:
+    """The programme's places, each with the tasks that name it (two queries however many)."""
+    tasks = Task.objects.select_related("plan").order_by("due", "pk")
+    return {"places": list(programme.places.prefetch_related(Prefetch("tasks", queryset=tasks)))}
+
+
+def place_form(programme: Programme) -> dict:
+    """What the add form's map draws: the programme's areas (their ids in the areas GeoJSON) and the
+    distance from them within which a place may lie."""
+    return {
+        "area_ids": ",".join(str(pk) for pk in programme.areas.values_list("pk", flat=True)),
+        "buffer_metres": BUFFER_METRES,
+    }
 
 
 # --- meetings --------------------------------------------------------------------------------------
@@ -349,7 +368,7 @@ def overview_context(user, municipality) -> dict:
         context["mine"] = list(
             Task.objects.filter(programme__in=programmes, owner=user)
             .open()
-            .select_related("programme", "plan", "owner")
+            .select_related("programme", "plan", "owner", "place")
         )
         context["meetings"] = next_meetings(programmes)
     return {"programme_overview": context}

@@ -23,6 +23,7 @@ from hotspot.programmes.models import (
     Group,
     Initiative,
     Meeting,
+    Place,
     Programme,
     Task,
 )
@@ -600,6 +601,57 @@ def my_tasks(request):
 def overdue(request):
     context = pages.overdue(request.user, request.municipality)
     return render(request, "programmes/overdue.html", context)
+
+
+# --- places ----------------------------------------------------------------------------------------
+
+
+@require_capability(VIEW)
+def places(request, pk):
+    programme = _programme(request, pk)
+    return _page(request, "programmes/places.html", programme, "places", **pages.places(programme))
+
+
+@require_capability(MANAGE)
+def place_new(request, pk):
+    programme = _programme(request, pk, MANAGE)
+    form = forms.PlaceForm(_post(request))
+    if form.is_valid():
+        x, y = form.cleaned_data["point"]
+        try:
+            actions.add_place(
+                programme,
+                user=request.user,
+                request=request,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                x=x,
+                y=y,
+                note=form.cleaned_data["note"],
+            )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Place saved."))
+            return redirect(reverse("programmes:places", args=[programme.pk]))
+    return _page(
+        request,
+        "programmes/place_form.html",
+        programme,
+        "places",
+        form=form,
+        **pages.place_form(programme),
+    )
+
+
+@require_POST
+@require_capability(MANAGE)
+def place_delete(request, pk):
+    place = get_for_user(Place, request.user, MANAGE, pk=pk)
+    programme = place.programme
+    actions.delete_place(place, user=request.user, request=request)
+    messages.success(request, _("Place deleted."))
+    return redirect(reverse("programmes:places", args=[programme.pk]))
 
 
 # --- budget ----------------------------------------------------------------------------------------

@@ -42,7 +42,18 @@ def make_programme(municipality):
         target_value=40,
         deadline=D(2014, 12, 31),
     )
-    task = m.Task.objects.create(programme=p, plan=plan, title="Opgave", due=D(2011, 1, 1))
+    # created directly (not through actions.add_place): the table only needs a place to address
+    centre = area.polygon.centroid if area.polygon is not None else None
+    place = m.Place.objects.create(
+        programme=p,
+        name="Stien ved skolen",
+        kind="physical",
+        x=centre.x if centre else 0.0,
+        y=centre.y if centre else 0.0,
+    )
+    task = m.Task.objects.create(
+        programme=p, plan=plan, title="Opgave", due=D(2011, 1, 1), place=place
+    )
     theory = m.TheoryOfChange.objects.create(programme=p, challenge=challenge)
     node = m.ChangeNode.objects.create(theory=theory, kind="activity", text="Aktivitet")
     group = m.Group.objects.create(programme=p, kind="board", name="Board")
@@ -64,6 +75,7 @@ def make_programme(municipality):
         "plan": plan,
         "goal": goal,
         "task": task,
+        "place": place,
         "node": node,
         "group": group,
         "meeting": meeting,
@@ -94,6 +106,7 @@ _READ = {
     "goal": "goal",
     "plans": "programme",
     "plan": "plan",
+    "places": "programme",
     "budget": "programme",
     "groups": "programme",
     "meeting": "meeting",
@@ -118,6 +131,7 @@ _EDIT = {
     "focus_new": "plan",
     "task_new": "plan",
     "task_edit": "task",
+    "place_new": "programme",
     "funder_new": "programme",
     "grant_new": "programme",
     "budget_line_new": "programme",
@@ -138,6 +152,7 @@ TABLE: dict = {
     "programmes:core_area_new": ("none", only(PROGRAMME_EDITORS, outsider=200), 302),
     "programmes:overdue": ("none", only(PROGRAMME_EDITORS, outsider=200), 302),
     "programmes:task_status": (_url("task_status", "task"), POST_ONLY, 405),
+    "programmes:place_delete": (_url("place_delete", "place"), POST_ONLY, 405),
 }
 for _name, _key in _READ.items():
     TABLE[f"programmes:{_name}"] = (_url(_name, _key), VIEW, 302)
