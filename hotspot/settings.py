@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "hotspot.indices",
     "hotspot.programmes",
     "hotspot.casework",
+    "hotspot.spatial",
     "hotspot.evaluations",
     "hotspot.reports",
 ]
@@ -163,6 +164,8 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 # Imports (docs/data-import.md): files above this size are refused before they are read.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1)
+# The largest grid (cells, or periods x cells for emerging hot spots) a spatial run may create.
+SPATIAL_MAX_CELLS = env_int("SPATIAL_MAX_CELLS", 2_000_000, minimum=100)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

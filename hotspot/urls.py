@@ -28,6 +28,7 @@ urlpatterns = [
     path("index/", include("hotspot.indices.urls")),
     path("programmes/", include("hotspot.programmes.urls")),
     path("casework/", include("hotspot.casework.urls")),
+    path("spatial/", include("hotspot.spatial.urls")),
     path("evaluations/", include("hotspot.evaluations.urls")),
     path("django-admin/", admin.site.urls),
 ]

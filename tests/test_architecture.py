@@ -184,8 +184,9 @@ LAYERS = [
     {"indicators"},
     {"imports"},
     {"indices", "programmes"},
-    # casework's lists and follow-ups belong to a programme
-    {"casework"},
+    # casework's lists and follow-ups belong to a programme; a spatial run's hot cells become a
+    # programme's places and feed the selection dossier (registered with indices, not imported by it)
+    {"casework", "spatial"},
     {"evaluations"},
 ]
 

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("programmes:list", _("Programmes"), Capability.VIEW_AGGREGATES, ("programmes:",)),
     ("casework:home", _("Casework"), Capability.VIEW_PERSON_DATA, ("casework:",)),
     ("evaluations:list", _("Evaluation"), Capability.VIEW_AGGREGATES, ("evaluations:",)),
+    ("spatial:list", _("Spatial analysis"), Capability.VIEW_AGGREGATES, ("spatial:",)),
     (
         "administration",
         _("Administration"),

@@ -225,6 +225,11 @@ LIBRARY_MESSAGES = {
     ),
     "spatial.cube": _("A trend over time needs at least three periods."),
     "spatial.too_few_events": _("There are too few events or periods (%(n)s) for this analysis."),
+    "spatial.bandwidth": _(
+        "The bandwidth can only be chosen by a rule (%(rule)s) when the points lie in different "
+        "places; here there are %(n)s point(s), all at the same place. Give a fixed bandwidth in "
+        "metres instead."
+    ),
     "spatial.bands": _(
         "The distance and time bands must be given as increasing limits from 0 or more."
     ),

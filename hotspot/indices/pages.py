@@ -892,6 +892,23 @@ def export_workbook(run, header, rows) -> bytes:
 
 
 # == selection dossier ==============================================================================
+#: Sections of the apps above this one shown in the dossier under the comparison (the spatial app's hot
+#: cells in and around each candidate): registered with :func:`register_dossier_section` from the app's
+#: ``AppConfig.ready``; this app imports none of them.
+_DOSSIER_SECTIONS = []
+
+
+def register_dossier_section(builder) -> None:
+    """``builder(dossier, candidates, raw=…)`` -> ``None`` or a dict with the ``template`` that shows it
+    (given the dict as ``section``) and what that template needs."""
+    if builder not in _DOSSIER_SECTIONS:
+        _DOSSIER_SECTIONS.append(builder)
+
+
+def dossier_sections(dossier, candidates, *, raw: bool) -> list[dict]:
+    return [s for s in (build(dossier, candidates, raw=raw) for build in _DOSSIER_SECTIONS) if s]
+
+
 def dossier_year(run, shown, posted) -> int | None:
     """The year a new dossier is for: the form's (``posted``), else the page's (``shown``, the
     ``?year=`` it was started from; ``None`` when there is none), else the run's last year."""
@@ -933,6 +950,7 @@ def dossier_context(dossier, *, raw: bool = False) -> dict:
         ),
         "bands": bands,
         "selected": [c for c in candidates if c.selected],
+        "sections": dossier_sections(dossier, candidates, raw=raw),
     }
 
 

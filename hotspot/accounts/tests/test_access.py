@@ -96,6 +96,7 @@ for _app in (
     "programmes",
     "casework",
     "evaluations",
+    "spatial",
 ):
     _module = importlib.import_module(f"hotspot.{_app}.tests.access")
     _overlap = set(_module.TABLE) & set(TABLE)
