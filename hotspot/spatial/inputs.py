@@ -4,8 +4,9 @@ The study extent of an area is the rectangle around the area and its surrounding
 (``hotspot.areas.geo.BUFFER_METRES``) — "inside and around" — snapped outwards to whole cells of the
 run's size, so that runs with one cell size share one grid and a cell means the same place in each;
 every located report in that rectangle counts, so a cell outside the area's outline is observed, not
-zero. The extent of the whole municipality is the rectangle around all its areas. Reports without
-coordinates and located reports outside the rectangle are counted and stated, never silently lost.
+zero. The extent of the whole municipality is its outline (the area of kind municipality), else the
+rectangle around all its areas. Reports without coordinates and located reports outside the rectangle
+are counted and stated, never silently lost.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotspot.areas.geo import BUFFER_METRES
-from hotspot.areas.models import Area
+from hotspot.areas.models import Area, AreaKind
 from hotspot.incidents.models import CrimeReport
 
 
@@ -138,6 +139,15 @@ def study_bounds(municipality, area) -> tuple[tuple[float, float, float, float],
                 % {"area": area.name}
             )
         return outline.buffer(BUFFER_METRES).bounds, outline
+    whole = (
+        Area.objects.filter(
+            municipality=municipality, kind=AreaKind.MUNICIPALITY, geometry__isnull=False
+        )
+        .order_by("pk")
+        .first()
+    )
+    if whole is not None and whole.polygon is not None and not whole.polygon.is_empty:
+        return whole.polygon.bounds, whole.polygon
     box = Area.objects.filter(municipality=municipality, geometry__isnull=False).aggregate(
         Min("min_x"), Min("min_y"), Max("max_x"), Max("max_y")
     )

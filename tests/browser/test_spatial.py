@@ -59,6 +59,18 @@ def test_analyst_journey_from_hot_cells_to_the_dossier(page):
     assert page.locator("#emerging-definitions dt").count() >= 1
     check_axe(page)
 
+    # the other analyses of the same hotspot, each read on its page
+    for method, shown in (
+        ("local_moran", "#spatial-map[data-ready='true']"),
+        ("density", "#spatial-map[data-ready='true']"),
+        ("near_repeat", "#knox-table"),
+        ("concentration", "#lorenz svg"),
+    ):
+        _start(page, method=method, first="2024-01-01", last="2024-12-31", area=hotspot)
+        page.wait_for_selector(shown)
+        assert_visible(page, page.locator("#run-parameters"))
+        check_axe(page)
+
     # the coordinator's dossier shows the hot cells of each candidate
     page.context.clear_cookies()
     log_in(page, "coordinator")

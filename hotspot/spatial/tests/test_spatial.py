@@ -195,6 +195,36 @@ def test_the_demo_near_repeat_burglaries_are_found(demo_municipality, analyst):
     assert first_band["ratio"] > 1 and first_band["p"] <= 0.05, first_band
 
 
+def test_the_demo_hot_cells_persist_and_emerge(demo_municipality, analyst):
+    """The demo plants persistent and emerging hot cells (DEMO-CITY.md, "Crime at places"): quarterly
+    slices over six years find both kinds, and the cells of each category are as many as its count."""
+    run = _run(
+        demo_municipality, analyst, None, Method.EMERGING,
+        first=dt.date(2020, 1, 1), last=dt.date(2025, 12, 31), time_step=91,
+    )  # fmt: skip
+    assert run.status == "done", run.error
+    summary = run.figures["summary"]
+    assert summary.get("persistent_hot", 0) + summary.get("intensifying_hot", 0) > 0, summary
+    assert summary.get("new_hot", 0) + summary.get("consecutive_hot", 0) > 0, summary
+    stored = pages.cells(run, raw=True)
+    for key, n in summary.items():
+        if key != "no_pattern":
+            assert sum(1 for c in stored if c["category"] == key) == n, key
+
+
+def test_crime_concentrates_on_few_places_in_the_demo(demo_municipality, analyst):
+    """About half of the reports lie in about 5 % of the 100 m cells (DEMO-CITY.md); the places are the
+    cells inside the municipality's outline, not the sea around it."""
+    run = _run(demo_municipality, analyst, None, Method.CONCENTRATION, n_boot=199)
+    assert run.status == "done", run.error
+    top5 = next(t for t in run.figures["top"] if t["fraction"] == 0.05)
+    assert 0.4 <= top5["share"] <= 0.9, top5
+    assert top5["interval"][0] <= top5["share"] <= top5["interval"][1]
+    whole = Area.objects.get(municipality=demo_municipality, kind=AreaKind.MUNICIPALITY)
+    cells_in_outline = whole.polygon.area / 100**2
+    assert abs(run.figures["places"] - cells_in_outline) <= 0.05 * cells_in_outline
+
+
 def test_bad_input_gets_a_message_and_no_run(demo_municipality, analyst, hotspot_area, settings):
     settings.SPATIAL_MAX_CELLS = 1000
     with pytest.raises(SpatialInputError, match="flere end de 1.000"):
@@ -210,6 +240,13 @@ def test_bad_input_gets_a_message_and_no_run(demo_municipality, analyst, hotspot
     with pytest.raises(SpatialInputError, match="mellem 10 og 5000"):
         _run(demo_municipality, analyst, hotspot_area, Method.GI_STAR, cell_size=5)
     assert not SpatialRun.objects.exists()
+
+
+def test_a_grid_of_one_cell_fails_with_words(demo_municipality, analyst, hotspot_area):
+    run = _run(demo_municipality, analyst, hotspot_area, Method.GI_STAR, cell_size=5000)
+    assert run.status == "failed"
+    assert "kun én celle" in pages.run_error(run)
+    assert "values:" not in pages.run_error(run)
 
 
 def test_a_period_without_reports_fails_with_words_not_a_trace(
