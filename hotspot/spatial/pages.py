@@ -430,6 +430,41 @@ def csv_columns(run: SpatialRun):
     return cols
 
 
+def export_table(run: SpatialRun, *, raw: bool):
+    """(rows, columns) of a run's download: the cells of a grid run, the bands of the Knox test, the
+    Lorenz curve of the concentration (with the figures as the method sheet says)."""
+    figures = shown_figures(run, raw=raw)
+    if run.method in GRID_METHODS:
+        return cells(run, raw=raw), csv_columns(run)
+    if run.method == Method.NEAR_REPEAT:
+        rows = [
+            {
+                "d_lo": band["distance"][0],
+                "d_hi": band["distance"][1],
+                "t_lo": cell["time"][0],
+                "t_hi": cell["time"][1],
+                "observed": disclosure.count(cell["observed"], raw=raw),
+                "expected": cell["expected"],
+                "ratio": disclosure.rate(cell["ratio"], cell["observed"], raw=raw),
+                "p": cell["p"],
+            }
+            for band in figures.get("knox", [])
+            for cell in band["cells"]
+        ]
+        return rows, [
+            (_("distance from (m)"), "d_lo"),
+            (_("distance to (m, not included)"), "d_hi"),
+            (_("days from"), "t_lo"),
+            (_("days to (not included)"), "t_hi"),
+            (_("observed pairs"), "observed"),
+            (_("expected pairs"), "expected"),
+            (_("ratio"), "ratio"),
+            (_("p-value"), "p"),
+        ]
+    rows = [{"places": p[0], "crimes": p[1]} for p in figures.get("lorenz", [])]
+    return rows, [(_("share of places"), "places"), (_("share of crimes"), "crimes")]
+
+
 def run_list(runs, *, can_create: bool) -> dict:
     return {
         "runs": [{"run": r, "status_words": STATUS_WORDS.get(r.status, r.status)} for r in runs],

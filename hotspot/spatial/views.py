@@ -108,21 +108,23 @@ def run_geojson(request, pk):
 
 @require_capability(Capability.VIEW_AGGREGATES)
 def run_export(request, pk, fmt):
-    """Every stored cell of a grid run (as the reader may see it), audited."""
+    """A run's table (every stored cell of a grid run, the Knox bands, the Lorenz curve) as the reader
+    may see it, audited."""
     run = get_for_user(SpatialRun.objects.select_related("area"), request.user, pk=pk)
-    if run.method not in GRID_METHODS or run.status != SpatialRun.Status.DONE:
-        messages.error(request, _("This analysis has no cells to download."))
+    if run.status != SpatialRun.Status.DONE:
+        messages.error(request, _("This analysis has no result to download yet."))
         return redirect(run.get_absolute_url())
     raw = disclosure.may_see_raw(request.user, run.municipality)
+    rows, columns = pages.export_table(run, raw=raw)
     return export_response(
         request,
-        pages.cells(run, raw=raw),
-        pages.csv_columns(run),
+        rows,
+        columns,
         f"spatial-{run.method}-{run.pk}",
         fmt,
         municipality=run.municipality,
         obj=run,
-        sheet=_("cells"),
+        sheet=_("result"),
         extra_sheets=[(_("method"), pages.parameter_rows(run))],
     )
 

@@ -370,3 +370,40 @@ def test_a_hot_cell_becomes_a_programme_place(client, demo_municipality, analyst
         {"programme": programme.pk, "row": 99999, "col": 0},
     )
     assert Place.objects.count() == before
+
+
+def test_the_knox_table_downloads_with_small_pair_counts_hidden_from_partners(
+    client, demo_municipality, analyst, partner, hotspot_area
+):
+    run = _run(demo_municipality, analyst, hotspot_area, Method.NEAR_REPEAT, permutations=99)
+    observed = [c["observed"] for b in run.figures["knox"] for c in b["cells"]]
+    client.force_login(partner)
+    text = client.get(reverse("spatial:csv", args=[run.pk])).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][:2] == ["afstand fra (m)", "afstand til (m, ikke medregnet)"]
+    assert len(rows) == 1 + len(observed) == 17
+    shown = [r[4] for r in rows[1:]]
+    for n, cell in zip(observed, shown, strict=True):
+        assert cell == (f"<{disclosure.min_cell()}" if 0 < n < disclosure.min_cell() else str(n))
+
+
+def test_the_run_pages_ask_a_fixed_number_of_queries(
+    client, demo_municipality, analyst, hotspot_area
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(analyst)
+    client.get(reverse("help"))  # a first page starts the session's clock
+    counts = []
+    for k in (1, 4):
+        while SpatialRun.objects.count() < k:
+            _run(demo_municipality, analyst, hotspot_area, Method.GI_STAR, permutations=0)
+        with CaptureQueriesContext(connection) as listing:
+            assert client.get(reverse("spatial:list")).status_code == 200
+        run = SpatialRun.objects.order_by("-pk").first()
+        with CaptureQueriesContext(connection) as detail:
+            assert client.get(run.get_absolute_url()).status_code == 200
+        counts.append((len(listing), len(detail)))
+    assert counts[0] == counts[1], counts
+    assert counts[0][0] <= 8 and counts[0][1] <= 10, counts
