@@ -22,7 +22,8 @@ the reason there is none. They share one abstract model, :class:`Computation`:
 and one lifecycle, written only by these functions (no app updates a status field itself):
 ``start`` (the worker takes it), ``set_progress`` (a step further; also the sign of life), ``finish``
 (the result is stored) and ``fail`` (the reason is stored). Each saves only the fields it changes, so a
-row can be followed while the worker writes it. Auditing stays with the caller, who knows the purpose.
+row can be followed while the worker writes it. Auditing stays with the caller, who knows the purpose;
+``finish_audited``/``fail_audited`` write the task's audit row with the purpose the caller names.
 """
 
 from __future__ import annotations
@@ -151,3 +152,38 @@ def fail(obj: Computation, error: str, *, status: str | None = None, **result) -
         "finished_at": timezone.now(),
     }
     return _save(obj, fields)
+
+
+def _recorded(obj, fields, *, municipality, purpose) -> list[str]:
+    from hotspot.audit.actions import record
+    from hotspot.audit.models import Action
+
+    record(
+        Action.UPDATE,
+        municipality=municipality,
+        obj=obj,
+        purpose=purpose,
+        fields=fields,
+        username="task",
+    )
+    return fields
+
+
+def finish_audited(obj: Computation, *, municipality, purpose: str, **result) -> list[str]:
+    """:func:`finish` and the task's audit row (``purpose`` as the app states it), in one transaction."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        return _recorded(obj, finish(obj, **result), municipality=municipality, purpose=purpose)
+
+
+def fail_audited(
+    obj: Computation, error: str, *, municipality, purpose: str, **result
+) -> list[str]:
+    """:func:`fail` and the task's audit row, in one transaction."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        return _recorded(
+            obj, fail(obj, error, **result), municipality=municipality, purpose=purpose
+        )

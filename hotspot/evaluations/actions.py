@@ -176,32 +176,28 @@ def start_run(study: Study, *, user, request=None, inline: bool = False) -> Stud
     return result
 
 
-@transaction.atomic
 def finish_result(result: StudyResult, *, figures: dict, inputs_hash: str, seconds: float) -> None:
-    fields = computations.finish(result, figures=figures, inputs_hash=inputs_hash, seconds=seconds)
-    record(
-        Action.UPDATE,
+    computations.finish_audited(
+        result,
         municipality=result.study.municipality,
-        obj=result,
         purpose=Purpose.ANALYSIS,
-        fields=fields,
-        username="task",
+        figures=figures,
+        inputs_hash=inputs_hash,
+        seconds=seconds,
     )
 
 
-@transaction.atomic
 def fail_result(result: StudyResult, message: str, *, seconds: float, details=None) -> None:
     """``details`` (a library refusal's context, code and params) go into ``figures["error"]``, so the
     page words the refusal in the reader's language (hotspot.indicators.library_messages)."""
     extra = {"figures": {"error": details}} if details else {}
-    fields = computations.fail(result, message, seconds=seconds, **extra)
-    record(
-        Action.UPDATE,
+    computations.fail_audited(
+        result,
+        message,
         municipality=result.study.municipality,
-        obj=result,
         purpose=Purpose.ANALYSIS,
-        fields=fields,
-        username="task",
+        seconds=seconds,
+        **extra,
     )
 
 

@@ -117,30 +117,26 @@ def create_run(
     return run
 
 
-@transaction.atomic
 def finish_run(run: SpatialRun, *, figures: dict, inputs_hash: str, seconds: float) -> None:
-    fields = computations.finish(run, figures=figures, inputs_hash=inputs_hash, seconds=seconds)
-    record(
-        Action.UPDATE,
+    computations.finish_audited(
+        run,
         municipality=run.municipality,
-        obj=run,
         purpose=Purpose.ANALYSIS,
-        fields=fields,
-        username="task",
+        figures=figures,
+        inputs_hash=inputs_hash,
+        seconds=seconds,
     )
 
 
-@transaction.atomic
 def fail_run(run: SpatialRun, message: str, *, seconds: float, figures=None) -> None:
     extra = {"figures": figures} if figures else {}
-    fields = computations.fail(run, message, seconds=seconds, **extra)
-    record(
-        Action.UPDATE,
+    computations.fail_audited(
+        run,
+        message,
         municipality=run.municipality,
-        obj=run,
         purpose=Purpose.ANALYSIS,
-        fields=fields,
-        username="task",
+        seconds=seconds,
+        **extra,
     )
 
 
