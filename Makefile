@@ -24,6 +24,7 @@ install: $(STAMP)
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(BIN)/python manage.py make_demo_city --seed 1 --scale $(SCALE)
+	$(DEMO_ENV) $(BIN)/python manage.py send_notifications -v0
 	@echo "Serving on http://$(HOST):$(PORT)/ with a task worker beside it (Ctrl-C stops both)."
 	@$(DEMO_ENV) $(BIN)/python manage.py task_worker --no-reload --no-startup-delay -v0 & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "hotspot.programmes",
     "hotspot.casework",
     "hotspot.spatial",
+    "hotspot.notifications",
     "hotspot.evaluations",
     "hotspot.reports",
 ]
@@ -164,6 +165,25 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 # Imports (docs/data-import.md): files above this size are refused before they are read.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1)
+# E-mail (notifications): Django's SMTP backend configured from the environment; without EMAIL_HOST the
+# messages are written to the console (the demo) and every notification is in the app's list anyway.
+EMAIL_HOST = env_str("EMAIL_HOST", "") or ""
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hotspot@localhost")
+# The site's address for links in e-mails (e.g. https://hotspot.kommune.dk); empty: no link.
+SITE_URL = env_str("SITE_URL", "") or ""
+NOTIFICATIONS_EVERY_MINUTES = env_int("NOTIFICATIONS_EVERY_MINUTES", 15, minimum=1)
 # The largest grid (cells, or periods x cells for emerging hot spots) a spatial run may create.
 SPATIAL_MAX_CELLS = env_int("SPATIAL_MAX_CELLS", 2_000_000, minimum=100)
 STORAGES = {

@@ -29,6 +29,7 @@ urlpatterns = [
     path("programmes/", include("hotspot.programmes.urls")),
     path("casework/", include("hotspot.casework.urls")),
     path("spatial/", include("hotspot.spatial.urls")),
+    path("notifications/", include("hotspot.notifications.urls")),
     path("evaluations/", include("hotspot.evaluations.urls")),
     path("django-admin/", admin.site.urls),
 ]

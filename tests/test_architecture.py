@@ -187,7 +187,8 @@ LAYERS = [
     # casework's lists and follow-ups belong to a programme; a spatial run's hot cells become a
     # programme's places and feed the selection dossier (registered with indices, not imported by it)
     {"casework", "spatial"},
-    {"evaluations"},
+    # notifications read programmes, casework and imports for the digest
+    {"evaluations", "notifications"},
 ]
 
 

@@ -97,6 +97,7 @@ for _app in (
     "casework",
     "evaluations",
     "spatial",
+    "notifications",
 ):
     _module = importlib.import_module(f"hotspot.{_app}.tests.access")
     _overlap = set(_module.TABLE) & set(TABLE)
