@@ -232,3 +232,18 @@ def test_the_settings_are_the_users_own_and_audited(client, coordinator):
     assert AuditEvent.objects.filter(object_type__icontains="preferences").exists()
     bad = client.post(reverse("notifications:settings"), {"reminder_days": 400})
     assert bad.status_code == 200 and "30" in bad.content.decode()
+
+
+def test_the_command_queues_a_round_and_runs_one_here(coordinator, demo_municipality):
+    import io
+
+    from django.core.management import call_command
+
+    _pending(coordinator, demo_municipality)
+    out = io.StringIO()
+    call_command("send_notifications", stdout=out)  # queued: the immediate backend runs it at once
+    assert "queued" in out.getvalue()
+    assert Notification.objects.get(user=coordinator, key="k").email_status == EmailStatus.SENT
+    out = io.StringIO()
+    call_command("send_notifications", "--now", "--digest", stdout=out)
+    assert "digests:" in out.getvalue() and "'sent':" in out.getvalue()
