@@ -1,7 +1,7 @@
 """Finished work: whoever started a long computation is told when it has finished, on the next page
 they open, once — and Overblik lists what finished in the last week.
 
-An index run, a sensitivity run, a study and an import (its check, its import, its roll-back) run in the
+An index run, a sensitivity run, a study, a spatial analysis and an import (its check, its import, its roll-back) run in the
 task worker for seconds to minutes; the person who asked has usually left the page by then. Each of
 those rows is a :class:`hotspot.computations.Computation`, whose ``seen_status`` is the status its
 requester was last told about: :class:`FinishedWorkMiddleware` announces every row at rest whose
@@ -26,6 +26,7 @@ from hotspot.evaluations.models import StudyResult
 from hotspot.imports.models import ImportBatch
 from hotspot.imports.models import Status as ImportStatus
 from hotspot.indices.models import IndexRun, SensitivityRun
+from hotspot.spatial.models import SpatialRun
 
 #: how far back a finished computation is still announced and listed on Overblik
 RECENT_DAYS = 7
@@ -108,6 +109,19 @@ KINDS = (
         lambda r: r.study.name,
         _study_url,
         ("study",),
+    ),
+    Kind(
+        SpatialRun,
+        {Status.DONE: "created_by", Status.FAILED: "created_by"},
+        {
+            Status.DONE: (messages.SUCCESS, _("The spatial analysis %(name)s is done.")),
+            Status.FAILED: (
+                messages.ERROR,
+                _("The spatial analysis %(name)s could not be computed."),
+            ),
+        },
+        lambda r: r.get_method_display().lower(),
+        lambda r: r.get_absolute_url(),
     ),
     Kind(
         ImportBatch,

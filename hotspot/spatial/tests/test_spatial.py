@@ -399,6 +399,10 @@ def test_the_run_pages_ask_a_fixed_number_of_queries(
     for k in (1, 4):
         while SpatialRun.objects.count() < k:
             _run(demo_municipality, analyst, hotspot_area, Method.GI_STAR, permutations=0)
+        # the next page tells the analyst once that the runs are done (hotspot.notices)
+        told = client.get(reverse("help"))
+        assert "Den rumlige analyse" in told.content.decode()
+        assert "Den rumlige analyse" not in client.get(reverse("help")).content.decode()
         with CaptureQueriesContext(connection) as listing:
             assert client.get(reverse("spatial:list")).status_code == 200
         run = SpatialRun.objects.order_by("-pk").first()
