@@ -40,6 +40,7 @@ from hotspot.evaluations.models import (
     Design,
     Inference,
     Outcome,
+    Study,
     StudyResult,
 )
 from hotspot.evaluations.recommend import Recommendation, Shape, panel_shape, recommend
@@ -1251,3 +1252,21 @@ def panel_export(study):
     header, rows, _digest = panel_table(study)
     columns = [(h, (lambda row, i=i: row[i])) for i, h in enumerate(header)]
     return rows, columns
+
+
+# --- the programme report's section (registered from EvaluationsConfig.ready) -----------------------
+def programme_report_studies(programme) -> dict | None:
+    """The programme report's evaluation section: each study of the programme with the result sentence
+    of its newest finished run (``None`` without any)."""
+    rows = []
+    studies = Study.objects.filter(programme=programme).order_by("name", "pk")
+    for study in studies:
+        result = (
+            study.results.filter(status=StudyResult.Status.DONE).order_by("-created_at").first()
+        )
+        if result is None or not result.figures.get("main"):
+            continue
+        rows.append({"study": study, "result": result, "sentence": result_sentence(result.figures)})
+    if not rows:
+        return None
+    return {"template": "evaluations/_programme_report_section.html", "rows": rows}

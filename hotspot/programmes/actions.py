@@ -5,7 +5,8 @@ import math
 import shapely
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from hotspot.areas.geo import BUFFER_METRES
@@ -14,15 +15,22 @@ from hotspot.audit.models import Action, Purpose
 from hotspot.programmes.inputs import agenda_for
 from hotspot.programmes.models import (
     ActionPlan,
+    Approval,
+    ApprovalDecision,
+    Challenge,
     ChangeNode,
     CoreArea,
     CoreAreaWeight,
     Decision,
     DecisionKind,
+    FocusArea,
+    Goal,
     Initiative,
     Meeting,
     Place,
     PlaceKind,
+    Programme,
+    ProgrammeStatus,
     Task,
     TaskStatus,
     TheoryOfChange,
@@ -80,6 +88,7 @@ def save_form(form, *, actor, request=None, **assign):
     fields = list(form.fields) + list(assign) if creating else form.changed_data
     if creating or fields:
         _audit(Action.CREATE if creating else Action.UPDATE, obj, actor, fields, request)
+        new_draft_after_change(obj, fields, actor=actor, request=request)
     return obj
 
 
@@ -106,6 +115,9 @@ def save_versioned(form, *, expected_version: int, actor, request=None):
     obj.save()
     form.save_m2m()
     _audit(Action.UPDATE, obj, actor, form.changed_data, request)
+    new_draft_after_change(
+        obj, form.changed_data, old_version=expected_version, actor=actor, request=request
+    )
     return obj
 
 
@@ -171,6 +183,7 @@ def delete_initiative(initiative: Initiative, *, actor, request=None):
         raise HasDependants(dependants)
     programme = initiative.programme
     pk = initiative.pk
+    new_draft_after_change(initiative, ["name"], actor=actor, request=request)
     initiative.delete()
     record(
         Action.DELETE,
@@ -244,7 +257,9 @@ def decision_to_task(decision: Decision, *, plan, owner, owner_name, due, actor,
         due=due,
         decision=decision,
     )
-    _audit(Action.CREATE, task, actor, ["title", "owner", "due", "decision", "plan"], request)
+    fields = ["title", "owner", "due", "decision", "plan"]
+    _audit(Action.CREATE, task, actor, fields, request)
+    new_draft_after_change(task, fields, actor=actor, request=request)
     return task
 
 
@@ -353,3 +368,404 @@ def delete_place(place: Place, *, user, request=None) -> None:
         purpose=Purpose.ADMINISTRATION,
         request=request,
     )
+
+
+# --- council approval ------------------------------------------------------------------------------
+
+
+class ApprovalRefused(Exception):
+    """A submission or decision the approval rules do not allow. ``str()`` is a sentence for the user;
+    ``url`` and ``link_text`` say where to go instead (the current draft)."""
+
+    def __init__(self, message, *, url="", link_text=""):
+        super().__init__(message)
+        self.url = url
+        self.link_text = link_text
+
+
+def approval_steps(programme, plan=None):
+    """The approval steps of the programme itself (``plan`` None) or of one plan, newest first."""
+    return Approval.objects.filter(programme=programme, plan=plan).order_by("-created_at", "-pk")
+
+
+def latest_step(programme, plan=None) -> Approval | None:
+    return approval_steps(programme, plan).first()
+
+
+def latest_approved(programme, plan=None) -> Approval | None:
+    return approval_steps(programme, plan).filter(decision=ApprovalDecision.APPROVED).first()
+
+
+def current_version(programme, plan=None) -> int:
+    """The version stored now (not the one of the object in memory, which may be older)."""
+    subject = plan if plan is not None else programme
+    return type(subject).objects.values_list("version", flat=True).get(pk=subject.pk)
+
+
+def draft_link(programme, plan=None) -> dict:
+    """Where the current draft is: the edit form when the decided version is still the current one
+    (saving there makes the new draft), otherwise the programme's or plan's page."""
+    subject = plan if plan is not None else programme
+    version = current_version(programme, plan)
+    latest = latest_step(programme, plan)
+    if latest is not None and latest.version == version:
+        name = "programmes:plan_edit" if plan is not None else "programmes:edit"
+        return {
+            "url": reverse(name, args=[subject.pk]),
+            "link_text": _("Edit it: saving makes a new draft (version %(version)s)")
+            % {"version": version + 1},
+        }
+    return {
+        "url": subject.get_absolute_url(),
+        "link_text": _("Go to the current draft (version %(version)s)") % {"version": version},
+    }
+
+
+def _check_plan(programme, plan):
+    if plan is not None and plan.programme_id != programme.pk:
+        raise ValueError(f"action plan {plan.pk} is not a plan of programme {programme.pk}")
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def snapshot_of(programme, plan=None) -> dict:
+    """The frozen copy of what the council gets: for the programme its name, areas, period, purposes,
+    challenges, initiatives and goals; for a plan its title, period, focus areas and tasks. Plain JSON
+    (codes, names, ISO dates), so it reads the same after the objects change or go."""
+    if plan is not None:
+        plan = ActionPlan.objects.get(pk=plan.pk)
+        tasks = plan.tasks.select_related("owner", "focus_area").order_by("due", "pk")
+        return {
+            "kind": "plan",
+            "version": plan.version,
+            "title": plan.title,
+            "start": _date(plan.start),
+            "end": _date(plan.end),
+            "focus_areas": [
+                {"number": f.number, "title": f.title} for f in plan.focus_areas.order_by("number")
+            ],
+            "tasks": [
+                {
+                    "title": t.title,
+                    "owner": t.owner_label,
+                    "due": _date(t.due),
+                    "focus_area": t.focus_area.number if t.focus_area_id else None,
+                }
+                for t in tasks
+            ],
+        }
+    programme = Programme.objects.get(pk=programme.pk)
+    initiatives = programme.initiatives.prefetch_related("core_areas").order_by("name", "pk")
+    return {
+        "kind": "programme",
+        "version": programme.version,
+        "name": programme.name,
+        "areas": [{"code": a.code, "name": a.name} for a in programme.areas.order_by("code")],
+        "start": _date(programme.start),
+        "end": _date(programme.end),
+        "purpose_short": programme.purpose_short,
+        "purpose_long": programme.purpose_long,
+        "challenges": [
+            {"number": c.number, "title": c.title}
+            for c in programme.challenges.order_by("number", "pk")
+        ],
+        "initiatives": [
+            {
+                "name": i.name,
+                "owner": i.owner,
+                "level": i.level,
+                "core_areas": sorted(ca.code for ca in i.core_areas.all()),
+            }
+            for i in initiatives
+        ],
+        "goals": [
+            {
+                "title": g.title,
+                "measure": g.measure,
+                "baseline_value": g.baseline_value,
+                "baseline_date": _date(g.baseline_date),
+                "target_value": g.target_value,
+                "deadline": _date(g.deadline),
+            }
+            for g in programme.goals.order_by("title", "pk")
+        ],
+    }
+
+
+#: What a change touches, per model: the programme's or a plan's approved content and the fields of
+#: it that the snapshot keeps. A change of any other field (status, evidence, a task's status) leaves
+#: the approved version as it is.
+_APPROVED_CONTENT = {
+    Programme: ("programme", {"name", "areas", "start", "end", "purpose_short", "purpose_long"}),
+    Challenge: ("programme", {"number", "title"}),
+    Initiative: ("programme", {"name", "owner", "level", "core_areas"}),
+    Goal: (
+        "programme",
+        {"title", "measure", "baseline_value", "baseline_date", "target_value", "deadline"},
+    ),
+    ActionPlan: ("plan", {"title", "start", "end"}),
+    FocusArea: ("plan", {"number", "title"}),
+    Task: ("plan", {"title", "owner", "owner_name", "due", "focus_area", "plan"}),
+}
+
+
+def new_draft_after_change(obj, fields, *, old_version=None, actor=None, request=None) -> bool:
+    """After ``obj`` was created, changed or is about to be deleted: if that touches the content of a
+    programme or plan whose current version was submitted or decided, the change goes into a new draft.
+    The version number goes up (a programme or plan form's save has done that already: ``old_version``
+    is the one it started from), and an approved programme is a draft again. The approval records and
+    their snapshots are not touched. Returns whether a new draft was made."""
+    entry = _APPROVED_CONTENT.get(type(obj))
+    if entry is None or not set(fields) & entry[1]:
+        return False
+    if entry[0] == "programme":
+        programme = obj if isinstance(obj, Programme) else obj.programme
+        plan = None
+    else:
+        plan = obj if isinstance(obj, ActionPlan) else obj.plan
+        if plan is None:
+            return False
+        programme = plan.programme
+    subject = plan if plan is not None else programme
+    latest = latest_step(programme, plan)
+    if latest is None:
+        return False
+    before = old_version if obj is subject else current_version(programme, plan)
+    if latest.version != before:
+        return False  # the draft after the submitted or decided version exists already
+    changed = []
+    if obj is not subject:
+        type(subject).objects.filter(pk=subject.pk).update(version=F("version") + 1)
+        subject.version = before + 1
+        changed.append("version")
+    if plan is None and latest.decision == ApprovalDecision.APPROVED:
+        if Programme.objects.filter(pk=programme.pk, status=ProgrammeStatus.APPROVED).update(
+            status=ProgrammeStatus.DRAFT
+        ):
+            programme.status = ProgrammeStatus.DRAFT
+            changed.append("status")
+    if changed:
+        _audit(Action.UPDATE, subject, actor, changed, request)
+    return True
+
+
+@transaction.atomic
+def submit_for_approval(programme, *, plan=None, user, request=None) -> Approval:
+    """Submit the current version of the programme (or of one of its plans) to the council, with the
+    frozen copy of what is submitted. Refused (``ApprovalRefused``) while an earlier submission awaits
+    its decision, and for a version that was decided already."""
+    _check_plan(programme, plan)
+    version = current_version(programme, plan)
+    latest = latest_step(programme, plan)
+    if latest is not None and latest.decision == ApprovalDecision.SUBMITTED:
+        raise ApprovalRefused(
+            _(
+                "Version %(version)s was submitted on %(date)s and awaits the council's decision. "
+                "Record the decision first."
+            )
+            % {"version": latest.version, "date": formats.date_format(latest.created_at.date())}
+        )
+    if latest is not None and latest.version == version:
+        raise ApprovalRefused(_decided_sentence(latest), **draft_link(programme, plan))
+    approval = Approval.objects.create(
+        programme=programme,
+        plan=plan,
+        version=version,
+        decision=ApprovalDecision.SUBMITTED,
+        snapshot=snapshot_of(programme, plan),
+        created_by=user,
+    )
+    _audit(Action.CREATE, approval, user, ["programme", "plan", "version", "decision"], request)
+    return approval
+
+
+def _decided_sentence(step: Approval) -> str:
+    values = {
+        "version": step.version,
+        "date": formats.date_format(step.decided_on) if step.decided_on else "–",
+        "case": step.case_number,
+    }
+    if step.decision == ApprovalDecision.APPROVED:
+        return (
+            _(
+                "Version %(version)s was approved on %(date)s (case %(case)s). The approved version "
+                "is frozen: its record cannot be changed. Changes go into a new draft."
+            )
+            % values
+        )
+    return (
+        _(
+            "Version %(version)s was sent back on %(date)s. Its record cannot be changed: change the "
+            "draft, then submit the new version."
+        )
+        % values
+    )
+
+
+@transaction.atomic
+def record_decision(
+    programme,
+    *,
+    plan=None,
+    decision,
+    case_number,
+    decided_on,
+    body="",
+    note="",
+    user,
+    request=None,
+) -> Approval:
+    """The council's decision on the submission that awaits it: approved (needs the case number, e.g.
+    "BR 123/2008", and the date) or sent back (needs the date). Approving keeps the submission's frozen
+    copy, sets the programme's date of approval and body, and makes a draft programme approved when
+    nothing was changed since it was submitted (a running or ended programme keeps its status).
+    Sending back changes nothing else. Refused (``ApprovalRefused``, with a link to the current draft)
+    when nothing awaits a decision: a decided version's record is never changed."""
+    _check_plan(programme, plan)
+    if decision not in (ApprovalDecision.APPROVED, ApprovalDecision.SENT_BACK):
+        raise ValueError(f"decision must be 'approved' or 'sent_back'; got {decision!r}")
+    case_number = (case_number or "").strip()
+    if decision == ApprovalDecision.APPROVED and not case_number:
+        raise ValueError(_("An approval needs the council's case number."))
+    if decided_on is None:
+        raise ValueError(_("Give the date of the decision."))
+    latest = latest_step(programme, plan)
+    if latest is None:
+        raise ApprovalRefused(_("Nothing has been submitted to the council yet. Submit it first."))
+    if latest.decision != ApprovalDecision.SUBMITTED:
+        raise ApprovalRefused(_decided_sentence(latest), **draft_link(programme, plan))
+    approved = decision == ApprovalDecision.APPROVED
+    body = (body or "").strip() or programme.approved_by or _("The city council")
+    step = Approval.objects.create(
+        programme=programme,
+        plan=plan,
+        version=latest.version,
+        decision=decision,
+        case_number=case_number,
+        decided_on=decided_on,
+        body=body[:160],
+        note=note or "",
+        snapshot=latest.snapshot if approved else {},
+        created_by=user,
+    )
+    fields = ["programme", "plan", "version", "decision", "decided_on", "body"]
+    if case_number:
+        fields.append("case_number")
+    if note:
+        fields.append("note")
+    _audit(Action.CREATE, step, user, fields, request)
+    if approved and plan is None:
+        programme = Programme.objects.get(pk=programme.pk)
+        programme.approved_on = decided_on
+        programme.approved_by = body[:160]
+        changed = ["approved_on", "approved_by"]
+        if programme.status == ProgrammeStatus.DRAFT and programme.version == latest.version:
+            programme.status = ProgrammeStatus.APPROVED
+            changed.append("status")
+        programme.save(update_fields=changed)
+        _audit(Action.UPDATE, programme, user, changed, request)
+    return step
+
+
+def changes_since_approval(programme, plan=None) -> list[dict]:
+    """What differs between the latest approved version (its snapshot) and the programme (or plan) as it
+    is now; empty when nothing was approved or nothing changed. See ``compare_snapshots``."""
+    approved = latest_approved(programme, plan)
+    if approved is None:
+        return []
+    return compare_snapshots(approved.snapshot, snapshot_of(programme, plan))
+
+
+#: The parts of a snapshot: (key, model, key of an item's name) for the lists; the model gives labels.
+_SNAPSHOT_LISTS = {
+    "programme": [
+        ("challenges", Challenge, "title"),
+        ("initiatives", Initiative, "name"),
+        ("goals", Goal, "title"),
+    ],
+    "plan": [("focus_areas", FocusArea, "title"), ("tasks", Task, "title")],
+}
+_SNAPSHOT_FIELDS = {
+    "programme": (Programme, ["name", "areas", "start", "end", "purpose_short", "purpose_long"]),
+    "plan": (ActionPlan, ["title", "start", "end"]),
+}
+
+
+def _label(model, name) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def _show(value, model=None, name=None) -> str:
+    field = model._meta.get_field(name) if model is not None else None
+    if field is not None and field.choices and isinstance(value, str):
+        value = dict(field.flatchoices).get(value, value)
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, list):
+        return ", ".join(
+            f"{v['code']} {v['name']}" if isinstance(v, dict) else str(v) for v in value
+        )
+    return str(value)
+
+
+def _keyed(items, name_key) -> dict:
+    """Items by name; a repeated name gets its position among the items of that name."""
+    keyed, seen = {}, {}
+    for item in items:
+        name = str(item.get(name_key, ""))
+        seen[name] = seen.get(name, 0) + 1
+        keyed[(name, seen[name])] = item
+    return keyed
+
+
+def compare_snapshots(before: dict, after: dict) -> list[dict]:
+    """Rows ``{"part", "name", "change", "change_label", "fields", "before", "after"}``: the changed
+    fields of the programme or plan itself (``part`` its own label), then each challenge, initiative or
+    goal (focus area, task) added, removed, or changed (``fields`` names the changed fields)."""
+    kind = after.get("kind", "programme")
+    labels = {
+        "added": _("added"),
+        "removed": _("removed"),
+        "changed": _("changed"),
+    }
+    rows = []
+    model, names = _SNAPSHOT_FIELDS[kind]
+    for name in names:
+        if before.get(name) != after.get(name):
+            rows.append(
+                {
+                    "part": str(model._meta.verbose_name),
+                    "name": _label(model, name),
+                    "change": "changed",
+                    "change_label": labels["changed"],
+                    "fields": [],
+                    "before": _show(before.get(name), model, name),
+                    "after": _show(after.get(name), model, name),
+                }
+            )
+    for key, item_model, name_key in _SNAPSHOT_LISTS[kind]:
+        old = _keyed(before.get(key, []), name_key)
+        new = _keyed(after.get(key, []), name_key)
+        part = str(item_model._meta.verbose_name)
+        for k in list(old) + [k for k in new if k not in old]:
+            a, b = old.get(k), new.get(k)
+            if a == b:
+                continue
+            change = "added" if a is None else "removed" if b is None else "changed"
+            fields = [] if change != "changed" else [f for f in b if a.get(f) != b.get(f)]
+            rows.append(
+                {
+                    "part": part,
+                    "name": k[0],
+                    "change": change,
+                    "change_label": labels[change],
+                    "fields": [_label(item_model, f) for f in fields],
+                    "before": "; ".join(_show(a.get(f), item_model, f) for f in fields),
+                    "after": "; ".join(_show(b.get(f), item_model, f) for f in fields),
+                }
+            )
+    return rows

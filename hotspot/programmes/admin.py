@@ -33,3 +33,20 @@ for _model in (
     models.Meeting,
 ):
     admin.site.register(_model)
+
+
+@admin.register(models.Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    """Read-only: approval steps are recorded through the programme's approval page and never changed."""
+
+    list_display = ["programme", "plan", "version", "decision", "case_number", "decided_on"]
+    list_filter = ["decision"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -13,6 +13,7 @@ from hotspot.parsing import parse_number
 from hotspot.programmes.inputs import core_areas_for
 from hotspot.programmes.models import (
     ActionPlan,
+    ApprovalDecision,
     Challenge,
     ChangeNode,
     CoreArea,
@@ -592,3 +593,52 @@ class ActionItemTaskForm(forms.Form):
         self.fields["owner"].label = _("owner")
         self.fields["owner_name"].label = _("owner (without a user account)")
         self.fields["due"].label = _("due date")
+
+
+class ApprovalSubjectForm(forms.Form):
+    """Which part goes to the council: the programme itself (no plan) or one of its action plans."""
+
+    plan = forms.ModelChoiceField(
+        label=_("What"),
+        queryset=ActionPlan.objects.none(),
+        required=False,
+        empty_label=_("The programme"),
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = programme.plans.order_by("start", "pk")
+
+
+class ApprovalDecisionForm(ApprovalSubjectForm):
+    """The council's decision on a submission: approved with the case number and date, or sent back."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (ApprovalDecision.APPROVED, ApprovalDecision.APPROVED.label),
+            (ApprovalDecision.SENT_BACK, ApprovalDecision.SENT_BACK.label),
+        ],
+    )
+    case_number = forms.CharField(
+        label=_("Case number"),
+        max_length=40,
+        required=False,
+        help_text=_("The council's case number, e.g. BR 123/2008. Needed for an approval."),
+    )
+    decided_on = forms.DateField(label=_("Date of the decision"), widget=DATE)
+    body = forms.CharField(
+        label=_("Decided by"), max_length=160, required=False, help_text=_("E.g. the city council.")
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("decision") == ApprovalDecision.APPROVED
+            and not (data.get("case_number") or "").strip()
+        ):
+            self.add_error("case_number", _("An approval needs the council's case number."))
+        return data

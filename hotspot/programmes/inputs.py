@@ -142,6 +142,40 @@ def _index_series(goal: Goal, memo: dict) -> list[tuple[dt.date, float]]:
     return series
 
 
+def baseline_index_scores(programme: Programme) -> list[dict]:
+    """The programme's baseline on the safety index: for each index its goals follow (or, without
+    such a goal, each index of the municipality) that has a successful run of its current version, the
+    score of each of the programme's areas in the last year of the run before the programme starts
+    (``indices.inputs.unit_scores``, as a safety-index goal reads them; None where the area has no
+    score that year). An index whose run has no year before the start is left out."""
+    from hotspot.indices.inputs import latest_run, unit_scores
+    from hotspot.indices.models import SafetyIndex
+
+    areas = list(programme.areas.order_by("code"))
+    if not areas:
+        return []
+    named = programme.goals.filter(measure=Measure.SAFETY_INDEX, index__isnull=False)
+    indices = SafetyIndex.objects.filter(pk__in=named.values("index"))
+    if not indices.exists():
+        indices = SafetyIndex.objects.filter(municipality=programme.municipality)
+    rows = []
+    for index in indices.order_by("name", "pk"):
+        run = latest_run(index.current)
+        years = [
+            int(y) for y in (run.years if run is not None else []) if int(y) < programme.start.year
+        ]
+        if not years:
+            continue
+        year = max(years)
+        values, present = unit_scores(run, {a.pk: a for a in areas}, [year])
+        scores = [
+            (area, round(float(values[i, 0]), 2) if present[i, 0] else None)
+            for i, area in enumerate(areas)
+        ]
+        rows.append({"index": index, "run": run, "year": year, "scores": scores})
+    return rows
+
+
 def milestone_for(goal: Goal, year: int) -> float | None:
     """The goal's milestone for ``year`` (None without one)."""
     for m in goal.milestones.all():

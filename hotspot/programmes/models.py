@@ -781,3 +781,95 @@ class Decision(TenantModel):
 
     class Meta:
         ordering = ["meeting", "pk"]
+
+
+class ApprovalDecision(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    SENT_BACK = "sent_back", _("Sent back")
+
+
+class ApprovalIsFrozen(Exception):
+    """An approval record is never changed once stored: a new submission or decision is a new row."""
+
+
+class Approval(ProgrammeChild):
+    """One step of the council's approval of a programme (``plan`` empty) or of one year's action plan:
+    a submission, an approval or a sending back, for the ``version`` of the programme or plan it
+    concerns. A submission and an approval keep a frozen copy (``snapshot``) of what was submitted
+    (``actions.snapshot_of``). Rows are appended (``actions.submit_for_approval``,
+    ``actions.record_decision``), never changed: saving a stored row raises ``ApprovalIsFrozen``."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="approvals")
+    plan = models.ForeignKey(
+        ActionPlan,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="approvals",
+        verbose_name=_("action plan"),
+        help_text=_("Empty for the programme itself."),
+    )
+    version = models.PositiveIntegerField(_("version"))
+    decision = models.CharField(_("decision"), max_length=10, choices=ApprovalDecision.choices)
+    case_number = models.CharField(
+        _("case number"), max_length=40, blank=True, help_text=_("E.g. BR 123/2008.")
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    body = models.CharField(
+        _("decided by"), max_length=160, blank=True, help_text=_("E.g. the city council.")
+    )
+    note = models.TextField(_("note"), blank=True)
+    snapshot = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # one decision per version of the programme, and per version of each plan
+            models.UniqueConstraint(
+                fields=["programme", "version"],
+                condition=Q(plan__isnull=True) & ~Q(decision="submitted"),
+                name="approval_one_programme_decision_per_version",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "version"],
+                condition=Q(plan__isnull=False) & ~Q(decision="submitted"),
+                name="approval_one_plan_decision_per_version",
+            ),
+        ]
+        verbose_name = _("council approval")
+        verbose_name_plural = _("council approvals")
+
+    def __str__(self) -> str:
+        return f"{self.subject} v{self.version}: {self.get_decision_display()}"
+
+    @property
+    def subject(self):
+        return self.plan if self.plan_id else self.programme
+
+    def get_absolute_url(self) -> str:
+        return reverse("programmes:approval_detail", args=[self.programme_id, self.pk])
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and type(self).objects.filter(pk=self.pk).exists():
+            raise ApprovalIsFrozen(
+                f"approval {self.pk} is stored and cannot be changed; record a new step instead"
+            )
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.decision == ApprovalDecision.APPROVED and not self.case_number.strip():
+            raise ValidationError(
+                {"case_number": _("An approval needs the council's case number.")}
+            )
+        if self.decision != ApprovalDecision.SUBMITTED and not self.decided_on:
+            raise ValidationError({"decided_on": _("Give the date of the decision.")})

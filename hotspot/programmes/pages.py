@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from hotspot.accounts.roles import Capability
 from hotspot.areas.geo import BUFFER_METRES
 from hotspot.downloads import xlsx_cell
-from hotspot.programmes import inputs
+from hotspot.programmes import actions, inputs
 from hotspot.programmes.inputs import (
     GoalStatus,
     band_counts,
@@ -29,6 +30,7 @@ from hotspot.programmes.inputs import (
     summary_band,
 )
 from hotspot.programmes.models import (
+    ApprovalDecision,
     ChangeNode,
     CoreArea,
     CoreAreaWeight,
@@ -308,6 +310,98 @@ def overdue(user, municipality) -> dict:
     return {"tasks": overdue_tasks(programmes), "today": inputs.today()}
 
 
+# --- council approval ------------------------------------------------------------------------------
+
+
+def approval(programme: Programme) -> dict:
+    """The approval page: for the programme and each of its plans the version now, the step that
+    awaits a decision, the latest approval and what changed since; and the history of every step."""
+    subjects = [(None, programme)] + [(p, p) for p in programme.plans.order_by("start", "pk")]
+    rows = []
+    for plan, subject in subjects:
+        latest = actions.latest_step(programme, plan)
+        pending = latest is not None and latest.decision == ApprovalDecision.SUBMITTED
+        approved = actions.latest_approved(programme, plan)
+        rows.append(
+            {
+                "plan": plan,
+                "subject": subject,
+                "version": subject.version,
+                "latest": latest,
+                "pending": pending,
+                "approved": approved,
+                "frozen": approved is not None and approved.version == subject.version,
+                "can_submit": latest is None or (not pending and latest.version != subject.version),
+                "changes": actions.changes_since_approval(programme, plan) if approved else [],
+            }
+        )
+    history = programme.approvals.select_related("plan", "created_by").order_by(
+        "-created_at", "-pk"
+    )
+    return {"subjects": rows, "history": history}
+
+
+def refusal(exc) -> dict:
+    """What the approval page shows of an ``actions.ApprovalRefused``: the sentence and the link."""
+    return {"message": str(exc), "url": exc.url, "link_text": exc.link_text}
+
+
+_SNAPSHOT_DATES = ("start", "end", "due", "baseline_date", "deadline")
+
+
+def snapshot_for_reading(snapshot: dict) -> dict:
+    """A stored snapshot as the read-only page shows it: ISO dates as dates, a field's code as its
+    label (the snapshot itself keeps codes and ISO dates)."""
+
+    def read(item):
+        out = dict(item)
+        for key in _SNAPSHOT_DATES:
+            if isinstance(out.get(key), str):
+                try:
+                    out[key] = dt.date.fromisoformat(out[key])
+                except ValueError:
+                    pass
+        if "level" in out:
+            out["level"] = dict(Level.choices).get(out["level"], out["level"])
+        return out
+
+    shown = read(snapshot or {})
+    for key in ("challenges", "initiatives", "goals", "focus_areas", "tasks"):
+        if key in shown:
+            shown[key] = [read(item) for item in shown[key]]
+    return shown
+
+
+def approval_notice(programme: Programme, plan=None) -> str:
+    """What the edit form of a programme (or plan) says when its current version went to the council:
+    saving makes a new draft, and the submitted or approved version stays in the approval record."""
+    subject = plan if plan is not None else programme
+    latest = actions.latest_step(programme, plan)
+    if latest is None or latest.version != subject.version:
+        return ""
+    values = {
+        "date": formats.date_format(latest.decided_on or latest.created_at.date()),
+        "case": latest.case_number,
+        "version": subject.version + 1,
+    }
+    if latest.decision == ApprovalDecision.APPROVED:
+        text = _(
+            "Approved on %(date)s (case %(case)s). Saving makes a new draft (version %(version)s); "
+            "the approved version stays in the approval record."
+        )
+    elif latest.decision == ApprovalDecision.SUBMITTED:
+        text = _(
+            "Submitted to the council on %(date)s. Saving makes a new draft (version %(version)s); "
+            "the submitted version stays in the approval record."
+        )
+    else:
+        text = _(
+            "Sent back by the council on %(date)s. Saving makes a new draft (version %(version)s), "
+            "which can be submitted again."
+        )
+    return text % values
+
+
 # --- places ----------------------------------------------------------------------------------------
 
 
@@ -530,7 +624,28 @@ def report_context(programme: Programme, user) -> dict:
         "budget": budget(programme),
         "board": board_check(programme),
         "today": now,
+        "approval": actions.latest_approved(programme),
+        "changes": actions.changes_since_approval(programme),
+        "baseline_scores": inputs.baseline_index_scores(programme),
+        "sections": report_sections(programme),
     }
+
+
+#: Sections of the apps above this one shown at the end of the programme report (an evaluation
+#: study's result sentence): registered with :func:`register_report_section` from the app's
+#: ``AppConfig.ready``; this app imports none of them.
+_REPORT_SECTIONS = []
+
+
+def register_report_section(builder) -> None:
+    """``builder(programme)`` -> ``None`` or a dict with the ``template`` that shows it (given the dict
+    as ``section``) and what that template needs."""
+    if builder not in _REPORT_SECTIONS:
+        _REPORT_SECTIONS.append(builder)
+
+
+def report_sections(programme: Programme) -> list[dict]:
+    return [s for s in (build(programme) for build in _REPORT_SECTIONS) if s]
 
 
 def tables_xlsx(programme: Programme, user) -> tuple[bytes, int]:

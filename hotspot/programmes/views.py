@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -155,6 +155,7 @@ def programme_edit(request, pk):
         title=_("Edit programme"),
         back=programme.get_absolute_url(),
         programme=programme,
+        intro=pages.approval_notice(programme),
         conflict=conflict,
         status=409 if conflict else 200,
     )
@@ -486,6 +487,7 @@ def plan_edit(request, pk):
         title=_("Edit action plan"),
         back=plan.get_absolute_url(),
         programme=plan.programme,
+        intro=pages.approval_notice(plan.programme, plan),
         conflict=conflict,
         status=409 if conflict else 200,
     )
@@ -857,6 +859,103 @@ def decision_task(request, pk):
         programme=programme,
         intro=decision.text,
     )
+
+
+# --- council approval ------------------------------------------------------------------------------
+
+
+def _approval_page(
+    request, programme, *, submit_form=None, decide_form=None, refusal=None, status=200
+):
+    return _page(
+        request,
+        "programmes/approval.html",
+        programme,
+        "approval",
+        http_status=status,
+        submit_form=submit_form or forms.ApprovalSubjectForm(programme=programme),
+        decide_form=decide_form
+        or forms.ApprovalDecisionForm(
+            programme=programme, initial={"body": programme.approved_by or _("The city council")}
+        ),
+        refusal=refusal,
+        **pages.approval(programme),
+    )
+
+
+@require_capability(VIEW)
+def approval(request, pk):
+    return _approval_page(request, _programme(request, pk))
+
+
+@require_capability(VIEW)
+def approval_detail(request, pk, approval_pk):
+    """One step of the approval, read-only: the frozen copy of what was submitted or approved."""
+    programme = _programme(request, pk)
+    step = get_object_or_404(programme.approvals.select_related("plan"), pk=approval_pk)
+    return _page(
+        request,
+        "programmes/approval_detail.html",
+        programme,
+        "approval",
+        step=step,
+        snapshot=pages.snapshot_for_reading(step.snapshot),
+    )
+
+
+@require_POST
+@require_capability(MANAGE)
+def approval_submit(request, pk):
+    programme = _programme(request, pk, MANAGE)
+    form = forms.ApprovalSubjectForm(request.POST, programme=programme)
+    if not form.is_valid():
+        return _approval_page(request, programme, submit_form=form)
+    try:
+        step = actions.submit_for_approval(
+            programme, plan=form.cleaned_data["plan"], user=request.user, request=request
+        )
+    except actions.ApprovalRefused as exc:
+        return _approval_page(
+            request, programme, submit_form=form, refusal=pages.refusal(exc), status=409
+        )
+    messages.success(
+        request,
+        _("Version %(version)s of “%(what)s” is submitted to the council.")
+        % {"version": step.version, "what": step.subject},
+    )
+    return redirect(reverse("programmes:approval", args=[programme.pk]))
+
+
+@require_POST
+@require_capability(MANAGE)
+def approval_decide(request, pk):
+    programme = _programme(request, pk, MANAGE)
+    form = forms.ApprovalDecisionForm(request.POST, programme=programme)
+    if not form.is_valid():
+        return _approval_page(request, programme, decide_form=form)
+    data = form.cleaned_data
+    try:
+        step = actions.record_decision(
+            programme,
+            plan=data["plan"],
+            decision=data["decision"],
+            case_number=data["case_number"],
+            decided_on=data["decided_on"],
+            body=data["body"],
+            note=data["note"],
+            user=request.user,
+            request=request,
+        )
+    except actions.ApprovalRefused as exc:
+        return _approval_page(
+            request, programme, decide_form=form, refusal=pages.refusal(exc), status=409
+        )
+    messages.success(
+        request,
+        _("The council's decision on version %(version)s is recorded: %(decision)s.")
+        % {"version": step.version, "decision": step.get_decision_display().lower()},
+    )
+    return redirect(reverse("programmes:approval", args=[programme.pk]))
 
 
 # --- reports ---------------------------------------------------------------------------------------

@@ -92,6 +92,17 @@ def _url(name, key, *, foreign=False):
     return build
 
 
+def _approval_url(own, other):
+    """A stored approval step of a programme of Demokommune (the read-only page of its snapshot)."""
+    from hotspot.programmes.models import Approval
+
+    programme = make_programme(own)["programme"]
+    step = Approval.objects.create(
+        programme=programme, version=1, decision="submitted", snapshot={"kind": "programme"}
+    )
+    return reverse("programmes:approval_detail", args=[programme.pk, step.pk])
+
+
 VIEW = {**ALL, "outsider": 404}
 EDIT = only(PROGRAMME_EDITORS, outsider=404)
 FOREIGN_VIEW = {**dict.fromkeys(ALL, 404), "outsider": 200}
@@ -110,6 +121,7 @@ _READ = {
     "budget": "programme",
     "groups": "programme",
     "meeting": "meeting",
+    "approval": "programme",
     "report": "programme",
     "report_pdf": "programme",
     "tables_xlsx": "programme",
@@ -153,6 +165,10 @@ TABLE: dict = {
     "programmes:overdue": ("none", only(PROGRAMME_EDITORS, outsider=200), 302),
     "programmes:task_status": (_url("task_status", "task"), POST_ONLY, 405),
     "programmes:place_delete": (_url("place_delete", "place"), POST_ONLY, 405),
+    # who may submit and decide (the coordinator; partner and board 403) is tested in test_approval.py
+    "programmes:approval_submit": (_url("approval_submit", "programme"), POST_ONLY, 405),
+    "programmes:approval_decide": (_url("approval_decide", "programme"), POST_ONLY, 405),
+    "programmes:approval_detail": (_approval_url, VIEW, 302),
 }
 for _name, _key in _READ.items():
     TABLE[f"programmes:{_name}"] = (_url(_name, _key), VIEW, 302)
