@@ -334,3 +334,27 @@ def test_index_version_without_a_successful_run_is_refused(
     result = start_run(study, user=None)
     assert result.status == StudyResult.Status.FAILED
     assert "no successful run" in result.error
+
+
+def test_the_programme_report_says_what_its_study_found(
+    client, coordinator, demo_municipality, areas, truth, index_run, programme
+):
+    from hotspot.programmes.pages import report_sections
+
+    assert not any(s["template"].startswith("evaluations/") for s in report_sections(programme)), (
+        "no finished study of the programme yet"
+    )
+    study = _index_study(
+        demo_municipality, areas, truth, index_run.version, design=Design.DID_2X2,
+        first_year=2009, name="Rapportstudie",
+    )  # fmt: skip
+    study.programme = programme
+    study.save(update_fields=["programme"])
+    result = start_run(study, user=None)
+    assert result.status == StudyResult.Status.DONE, result.error
+    client.force_login(coordinator)
+    page = client.get(reverse("programmes:report", args=[programme.pk])).content.decode()
+    assert 'id="report-evaluation"' in page and "Rapportstudie" in page
+    from django.utils.html import escape
+
+    assert escape(result_sentence(result.figures)) in page  # the page's language (this module's)
