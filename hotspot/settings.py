@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "hotspot.casework",
     "hotspot.spatial",
     "hotspot.notifications",
+    "hotspot.public",
     "hotspot.evaluations",
     "hotspot.reports",
 ]

@@ -30,6 +30,7 @@ urlpatterns = [
     path("casework/", include("hotspot.casework.urls")),
     path("spatial/", include("hotspot.spatial.urls")),
     path("notifications/", include("hotspot.notifications.urls")),
+    path("residents/", include("hotspot.public.urls")),
     path("evaluations/", include("hotspot.evaluations.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -187,8 +187,9 @@ LAYERS = [
     # casework's lists and follow-ups belong to a programme; a spatial run's hot cells become a
     # programme's places and feed the selection dossier (registered with indices, not imported by it)
     {"casework", "spatial"},
-    # notifications read programmes, casework and imports for the digest
-    {"evaluations", "notifications"},
+    # notifications read programmes, casework and imports for the digest; a residents' page shows a
+    # programme and its areas' figures
+    {"evaluations", "notifications", "public"},
 ]
 
 

@@ -98,6 +98,7 @@ for _app in (
     "evaluations",
     "spatial",
     "notifications",
+    "public",
 ):
     _module = importlib.import_module(f"hotspot.{_app}.tests.access")
     _overlap = set(_module.TABLE) & set(TABLE)
