@@ -3,7 +3,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from hotspot.accounts.middleware import SessionTimeoutMiddleware
-from hotspot.accounts.roles import Capability
+from hotspot.accounts.roles import Capability, Role
+
+#: the marker of a menu entry shown to the partner role only
+PARTNERS_ONLY = "role:partner"
 
 # Top navigation (UX.md). An entry shows when the active role has its capability; an entry whose URL
 # does not exist yet is left out, so apps can be added one at a time.
@@ -13,6 +16,14 @@ NAVIGATION = [
     ("imports:home", _("Data"), Capability.IMPORT_DATA, ("imports:",)),
     ("indices:home", _("Safety index"), Capability.VIEW_AGGREGATES, ("indices:",)),
     ("programmes:list", _("Programmes"), Capability.VIEW_AGGREGATES, ("programmes:",)),
+    # a partner's reports on its organisation's tasks: in the partners' menu only (the other roles reach
+    # the tasks through the programmes; the page explains a membership without an organisation)
+    (
+        "programmes:my_organisation",
+        _("My organisation"),
+        PARTNERS_ONLY,
+        ("programmes:my_organisation",),
+    ),
     ("casework:home", _("Casework"), Capability.VIEW_PERSON_DATA, ("casework:",)),
     ("evaluations:list", _("Evaluation"), Capability.VIEW_AGGREGATES, ("evaluations:",)),
     ("spatial:list", _("Spatial analysis"), Capability.VIEW_AGGREGATES, ("spatial:",)),
@@ -39,6 +50,8 @@ def navigation(request):
         for url_name, label, capability, prefixes in NAVIGATION:
             if capability is None:
                 allowed = any(membership.can(c) for c in ADMINISTRATION_CAPABILITIES)
+            elif capability == PARTNERS_ONLY:
+                allowed = membership.role == Role.PARTNER
             else:
                 allowed = membership.can(capability)
             try:

@@ -15,6 +15,7 @@ from hotspot.areas.models import Area, Population
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
 from hotspot.demo.models import DemoCity
+from hotspot.demo.programmes import HOUSING_COMPANY
 from hotspot.imports.engine import local_to_utc
 from hotspot.incidents.actions import refresh_report_counts
 from hotspot.incidents.models import Charge, CrimeReport, Offence
@@ -328,8 +329,12 @@ def ensure_demo_users(
         user.set_password(password)
         user.is_staff = role == Role.ADMIN
         user.save()
+        # the partner is a member for the housing company, whose tasks it reports on
+        organisation = HOUSING_COMPANY if role == Role.PARTNER else "Demo"
         Membership.objects.update_or_create(
-            user=user, municipality=municipality, defaults={"role": role, "organisation": "Demo"}
+            user=user,
+            municipality=municipality,
+            defaults={"role": role, "organisation": organisation},
         )
         rows.append((username, password, role, municipality.name))
     return rows

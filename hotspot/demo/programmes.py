@@ -56,6 +56,9 @@ DEMO_START, DEMO_END = dt.date(2010, 7, 1), dt.date(2014, 12, 31)
 # The running programme ends at the end of this year (or a year after loading, should that be later).
 RUNNING_END = dt.date(2027, 12, 31)
 YOUTHS = "Unge mænd 15-24 år i den kriminelle risikozone"
+# The housing company: it owns two initiatives, and the demo partner's membership names it, so that the
+# partner reports on the tasks of those initiatives (DEMO_TASK_INITIATIVES).
+HOUSING_COMPANY = "Boligselskabet (demo)"
 # (name, owner, core area codes, level, target group, size, evidence, source, new)
 DEMO_INITIATIVES = [
     (
@@ -126,7 +129,7 @@ DEMO_INITIATIVES = [
     ),
     (
         "Boligsocial helhedsplan",
-        "Boligselskabet (demo)",
+        HOUSING_COMPANY,
         ["3", "6"],
         "neighbourhood",
         None,
@@ -137,7 +140,7 @@ DEMO_INITIATIVES = [
     ),
     (
         "Belysning og tryghedsvandringer",
-        "Boligselskabet (demo)",
+        HOUSING_COMPANY,
         ["1c", "3"],
         "neighbourhood",
         None,
@@ -149,6 +152,12 @@ DEMO_INITIATIVES = [
     ("Lektiecafé", "Frivillige (demo)", ["5"], "family", "Børn 6-12 år", 35, "none", "", False),
     ("Natteravne", "Frivillige (demo)", ["5"], "neighbourhood", None, None, "none", "", False),
 ]
+# Tasks (by title, in every demo plan) that carry out an initiative.
+DEMO_TASK_INITIATIVES = {
+    "Tryghedsvandring med beboere og boligselskab": "Belysning og tryghedsvandringer",
+    "Bedre belysning på stierne": "Belysning og tryghedsvandringer",
+    "Belysningsplan for stierne vedtaget": "Belysning og tryghedsvandringer",
+}
 DEMO_FOCUS = [
     "Styrket samordning af den kriminalpræventive indsats",
     "Børn og unge med uroskabende adfærd og inklusion",
@@ -557,6 +566,7 @@ def _build_one(municipality, area, estate, name, timeline, coordinator, *, compl
             programme=programme,
             plan=plan,
             focus_area=focus[number - 1],
+            initiative=initiatives.get(DEMO_TASK_INITIATIVES.get(title, "")),
             title=title,
             due=due,
             status=status,

@@ -3,6 +3,7 @@
 import math
 
 import shapely
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from hotspot.areas.geo import BUFFER_METRES
 from hotspot.audit.actions import record
 from hotspot.audit.models import Action, Purpose
+from hotspot.programmes.access import organisation_owns
 from hotspot.programmes.inputs import agenda_for
 from hotspot.programmes.models import (
     ActionPlan,
@@ -33,6 +35,7 @@ from hotspot.programmes.models import (
     ProgrammeStatus,
     Task,
     TaskStatus,
+    TaskUpdate,
     TheoryOfChange,
 )
 
@@ -143,6 +146,92 @@ def set_task_status(task: Task, status: str, *, expected_version: int, actor, re
     task.save(update_fields=["status", "done_on"])
     _audit(Action.UPDATE, task, actor, ["status", "done_on"], request)
     return task
+
+
+def ensure_owned(task: Task, *, membership, user, request=None) -> None:
+    """Raise ``PermissionDenied`` unless the organisation of ``membership`` owns ``task``, after an
+    audit row of the refusal (``access_denied``, the task's model and id only). Not in a transaction:
+    the row stays although nothing else is written."""
+    if organisation_owns(membership, task):
+        return
+    record(
+        Action.ACCESS_DENIED,
+        actor=user,
+        municipality=_municipality(task),
+        obj=task,
+        purpose=Purpose.ADMINISTRATION,
+        fields=["status", "updates"],
+        request=request,
+    )
+    raise PermissionDenied("the member's organisation does not own this task")
+
+
+def report_progress(
+    task: Task,
+    *,
+    membership,
+    user,
+    status: str,
+    note: str = "",
+    activities: int | None = None,
+    participants: int | None = None,
+    request=None,
+) -> TaskUpdate:
+    """A member's report on a task their organisation owns (``programmes.access.organisation_owns``):
+    sets the task's status and appends a ``TaskUpdate`` with the note and counts.
+
+    Refused with ``PermissionDenied`` (and an audit row of the refusal, ``ensure_owned``) when the
+    organisation does not own the task."""
+    ensure_owned(task, membership=membership, user=user, request=request)
+    if status not in TaskStatus.values:
+        raise ValueError(f"status must be one of {TaskStatus.values}; got {status!r}")
+    for name, value in (("activities", activities), ("participants", participants)):
+        if value is not None and value < 0:
+            raise ValueError(f"{name} must be a count (0 or more); got {value!r}")
+    return _save_progress(
+        task,
+        membership=membership,
+        user=user,
+        status=status,
+        note=(note or "").strip(),
+        activities=activities,
+        participants=participants,
+        request=request,
+    )
+
+
+@transaction.atomic
+def _save_progress(task, *, membership, user, status, note, activities, participants, request):
+    changed = task.status != status
+    if changed:
+        task.status = status
+        _stamp_done(task)
+        # a new version, so that a coordinator's form opened before this report sees the change
+        Task.objects.filter(pk=task.pk).update(
+            status=task.status, done_on=task.done_on, version=F("version") + 1
+        )
+        task.refresh_from_db(fields=["version"])
+        _audit(Action.UPDATE, task, user, ["status", "done_on"], request)
+    update = TaskUpdate.objects.create(
+        task=task,
+        status=status,
+        note=note,
+        activities=activities,
+        participants=participants,
+        by=user,
+        organisation=membership.organisation.strip(),
+    )
+    filled = ["task", "status", "by", "organisation"] + [
+        name
+        for name, value in (
+            ("note", note),
+            ("activities", activities),
+            ("participants", participants),
+        )
+        if value not in ("", None)
+    ]
+    _audit(Action.CREATE, update, user, filled, request)
+    return update
 
 
 @transaction.atomic

@@ -50,3 +50,17 @@ class ApprovalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(models.TaskUpdate)
+class TaskUpdateAdmin(admin.ModelAdmin):
+    """Read-only: progress reports are made on "My organisation's tasks" (with their audit rows)."""
+
+    list_display = ["task", "organisation", "status", "activities", "participants", "created_at"]
+    list_filter = ["status"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -481,6 +481,21 @@ class TaskStatusForm(forms.Form):
     version = forms.IntegerField()
 
 
+class TaskProgressForm(forms.Form):
+    """A partner's report on one of its organisation's tasks (``actions.report_progress``)."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
+    note = forms.CharField(
+        label=_("Progress note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text=_("What was done since the last report (at most 500 characters, no names)."),
+    )
+    activities = forms.IntegerField(label=_("Activities held"), min_value=0, required=False)
+    participants = forms.IntegerField(label=_("Participants"), min_value=0, required=False)
+
+
 class FunderForm(forms.ModelForm):
     class Meta:
         model = Funder

@@ -873,3 +873,35 @@ class Approval(ProgrammeChild):
             )
         if self.decision != ApprovalDecision.SUBMITTED and not self.decided_on:
             raise ValidationError({"decided_on": _("Give the date of the decision.")})
+
+
+class TaskUpdate(TenantModel):
+    """A partner's report on a task its organisation owns (``actions.report_progress``): the status it
+    set, a short note and counts of activities and participants. Rows are appended, one per report; the
+    coordinator reads the last week's on the programme page (``pages.recent_updates``). ``organisation``
+    is a copy of the reporter's membership's organisation at the time, so a later change of membership
+    does not rewrite who reported."""
+
+    tenant_field = "task__programme__municipality"
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices)
+    note = models.CharField(_("progress note"), max_length=500, blank=True)
+    activities = models.PositiveIntegerField(_("activities held"), null=True, blank=True)
+    participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
+    organisation = models.CharField(_("organisation"), max_length=100)
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.task}"

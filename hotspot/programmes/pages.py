@@ -11,14 +11,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Prefetch
-from django.utils import formats
+from django.db.models import Count, Prefetch, prefetch_related_objects
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from hotspot.accounts.roles import Capability
 from hotspot.areas.geo import BUFFER_METRES
 from hotspot.downloads import xlsx_cell
-from hotspot.programmes import actions, inputs
+from hotspot.programmes import access, actions, inputs
+from hotspot.programmes.forms import TaskProgressForm
 from hotspot.programmes.inputs import (
     GoalStatus,
     band_counts,
@@ -43,6 +44,7 @@ from hotspot.programmes.models import (
     TargetKind,
     Task,
     TaskStatus,
+    TaskUpdate,
 )
 
 VIEW = Capability.VIEW_AGGREGATES
@@ -310,6 +312,57 @@ def overdue(user, municipality) -> dict:
     return {"tasks": overdue_tasks(programmes), "today": inputs.today()}
 
 
+# --- partners report their own work -----------------------------------------------------------------
+
+
+def my_organisation(user, municipality, *, bound=None) -> dict:
+    """ "My organisation's tasks": the tasks of the municipality (every programme) the organisation of the
+    user's membership owns (``access.owned_tasks``), each with its last report and a form for the next
+    one; and the organisation's initiatives. ``bound`` is a form posted for one task that did not
+    validate ({task id: form}), shown with its errors. Owners are shown by organisation, never by
+    person."""
+    membership = None if municipality is None else user.membership_for(municipality.pk)
+    organisation = (membership.organisation.strip() if membership else "") or ""
+    tasks = access.owned_tasks(membership)
+    prefetch_related_objects(tasks, "updates")
+    bound = bound or {}
+    rows = []
+    for task in tasks:
+        form = bound.get(task.pk) or TaskProgressForm(initial={"status": task.status})
+        form.auto_id = f"id_%s_{task.pk}"
+        updates = list(task.updates.all())
+        rows.append({"task": task, "form": form, "last": updates[0] if updates else None})
+    return {
+        "organisation": organisation,
+        "rows": rows,
+        "initiatives": access.owned_initiatives(membership),
+        "today": inputs.today(),
+    }
+
+
+def recent_update_counts(programmes, days: int = 7) -> dict[int, int]:
+    """{programme id: number of progress reports of the last ``days`` days} (Overblik)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = (
+        TaskUpdate.objects.filter(task__programme__in=list(programmes), created_at__gte=since)
+        .order_by()
+        .values_list("task__programme")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)
+
+
+def recent_updates(programme: Programme, days: int = 7) -> list[TaskUpdate]:
+    """The progress reports on the programme's tasks of the last ``days`` days, newest first: which
+    organisation, which task, the status set, the note, the counts and when."""
+    since = timezone.now() - dt.timedelta(days=days)
+    return list(
+        TaskUpdate.objects.filter(task__programme=programme, created_at__gte=since).select_related(
+            "task", "task__plan"
+        )
+    )
+
+
 # --- council approval ------------------------------------------------------------------------------
 
 
@@ -465,6 +518,8 @@ def overview_context(user, municipality) -> dict:
             .select_related("programme", "plan", "owner", "place")
         )
         context["meetings"] = next_meetings(programmes)
+        reported = recent_update_counts(programmes)
+        context["recent"] = [(p, reported[p.pk]) for p in programmes if reported.get(p.pk)]
     return {"programme_overview": context}
 
 

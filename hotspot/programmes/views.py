@@ -128,6 +128,9 @@ def programme_detail(request, pk):
         "purposes",
         challenges=programme.challenges.all(),
         matrix=pages.matrix(programme),
+        recent_updates=pages.recent_updates(programme)
+        if pages.can_manage(request.user, programme)
+        else None,
     )
 
 
@@ -597,6 +600,40 @@ def task_status(request, pk):
 def my_tasks(request):
     context = pages.my_tasks(request.user, request.municipality)
     return render(request, "programmes/my_tasks.html", context)
+
+
+@require_capability(VIEW)
+def my_organisation(request, *, bound=None, status=200):
+    """The tasks the organisation of the member's membership owns, each with a progress form."""
+    context = pages.my_organisation(request.user, request.municipality, bound=bound)
+    return render(request, "programmes/my_organisation.html", context, status=status)
+
+
+@require_POST
+@require_capability(VIEW)
+def task_progress(request, pk):
+    """A member reports on a task their organisation owns: another municipality's task is 404, a task
+    the organisation does not own 403 (audited by ``actions.report_progress``)."""
+    task = get_for_user(Task, request.user, VIEW, pk=pk)
+    membership = request.user.membership_for(task.programme.municipality_id)
+    # the refusal (and its audit row) comes before any word on the input
+    actions.ensure_owned(task, membership=membership, user=request.user, request=request)
+    form = forms.TaskProgressForm(request.POST)
+    if not form.is_valid():
+        return my_organisation(request, bound={task.pk: form}, status=400)
+    data = form.cleaned_data
+    actions.report_progress(
+        task,
+        membership=membership,
+        user=request.user,
+        status=data["status"],
+        note=data["note"],
+        activities=data["activities"],
+        participants=data["participants"],
+        request=request,
+    )
+    messages.success(request, _("Your report on “%(task)s” is saved.") % {"task": task.title})
+    return redirect(reverse("programmes:my_organisation") + f"#task-{task.pk}")
 
 
 @require_capability(MANAGE)

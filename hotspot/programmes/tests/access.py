@@ -164,6 +164,10 @@ TABLE: dict = {
     "programmes:core_area_new": ("none", only(PROGRAMME_EDITORS, outsider=200), 302),
     "programmes:overdue": ("none", only(PROGRAMME_EDITORS, outsider=200), 302),
     "programmes:task_status": (_url("task_status", "task"), POST_ONLY, 405),
+    # every member may open it (a membership without an organisation is told it owns no task); who may
+    # report on which task is the ownership rule's, tested in test_partner_tasks.py
+    "programmes:my_organisation": ("none", ALL, 302),
+    "programmes:task_progress": (_url("task_progress", "task"), POST_ONLY, 405),
     "programmes:place_delete": (_url("place_delete", "place"), POST_ONLY, 405),
     # who may submit and decide (the coordinator; partner and board 403) is tested in test_approval.py
     "programmes:approval_submit": (_url("approval_submit", "programme"), POST_ONLY, 405),
