@@ -21,6 +21,19 @@ YEARS = 8
 CACHE_SECONDS = 600
 
 
+def open_page(slug):
+    """The opted-in page at ``slug`` (a 404 for a page that is off or does not exist)."""
+    from django.shortcuts import get_object_or_404
+
+    from hotspot.public.models import PublicPage
+
+    return get_object_or_404(
+        PublicPage.objects.select_related("programme", "programme__municipality"),
+        slug=slug,
+        enabled=True,
+    )
+
+
 def _this_year_plans(programme, today: dt.date):
     return (
         programme.plans.filter(start__lte=today, end__gte=today)

@@ -2,7 +2,7 @@
 English version and its one-page leaflet; and the coordinator's settings for it."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -11,20 +11,11 @@ from hotspot.accounts.roles import Capability
 from hotspot.programmes.models import Programme
 from hotspot.public import actions
 from hotspot.public.forms import PublicPageForm
-from hotspot.public.models import PublicPage
-from hotspot.public.pages import page_context
-
-
-def _page(slug):
-    return get_object_or_404(
-        PublicPage.objects.select_related("programme", "programme__municipality"),
-        slug=slug,
-        enabled=True,
-    )
+from hotspot.public.pages import open_page, page_context
 
 
 def _render(request, slug, template, language):
-    page = _page(slug)
+    page = open_page(slug)
     with translation.override(language):
         context = {"page": page, **page_context(page), "language": language}
         response = render(request, template, context)
