@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "hotspot.spatial",
     "hotspot.notifications",
     "hotspot.public",
+    "hotspot.api",
+    "rest_framework",
+    "drf_spectacular",
     "hotspot.evaluations",
     "hotspot.reports",
 ]
@@ -185,6 +188,30 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hotspot@localhost")
 # The site's address for links in e-mails (e.g. https://hotspot.kommune.dk); empty: no link.
 SITE_URL = env_str("SITE_URL", "") or ""
 NOTIFICATIONS_EVERY_MINUTES = env_int("NOTIFICATIONS_EVERY_MINUTES", 15, minimum=1)
+# The JSON API (hotspot/api): token authentication only (no session: a browser does not send a token by
+# itself, so no CSRF), one permission class, limit/offset pages, the OpenAPI schema by drf-spectacular.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["hotspot.api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["hotspot.api.permissions.ScopedCapability"],
+    "DEFAULT_PAGINATION_CLASS": "hotspot.api.pagination.Pages",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hotspot platform API",
+    "DESCRIPTION": "Areas, safety-index runs and scores, programmes with goals and tasks, studies and "
+    "spatial analyses of the token's municipality. Authorization: Bearer <token>.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "hotspot.programmes.models.TaskStatus",
+        "ComputationStatusEnum": "hotspot.computations.Status",
+    },
+}
 # The largest grid (cells, or periods x cells for emerging hot spots) a spatial run may create.
 SPATIAL_MAX_CELLS = env_int("SPATIAL_MAX_CELLS", 2_000_000, minimum=100)
 STORAGES = {

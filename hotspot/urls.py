@@ -31,6 +31,7 @@ urlpatterns = [
     path("spatial/", include("hotspot.spatial.urls")),
     path("notifications/", include("hotspot.notifications.urls")),
     path("residents/", include("hotspot.public.urls")),
+    path("api/", include("hotspot.api.urls")),
     path("evaluations/", include("hotspot.evaluations.urls")),
     path("django-admin/", admin.site.urls),
 ]

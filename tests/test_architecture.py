@@ -190,6 +190,8 @@ LAYERS = [
     # notifications read programmes, casework and imports for the digest; a residents' page shows a
     # programme and its areas' figures
     {"evaluations", "notifications", "public"},
+    # the JSON API serves the objects of every app below it
+    {"api"},
 ]
 
 

@@ -213,8 +213,17 @@ def problems(text: str, english: set[str], names=()) -> list[str]:
     return found
 
 
-# Pages not fetched: downloads (no text to read), the map's data and anything that changes state on GET.
-_SKIP_NAMES = {"logout", "set_language", "switch_municipality", "areas:geojson", "admin"}
+# Pages not fetched: downloads (no text to read), the map's data and anything that changes state on GET;
+# the residents' page's English version (English on purpose) and the API's schema (for programs).
+_SKIP_NAMES = {
+    "logout",
+    "set_language",
+    "switch_municipality",
+    "areas:geojson",
+    "admin",
+    "public:page_en",
+    "api:schema",
+}
 _SKIP_SUFFIXES = ("csv", "xlsx", "geojson", "export", "json")
 _LINK = re.compile(r'href="(/[^"#?]*)[^"]*"')
 

@@ -31,6 +31,7 @@ class Action(models.TextChoices):
     IMPORT = "import", _("Imported")
     VERIFY = "verify", _("Verified the audit log")
     ACCESS_DENIED = "access_denied", _("Access denied")
+    API = "api", _("Used the API")
 
 
 class Purpose(models.TextChoices):

@@ -99,6 +99,7 @@ for _app in (
     "spatial",
     "notifications",
     "public",
+    "api",
 ):
     _module = importlib.import_module(f"hotspot.{_app}.tests.access")
     _overlap = set(_module.TABLE) & set(TABLE)
