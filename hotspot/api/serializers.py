@@ -21,7 +21,18 @@ class Strict(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class AreaSerializer(serializers.ModelSerializer):
+class Portable(serializers.ModelSerializer):
+    """Model fields without the integer bounds the database backend lends them (SQLite's 64-bit,
+    PostgreSQL's 32-bit): the schema is the same on every database, and these fields are read-only."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        kwargs.pop("max_value", None)
+        kwargs.pop("min_value", None)
+        return field_class, kwargs
+
+
+class AreaSerializer(Portable):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -29,7 +40,7 @@ class AreaSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "kind", "parent", "area_m2", "valid_from", "valid_to"]
 
 
-class IndexRunSerializer(serializers.ModelSerializer):
+class IndexRunSerializer(Portable):
     definition = serializers.CharField(source="version.definition.name", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
 
@@ -41,7 +52,7 @@ class IndexRunSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ScoreSerializer(serializers.ModelSerializer):
+class ScoreSerializer(Portable):
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -49,7 +60,7 @@ class ScoreSerializer(serializers.ModelSerializer):
         fields = ["area", "year", "score", "band", "band_label", "objective", "subjective"]
 
 
-class GoalSerializer(serializers.ModelSerializer):
+class GoalSerializer(Portable):
     class Meta:
         model = Goal
         fields = [
@@ -58,7 +69,7 @@ class GoalSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):
+class ProgrammeSerializer(Portable):
     areas = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     goals = GoalSerializer(many=True, read_only=True)
 
@@ -70,7 +81,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(Portable):
     class Meta:
         model = Task
         fields = ["id", "programme", "plan", "title", "due", "status", "version"]
@@ -81,7 +92,7 @@ class TaskStatusSerializer(Strict):
     version = serializers.IntegerField(min_value=1)
 
 
-class StudySerializer(serializers.ModelSerializer):
+class StudySerializer(Portable):
     latest_result = serializers.SerializerMethodField()
 
     class Meta:
@@ -109,7 +120,7 @@ class StudySerializer(serializers.ModelSerializer):
         }
 
 
-class SpatialRunSerializer(serializers.ModelSerializer):
+class SpatialRunSerializer(Portable):
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
     summary = serializers.SerializerMethodField()
 
