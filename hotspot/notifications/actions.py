@@ -73,6 +73,12 @@ def mark_read(notification: Notification) -> None:
         notification.save(update_fields=["read_at"])
 
 
+def _preferences_of(user_ids) -> dict:
+    """{user id: Preferences} in one query; a user without a row gets the defaults (unsaved)."""
+    found = {p.user_id: p for p in Preferences.objects.filter(user_id__in=user_ids)}
+    return {uid: found.get(uid) or Preferences(user_id=uid) for uid in user_ids}
+
+
 def _language(user) -> str:
     """Messages are written in Danish, the platform's language (a user has no language of their own)."""
     return "da"
@@ -91,8 +97,10 @@ def send_reminders(today: dt.date | None = None) -> int:
         .filter(owner__isnull=False, due__gte=today, due__lte=today + dt.timedelta(days=31))
         .select_related("owner", "programme", "programme__municipality")
     )
+    tasks = list(tasks)
+    prefs_of = _preferences_of({t.owner_id for t in tasks})
     for task in tasks:
-        prefs = preferences(task.owner)
+        prefs = prefs_of[task.owner_id]
         days = (task.due - today).days
         if not prefs.reminder_days or days > prefs.reminder_days:
             continue
@@ -163,7 +171,9 @@ def invite(meeting, *, changed: bool) -> int:
 
 
 # --- the weekly digest --------------------------------------------------------------------------
-def digest_for(user, membership, *, since: dt.datetime | None, today: dt.date) -> dict:
+def digest_for(
+    user, membership, *, since: dt.datetime | None, today: dt.date, scorecards: dict | None = None
+) -> dict:
     """What one user's weekly digest says for one municipality: counts and titles, never person data."""
     from hotspot.casework.pages import overdue_count
     from hotspot.imports.models import ImportBatch
@@ -177,13 +187,15 @@ def digest_for(user, membership, *, since: dt.datetime | None, today: dt.date) -
     this_week = list(
         mine.filter(due__gte=today, due__lt=today + dt.timedelta(days=7)).order_by("due")[:20]
     )
-    red = [
-        s.goal
-        for p in programmes
-        if membership.can(Capability.MANAGE_PROGRAMMES) or p.tasks.filter(owner=user).exists()
-        for s in scorecard(p)
-        if s.band == RED
-    ]
+    # a programme's scorecard is computed once per round, however many users' digests show it
+    scorecards = {} if scorecards is None else scorecards
+    mine_in = set(mine.values_list("programme_id", flat=True))
+    red = []
+    for p in programmes:
+        if membership.can(Capability.MANAGE_PROGRAMMES) or p.pk in mine_in:
+            if p.pk not in scorecards:
+                scorecards[p.pk] = [st.goal for st in scorecard(p) if st.band == RED]
+            red += scorecards[p.pk]
     follow_ups = overdue_count(programmes) if membership.can(Capability.VIEW_PERSON_DATA) else None
     batches = ImportBatch.objects.in_municipality(municipality).filter(
         status=ImportBatch.done_status
@@ -232,14 +244,18 @@ def send_digests(now: dt.datetime | None = None, *, force: bool = False) -> int:
         return 0
     written = 0
     week = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
-    memberships = Membership.objects.select_related("user", "municipality")
+    memberships = list(Membership.objects.select_related("user", "municipality"))
+    prefs_of = _preferences_of({m.user_id for m in memberships})
+    scorecards: dict = {}
     for membership in memberships:
         user = membership.user
-        prefs = preferences(user)
+        prefs = prefs_of[user.pk]
         if not prefs.weekly_digest or not user.is_active:
             continue
         with override(_language(user)):
-            d = digest_for(user, membership, since=prefs.last_digest_at, today=today)
+            d = digest_for(
+                user, membership, since=prefs.last_digest_at, today=today, scorecards=scorecards
+            )
             text = digest_text(d)
             if not text:
                 continue
@@ -254,5 +270,5 @@ def send_digests(now: dt.datetime | None = None, *, force: bool = False) -> int:
                 link=reverse("home"),
             )
         written += made is not None
-        Preferences.objects.filter(pk=prefs.pk).update(last_digest_at=now)
+        Preferences.objects.update_or_create(user=user, defaults={"last_digest_at": now})
     return written

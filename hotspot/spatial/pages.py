@@ -350,8 +350,9 @@ def run_detail(run: SpatialRun, *, raw: bool, can_create: bool, programmes=()) -
     if done:
         context["source"] = source_sentence(run, figures)
         context["legend"] = legend(run.method, figures)
-        context["rows"] = table_rows(run, raw=raw, limit=100)
-        context["n_rows"] = len(table_rows(run, raw=raw))
+        rows = table_rows(run, raw=raw)  # built once: the table shows the first 100
+        context["rows"] = rows[:100]
+        context["n_rows"] = len(rows)
         if run.method == Method.NEAR_REPEAT:
             context["knox"] = knox_rows(figures, raw=raw)
         if run.method == Method.CONCENTRATION:

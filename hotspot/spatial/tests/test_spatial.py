@@ -411,3 +411,14 @@ def test_the_run_pages_ask_a_fixed_number_of_queries(
         counts.append((len(listing), len(detail)))
     assert counts[0] == counts[1], counts
     assert counts[0][0] <= 8 and counts[0][1] <= 10, counts
+
+
+def test_a_new_municipality_without_areas_is_told_to_import_them(analyst):
+    """An empty install (``create_municipality``, no data yet): the run is refused with the way
+    forward, nothing queued; the form page opens."""
+    from hotspot.accounts.models import Municipality
+
+    empty = Municipality.objects.create(name="Nykøbing Tom", code="K9T")
+    with pytest.raises(SpatialInputError, match="importér områderne først"):
+        _run(empty, analyst, None, Method.GI_STAR)
+    assert not SpatialRun.objects.filter(municipality=empty).exists()
